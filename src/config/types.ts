@@ -1,0 +1,89 @@
+/**
+ * The validated, immutable configuration the pool runs on. Built only by the
+ * config loader (see load-config.ts); the pool never sees raw input.
+ */
+
+/** A limit over a sliding window: at most `limit` requests or tokens in any `perMs` interval. */
+export interface WindowLimit {
+  readonly kind: "requests" | "tokens";
+  readonly limit: number;
+  readonly perMs: number;
+}
+
+export interface KeyConfig {
+  /** Stable id: explicit, or a short hash of the secret. Safe to show. */
+  readonly id: string;
+  /** The provider secret. Never logged, never in an error, label or stat. */
+  readonly secret: string;
+  /** Masked form of the secret showing at most its last four characters. */
+  readonly masked: string;
+  readonly label: string;
+  readonly provider: string;
+  /** Relative share of traffic; 2 takes twice the requests of 1. */
+  readonly weight: number;
+  /** Requests per minute; undefined is unlimited. */
+  readonly rpm: number | undefined;
+  /** Tokens per minute; undefined is unlimited. */
+  readonly tpm: number | undefined;
+  /** Requests per day; undefined is unlimited. */
+  readonly rpd: number | undefined;
+  /** Open leases at once; undefined is unlimited. */
+  readonly maxConcurrent: number | undefined;
+  /** Further windows, e.g. 10 requests per 10 s. */
+  readonly windows: readonly WindowLimit[];
+  /** Models this key may serve; undefined serves every model. */
+  readonly models: readonly string[] | undefined;
+  readonly baseUrl: string | undefined;
+  readonly enabled: boolean;
+}
+
+export interface ProviderConfig {
+  readonly name: string;
+  readonly keys: readonly KeyConfig[];
+  readonly baseUrl: string | undefined;
+}
+
+export interface PoolSettings {
+  /** Lease lifetime when the request names none. */
+  readonly leaseTtlMs: number;
+  /** Longest lease a request may ask for. */
+  readonly maxLeaseTtlMs: number;
+  /** Longest a request may wait for a key, whatever it asks. */
+  readonly maxWaitMs: number;
+  /** Extra time a request stays counted in a window, as a fraction of the window... */
+  readonly windowMarginRatio: number;
+  /** ...and at most this long. */
+  readonly windowMarginMaxMs: number;
+  /** First cooldown after a 429 without Retry-After; doubles per consecutive 429. */
+  readonly backoffInitialMs: number;
+  readonly backoffMaxMs: number;
+  /** Cooldown after a quota-exhausted report without Retry-After. */
+  readonly quotaCooldownMs: number;
+  /** After a 401/403 the key is disabled; after this long one probe lease is allowed. */
+  readonly unauthorizedRecheckMs: number;
+  /** Consecutive server errors or timeouts that cool a key down... */
+  readonly serverErrorThreshold: number;
+  /** ...for this long. */
+  readonly serverErrorCooldownMs: number;
+}
+
+export interface PoolConfig {
+  readonly providers: ReadonlyMap<string, ProviderConfig>;
+  readonly settings: PoolSettings;
+  /** Non-fatal findings (duplicate secrets, ...), safe to log. */
+  readonly warnings: readonly string[];
+}
+
+export const defaultSettings: PoolSettings = Object.freeze({
+  leaseTtlMs: 10 * 60_000,
+  maxLeaseTtlMs: 60 * 60_000,
+  maxWaitMs: 60_000,
+  windowMarginRatio: 0.05,
+  windowMarginMaxMs: 1_000,
+  backoffInitialMs: 1_000,
+  backoffMaxMs: 60_000,
+  quotaCooldownMs: 60 * 60_000,
+  unauthorizedRecheckMs: 30 * 60_000,
+  serverErrorThreshold: 5,
+  serverErrorCooldownMs: 30_000,
+});
