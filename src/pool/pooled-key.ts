@@ -1,0 +1,128 @@
+import type { KeyConfig, PoolSettings } from "../config/types.js";
+import { KeyHealth } from "./key-health.js";
+import type { Outcome } from "./outcome.js";
+import { UsageLog, type WindowSpec } from "./usage-log.js";
+
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+
+/** Lifetime counters of one key, for statistics. */
+export interface KeyCounters {
+  requests: number;
+  successes: number;
+  rateLimited: number;
+  errors: number;
+  expired: number;
+  promptTokens: number;
+  completionTokens: number;
+  byOutcome: Record<string, number>;
+}
+
+/**
+ * A key as the pool runs it: its configuration, its usage windows, its open
+ * leases and its health. Replaced wholesale only when a key is removed and
+ * added back; a changed limit updates it in place.
+ */
+export class PooledKey {
+  readonly usage: UsageLog;
+  readonly health = new KeyHealth();
+  inFlight = 0;
+  lastUsedAt = -Infinity;
+  /** Order of last use across the pool; orders keys used within the same millisecond. */
+  lastUsedSeq = -1;
+  draining = false;
+  readonly counters: KeyCounters = {
+    requests: 0,
+    successes: 0,
+    rateLimited: 0,
+    errors: 0,
+    expired: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+    byOutcome: {},
+  };
+
+  constructor(
+    public config: KeyConfig,
+    settings: PoolSettings,
+  ) {
+    this.usage = new UsageLog(windowSpecs(config, settings));
+    this.health.setDisabledByConfig(!config.enabled);
+  }
+
+  get id(): string {
+    return this.config.id;
+  }
+
+  /** Applies changed limits or settings at once, keeping what was already counted. */
+  reconfigure(config: KeyConfig, settings: PoolSettings): void {
+    this.config = config;
+    this.usage.setWindows(windowSpecs(config, settings));
+    this.health.setDisabledByConfig(!config.enabled);
+  }
+
+  /** Requests counted now in the minute window, the balancer's measure of use. */
+  requestsThisMinute(now: number): number {
+    this.usage.advance(now);
+    return this.usage.usage(0).requests;
+  }
+
+  tokensThisMinute(now: number): number {
+    this.usage.advance(now);
+    return this.usage.usage(1).tokens;
+  }
+
+  serves(model: string): boolean {
+    return model === "" || this.config.models === undefined || this.config.models.includes(model);
+  }
+
+  /** Milliseconds until this key could take one more request of `tokens` tokens; 0 when it can now. */
+  waitFor(tokens: number, model: string, now: number): number {
+    if (this.draining || !this.serves(model)) return Infinity;
+    const healthAt = this.health.leasable(now) ? undefined : this.health.availableAt(now);
+    let wait = healthAt === undefined ? 0 : healthAt - now;
+    wait = Math.max(wait, this.usage.waitFor(tokens, now));
+    const max = this.config.maxConcurrent;
+    if (max !== undefined && this.inFlight >= max) wait = Math.max(wait, CONCURRENCY_HINT_MS);
+    return wait;
+  }
+
+  canServe(tokens: number, model: string, now: number): boolean {
+    if (this.draining || !this.serves(model) || !this.health.leasable(now)) return false;
+    const max = this.config.maxConcurrent;
+    if (max !== undefined && this.inFlight >= max) return false;
+    return this.usage.waitFor(tokens, now) === 0;
+  }
+
+  count(outcome: Outcome, promptTokens: number, completionTokens: number): void {
+    const c = this.counters;
+    c.byOutcome[outcome] = (c.byOutcome[outcome] ?? 0) + 1;
+    if (outcome === "success") c.successes += 1;
+    else if (outcome === "rate_limited") c.rateLimited += 1;
+    else c.errors += 1;
+    c.promptTokens += promptTokens;
+    c.completionTokens += completionTokens;
+  }
+}
+
+/**
+ * When a key is full only because of open leases, nothing says when one ends
+ * (a report may come any moment, the TTL is far). A short retry hint keeps
+ * callers from sleeping through capacity that returns with the next report.
+ */
+export const CONCURRENCY_HINT_MS = 1_000;
+
+/**
+ * The windows of a key. The first two are always the minute's requests and
+ * tokens, limited or not: the balancer and the statistics read them.
+ */
+export function windowSpecs(config: KeyConfig, settings: PoolSettings): WindowSpec[] {
+  const margin = (perMs: number) => Math.min(perMs * settings.windowMarginRatio, settings.windowMarginMaxMs);
+  const specs: WindowSpec[] = [
+    { kind: "requests", limit: config.rpm ?? Infinity, perMs: MINUTE, marginMs: margin(MINUTE) },
+    { kind: "tokens", limit: config.tpm ?? Infinity, perMs: MINUTE, marginMs: margin(MINUTE) },
+  ];
+  if (config.rpd !== undefined) specs.push({ kind: "requests", limit: config.rpd, perMs: DAY, marginMs: margin(DAY) });
+  for (const w of config.windows) specs.push({ kind: w.kind, limit: w.limit, perMs: w.perMs, marginMs: margin(w.perMs) });
+  return specs;
+}

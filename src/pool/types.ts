@@ -1,0 +1,68 @@
+import type { Outcome } from "./outcome.js";
+
+export type KeyStateName = "active" | "cooling_down" | "exhausted" | "disabled" | "draining";
+
+export interface AcquireRequest {
+  readonly provider: string;
+  /** Empty or undefined: any model. */
+  readonly model?: string | undefined;
+  readonly estimatedTokens?: number | undefined;
+  /** How long the caller will wait for a key; 0 answers at once. Capped by the server maximum. */
+  readonly maxWaitMs?: number | undefined;
+  /** Lease lifetime; undefined or 0 uses the configured default. */
+  readonly leaseTtlMs?: number | undefined;
+  readonly clientId?: string | undefined;
+  /** Aborts a waiting acquisition (client gone, deadline reached). */
+  readonly signal?: AbortSignal | undefined;
+}
+
+export interface Lease {
+  readonly leaseId: string;
+  readonly provider: string;
+  readonly keyId: string;
+  /** The provider secret: for the caller only, never for logs or stats. */
+  readonly secret: string;
+  readonly maskedKey: string;
+  readonly baseUrl: string | undefined;
+  readonly acquiredAt: number;
+  readonly expiresAt: number;
+  readonly waitedMs: number;
+  readonly estimatedTokens: number;
+  readonly clientId: string;
+}
+
+export interface UsageReport {
+  /** Undefined: derive from httpStatus. */
+  readonly outcome?: Outcome | undefined;
+  readonly httpStatus?: number | undefined;
+  readonly promptTokens?: number | undefined;
+  readonly completionTokens?: number | undefined;
+  readonly latencyMs?: number | undefined;
+  readonly retryAfterMs?: number | undefined;
+  /** Short provider error text; secrets in it are redacted before it is kept. */
+  readonly errorMessage?: string | undefined;
+}
+
+export interface ReportResult {
+  readonly keyId: string;
+  readonly keyState: KeyStateName;
+  readonly alreadyReported: boolean;
+  readonly outcome: Outcome | undefined;
+}
+
+export interface ConfigDiff {
+  readonly generation: number;
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+  readonly updated: readonly string[];
+  readonly unchanged: readonly string[];
+  readonly warnings: readonly string[];
+}
+
+/** Something worth a log line or a metric; ids only, never secrets. */
+export type PoolEvent =
+  | { type: "key_state"; provider: string; keyId: string; from: KeyStateName; to: KeyStateName; reason: string }
+  | { type: "lease_expired"; provider: string; keyId: string }
+  | { type: "acquired"; provider: string; keyId: string; waitedMs: number }
+  | { type: "refused"; provider: string; code: string; retryAfterMs: number | undefined }
+  | { type: "reported"; provider: string; keyId: string; outcome: Outcome; latencyMs: number | undefined; promptTokens: number; completionTokens: number };
