@@ -96,6 +96,7 @@ export class KeyPool {
 
   /** Ends a lease with the outcome of the provider call. A second report changes nothing. */
   report(leaseId: string, report: UsageReport): ReportResult {
+    if (leaseId === "") throw new KeypoolError("INVALID_ARGUMENT", "lease_id: required");
     validateReport(report);
     const open = this.leases.get(leaseId);
     if (open === undefined) {

@@ -1,0 +1,33 @@
+import { Command, CommanderError, Option } from "commander";
+import { checkConfigCommand } from "./check-config-command.js";
+import { serveCommand } from "./serve-command.js";
+
+const program = new Command()
+  .name("keypool")
+  .description("Pool LLM provider API keys behind one gRPC sidecar: least-used first, within every key's limits.")
+  .version(process.env.npm_package_version ?? "0.1.0")
+  .showHelpAfterError()
+  .exitOverride();
+
+program
+  .command("serve")
+  .description("run the sidecar")
+  .option("--listen <addr>", "gRPC listen address: host:port or unix:/path", "127.0.0.1:50051")
+  .option("--config <file>", "JSON config file (default: $KEYPOOL_CONFIG; without one, keys come from *_API_KEYS variables)")
+  .option("--env-file <file>", "dotenv file whose values take precedence over the environment")
+  .addOption(new Option("--grace <seconds>", "time running calls get to finish on shutdown").default("10").argParser(Number))
+  .action(serveCommand);
+
+program
+  .command("check-config")
+  .description("validate the configuration and print each provider's keys (masked)")
+  .option("--config <file>", "JSON config file (default: $KEYPOOL_CONFIG)")
+  .option("--env-file <file>", "dotenv file whose values take precedence over the environment")
+  .action(checkConfigCommand);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exitCode = err.exitCode === 0 ? 0 : 2;
+  else throw err;
+}

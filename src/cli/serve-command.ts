@@ -1,0 +1,34 @@
+import { startKeypoolServer, type KeypoolServer } from "../keypool-server.js";
+import { createLogger } from "../telemetry/logger.js";
+import { printError } from "./print-errors.js";
+
+export interface ServeOptions {
+  listen: string;
+  config?: string;
+  envFile?: string;
+  grace: number;
+}
+
+export async function serveCommand(opts: ServeOptions): Promise<void> {
+  const log = createLogger();
+  let server: KeypoolServer;
+  try {
+    server = await startKeypoolServer({ listen: opts.listen, configFile: opts.config, envFile: opts.envFile, log });
+  } catch (err) {
+    process.exitCode = printError(err);
+    return;
+  }
+  const graceMs = Number.isFinite(opts.grace) && opts.grace >= 0 ? opts.grace * 1000 : 10_000;
+  const stop = (signal: string) => {
+    log.info({ signal }, "signal received");
+    server.stop(graceMs).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        printError(err);
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  process.once("SIGINT", () => stop("SIGINT"));
+}

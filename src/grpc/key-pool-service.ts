@@ -1,0 +1,92 @@
+import type { handleUnaryCall, sendUnaryData, ServerUnaryCall } from "@grpc/grpc-js";
+import { durationToMs } from "../../clients/typescript/src/duration.js";
+import type { KeyPoolServiceServer } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
+import { KeypoolError } from "../errors.js";
+import type { KeyPool } from "../pool/key-pool.js";
+import type { Logger } from "../telemetry/logger.js";
+import { keyStateToProto, leaseToProto, outcomeFromProto, outcomeToProto } from "./messages.js";
+import { toServiceError } from "./to-status.js";
+
+/** Time kept back from a caller's deadline so that a wait ends with an answer, not DEADLINE_EXCEEDED. */
+const DEADLINE_RESERVE_MS = 25;
+
+export interface ServiceDeps {
+  readonly pool: KeyPool;
+  readonly log: Logger;
+}
+
+/** Wraps a unary handler so that every thrown or rejected value goes through the one status mapping. */
+function unary<Req, Res>(log: Logger, fn: (call: ServerUnaryCall<Req, Res>) => Promise<Res> | Res): handleUnaryCall<Req, Res> {
+  return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
+    Promise.resolve()
+      .then(() => fn(call))
+      .then(
+        (res) => callback(null, res),
+        (err: unknown) => callback(toServiceError(err, log)),
+      );
+  };
+}
+
+export function keyPoolService({ pool, log }: ServiceDeps): KeyPoolServiceServer {
+  return {
+    acquireKey: unary(log, async (call) => {
+      const req = call.request;
+      let maxWaitMs = durationToMs(req.maxWait) ?? 0;
+      const deadline = call.getDeadline();
+      const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
+      if (Number.isFinite(deadlineMs) && maxWaitMs > 0) {
+        maxWaitMs = Math.max(0, Math.min(maxWaitMs, deadlineMs - Date.now() - DEADLINE_RESERVE_MS));
+      }
+      const abort = new AbortController();
+      const onCancel = () => abort.abort();
+      call.once("cancelled", onCancel);
+      try {
+        const lease = await pool.acquire({
+          provider: req.provider,
+          model: req.model,
+          estimatedTokens: req.estimatedTokens,
+          maxWaitMs,
+          leaseTtlMs: durationToMs(req.leaseTtl),
+          clientId: req.clientId,
+          signal: abort.signal,
+        });
+        if (call.cancelled) {
+          // The caller left before it could receive the key: end the lease now rather than at its TTL.
+          pool.report(lease.leaseId, { outcome: "cancelled" });
+          throw new KeypoolError("CANCELLED", "the caller cancelled the acquisition");
+        }
+        return leaseToProto(lease);
+      } finally {
+        call.removeListener("cancelled", onCancel);
+      }
+    }),
+
+    reportUsage: unary(log, (call) => {
+      const req = call.request;
+      const result = pool.report(req.leaseId, {
+        outcome: outcomeFromProto(req.outcome),
+        httpStatus: req.httpStatus,
+        promptTokens: req.promptTokens,
+        completionTokens: req.completionTokens,
+        latencyMs: durationToMs(req.latency),
+        retryAfterMs: durationToMs(req.retryAfter),
+        errorMessage: req.errorMessage,
+      });
+      return {
+        keyState: keyStateToProto(result.keyState),
+        alreadyReported: result.alreadyReported,
+        keyId: result.keyId,
+        outcome: outcomeToProto(result.outcome),
+      };
+    }),
+
+    streamStats: (call) => {
+      const err = toServiceError(new KeypoolError("UNIMPLEMENTED", "StreamStats is not available yet"), log);
+      call.emit("error", err);
+    },
+
+    reloadConfig: unary(log, () => {
+      throw new KeypoolError("UNIMPLEMENTED", "ReloadConfig is not available yet");
+    }),
+  };
+}

@@ -1,0 +1,24 @@
+import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
+import { encodeRetryStatus, RETRY_AFTER_MS_KEY, STATUS_DETAILS_KEY } from "../../clients/typescript/src/status-details.js";
+import { KeypoolError } from "../errors.js";
+import type { Logger } from "../telemetry/logger.js";
+
+/**
+ * The one mapping from thrown values to gRPC status. A KeypoolError keeps its
+ * code and safe message; anything else is an internal error whose message
+ * the caller never sees (it could hold anything), only the log does.
+ */
+export function toServiceError(err: unknown, log: Logger): Partial<ServiceError> {
+  if (!(err instanceof KeypoolError)) {
+    log.error({ err: err instanceof Error ? { name: err.name, stack: err.stack } : String(err) }, "internal error");
+    return { code: status.INTERNAL, details: "internal error", metadata: new Metadata() };
+  }
+  const code = status[err.code];
+  const message = err.details.length > 0 ? `${err.message}: ${err.details.join("; ")}` : err.message;
+  const metadata = new Metadata();
+  if (err.retryAfterMs !== undefined) {
+    metadata.set(STATUS_DETAILS_KEY, Buffer.from(encodeRetryStatus(code, message, err.retryAfterMs)));
+    metadata.set(RETRY_AFTER_MS_KEY, String(Math.ceil(err.retryAfterMs)));
+  }
+  return { code, details: message, metadata };
+}

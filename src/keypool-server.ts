@@ -1,0 +1,92 @@
+import { systemClock, type Clock } from "./clock.js";
+import { loadConfig } from "./config/index.js";
+import type { PoolConfig } from "./config/types.js";
+import { KeypoolError } from "./errors.js";
+import { GrpcServer } from "./grpc/grpc-server.js";
+import { KeyPool } from "./pool/key-pool.js";
+import type { PoolEvent } from "./pool/types.js";
+import { createLogger, type Logger } from "./telemetry/logger.js";
+
+export interface KeypoolServerOptions {
+  /** gRPC listen address: host:port or unix:/path. */
+  readonly listen?: string | undefined;
+  readonly configFile?: string | undefined;
+  readonly envFile?: string | undefined;
+  /** Environment for key variables and ${VAR} interpolation; defaults to process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
+  /** A ready configuration, instead of reading the sources. */
+  readonly config?: PoolConfig | undefined;
+  readonly log?: Logger | undefined;
+  readonly clock?: Clock | undefined;
+}
+
+export const DEFAULT_GRPC_LISTEN = "127.0.0.1:50051";
+
+/** A running keypool: the pool and the listeners around it. */
+export interface KeypoolServer {
+  readonly pool: KeyPool;
+  readonly grpcAddress: string;
+  readonly log: Logger;
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Reads the configuration sources; throws INVALID_ARGUMENT listing every problem. */
+export async function readConfig(options: Pick<KeypoolServerOptions, "configFile" | "envFile" | "env">): Promise<PoolConfig> {
+  const result = await loadConfig({
+    configFile: options.configFile,
+    envFile: options.envFile,
+    env: options.env ?? process.env,
+  });
+  if (!result.ok) throw new KeypoolError("INVALID_ARGUMENT", "invalid configuration", undefined, result.errors);
+  return result.config;
+}
+
+/** Loads the configuration, builds the pool and starts serving. */
+export async function startKeypoolServer(options: KeypoolServerOptions = {}): Promise<KeypoolServer> {
+  const log = options.log ?? createLogger();
+  const clock = options.clock ?? systemClock;
+  const config = options.config ?? (await readConfig(options));
+  const pool = new KeyPool({ clock, onEvent: (e) => logEvent(log, e) });
+  const diff = pool.applyConfig(config);
+  for (const w of config.warnings) log.warn({ warning: w }, "configuration warning");
+  const grpc = new GrpcServer({ pool, log });
+  const grpcAddress = await grpc.listen(options.listen ?? DEFAULT_GRPC_LISTEN);
+  log.info(
+    {
+      grpc: grpcAddress,
+      generation: diff.generation,
+      providers: Object.fromEntries([...config.providers].map(([name, p]) => [name, p.keys.length])),
+    },
+    "keypool serving",
+  );
+  let stopping: Promise<void> | undefined;
+  return {
+    pool,
+    grpcAddress,
+    log,
+    stop(graceMs = 10_000) {
+      stopping ??= (async () => {
+        log.info({ graceMs }, "keypool shutting down");
+        // Waiting acquisitions get an answer now instead of holding the shutdown for their max wait.
+        pool.close();
+        await grpc.shutdown(graceMs);
+        log.info("keypool stopped");
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** One line per event that matters to an operator; per-request events stay at debug. */
+function logEvent(log: Logger, e: PoolEvent): void {
+  switch (e.type) {
+    case "key_state":
+      log.info({ provider: e.provider, keyId: e.keyId, from: e.from, to: e.to, reason: e.reason }, "key state changed");
+      break;
+    case "lease_expired":
+      log.debug({ provider: e.provider, keyId: e.keyId }, "lease expired");
+      break;
+    default:
+      break;
+  }
+}

@@ -1,0 +1,137 @@
+import { status } from "@grpc/grpc-js";
+import { afterEach, describe, expect, it } from "vitest";
+import { durationFromMs } from "../../clients/typescript/src/duration.js";
+import { KeyState, Outcome } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
+import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
+import { ManualClock } from "../../src/manual-clock.js";
+import { silentLogger } from "../../src/telemetry/logger.js";
+import { grpcError, retryDelays, TestClient } from "../support/grpc-client.js";
+import { fakeKeys, poolConfig, type TestKey } from "../support/pool-config.js";
+
+let server: KeypoolServer | undefined;
+let client: TestClient | undefined;
+
+async function start(keys: TestKey[], clock?: ManualClock) {
+  server = await startKeypoolServer({
+    listen: "127.0.0.1:0",
+    config: poolConfig({ openai: keys }),
+    log: silentLogger(),
+    clock,
+  });
+  client = new TestClient(server.grpcAddress);
+  return client;
+}
+
+afterEach(async () => {
+  client?.close();
+  await server?.stop(1_000);
+  server = undefined;
+  client = undefined;
+});
+
+describe("AcquireKey and ReportUsage over gRPC", () => {
+  it("ten concurrent acquire+report pairs over five keys lease each key exactly twice", async () => {
+    const c = await start(fakeKeys(5));
+    const leases = await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        const lease = await c.acquire({ provider: "openai", estimatedTokens: 100 });
+        const res = await c.report({ leaseId: lease.leaseId, outcome: Outcome.OUTCOME_SUCCESS, promptTokens: 60, completionTokens: 40 });
+        expect(res).toMatchObject({ alreadyReported: false, keyState: KeyState.KEY_STATE_ACTIVE, keyId: lease.keyId });
+        return lease;
+      }),
+    );
+    const counts: Record<string, number> = {};
+    for (const l of leases) counts[l.keyId] = (counts[l.keyId] ?? 0) + 1;
+    expect(counts).toEqual({ k1: 2, k2: 2, k3: 2, k4: 2, k5: 2 });
+    expect(leases[0]).toMatchObject({ provider: "openai", apiKey: expect.stringMatching(/^sk-test-000\d$/), maskedKey: expect.stringMatching(/^…/) });
+    expect(leases[0]?.expiresAt?.seconds).toBeGreaterThan(Date.now() / 1000);
+  });
+
+  it("refuses the eleventh at rpm 2 with RetryInfo and retry-after-ms until the first leaves the window; waits with max_wait", async () => {
+    const clock = new ManualClock();
+    const c = await start(fakeKeys(5, { rpm: 2 }), clock);
+    for (let i = 0; i < 10; i++) {
+      await c.acquire({ provider: "openai" });
+      clock.advance(500);
+    }
+    const err = await grpcError(c.acquire({ provider: "openai" }));
+    expect(err.code).toBe(status.RESOURCE_EXHAUSTED);
+    // First lease at t=0 stays counted 60 s + 1 s margin; now is t=5 s.
+    expect(retryDelays(err)).toEqual({ retryInfoMs: 56_000, trailerMs: 56_000 });
+    const waiting = c.acquire({ provider: "openai", maxWait: durationFromMs(58_000) }, 60_000);
+    // Let the call reach the server and queue, then move time past the window.
+    await new Promise((r) => setTimeout(r, 100));
+    clock.advance(56_000);
+    const lease = await waiting;
+    expect(lease.keyId).toBe("k1");
+    expect(lease.waited?.seconds).toBe(56);
+  });
+
+  it("a 429 with retry_after 30 s keeps that key out for 30 s while the others carry the load", async () => {
+    const clock = new ManualClock();
+    const c = await start(fakeKeys(3), clock);
+    const first = await c.acquire({ provider: "openai" });
+    const res = await c.report({ leaseId: first.leaseId, httpStatus: 429, retryAfter: durationFromMs(30_000) });
+    expect(res.keyState).toBe(KeyState.KEY_STATE_COOLING_DOWN);
+    expect(res.outcome).toBe(Outcome.OUTCOME_RATE_LIMITED);
+    for (let t = 0; t < 29_000; t += 1_000) {
+      const l = await c.acquire({ provider: "openai" });
+      expect(l.keyId).not.toBe(first.keyId);
+      await c.report({ leaseId: l.leaseId, outcome: Outcome.OUTCOME_SUCCESS });
+      clock.advance(1_000);
+    }
+    clock.advance(1_000);
+    const seen = new Set<string>();
+    for (let i = 0; i < 3; i++) seen.add((await c.acquire({ provider: "openai" })).keyId);
+    expect(seen.has(first.keyId)).toBe(true);
+  });
+
+  it("a 401 disables the key with its reason; the others carry the load; all disabled is FAILED_PRECONDITION", async () => {
+    const c = await start(fakeKeys(2));
+    const l = await c.acquire({ provider: "openai" });
+    const res = await c.report({ leaseId: l.leaseId, outcome: Outcome.OUTCOME_UNAUTHORIZED, httpStatus: 401, errorMessage: "invalid_api_key" });
+    expect(res.keyState).toBe(KeyState.KEY_STATE_DISABLED);
+    const key = [...server!.pool.keys()].find((k) => k.key.id === l.keyId);
+    expect(key?.key.health.stateReason(Date.now())).toBe("unauthorized (401/403): invalid_api_key");
+    for (let i = 0; i < 4; i++) expect((await c.acquire({ provider: "openai" })).keyId).not.toBe(l.keyId);
+    const other = await c.acquire({ provider: "openai" });
+    await c.report({ leaseId: other.leaseId, httpStatus: 403 });
+    const err = await grpcError(c.acquire({ provider: "openai" }));
+    expect(err.code).toBe(status.FAILED_PRECONDITION);
+    expect(err.details).toContain("every key of provider openai is disabled");
+  });
+
+  it("answers bad input with INVALID_ARGUMENT or NOT_FOUND and keeps serving", async () => {
+    const c = await start(fakeKeys(2));
+    const cases: [Promise<unknown>, number, RegExp][] = [
+      [c.acquire({ provider: "" }), status.INVALID_ARGUMENT, /provider: required/],
+      [c.acquire({ provider: "nope" }), status.NOT_FOUND, /provider "nope" is not configured \(configured: openai\)/],
+      [c.acquire({ provider: "openai", estimatedTokens: -5 }), status.INVALID_ARGUMENT, /estimated_tokens/],
+      [c.acquire({ provider: "openai", maxWait: { seconds: -1, nanos: 0 } }), status.INVALID_ARGUMENT, /max_wait/],
+      [c.report({ leaseId: "ls_unknown", outcome: Outcome.OUTCOME_SUCCESS }), status.NOT_FOUND, /lease/],
+      [c.report({ leaseId: "" }), status.INVALID_ARGUMENT, /lease_id: required/],
+    ];
+    for (const [call, code, message] of cases) {
+      const err = await grpcError(call);
+      expect(err.code).toBe(code);
+      expect(err.details).toMatch(message);
+    }
+    const lease = await c.acquire({ provider: "openai" });
+    const bad = await grpcError(c.report({ leaseId: lease.leaseId, outcome: 42 as Outcome }));
+    expect(bad.code).toBe(status.INVALID_ARGUMENT);
+    expect((await grpcError(c.report({ leaseId: lease.leaseId, promptTokens: -1, outcome: Outcome.OUTCOME_SUCCESS }))).code).toBe(
+      status.INVALID_ARGUMENT,
+    );
+    expect(await c.report({ leaseId: lease.leaseId, outcome: Outcome.OUTCOME_SUCCESS })).toMatchObject({ alreadyReported: false });
+    expect(await c.report({ leaseId: lease.leaseId, outcome: Outcome.OUTCOME_SUCCESS })).toMatchObject({ alreadyReported: true });
+  });
+
+  it("a waiting acquisition gives up before the caller's deadline with RESOURCE_EXHAUSTED, not DEADLINE_EXCEEDED", async () => {
+    const c = await start(fakeKeys(1, { maxConcurrent: 1 }));
+    await c.acquire({ provider: "openai" });
+    const err = await grpcError(c.acquire({ provider: "openai", maxWait: durationFromMs(30_000) }, 400));
+    expect(err.code).toBe(status.RESOURCE_EXHAUSTED);
+    expect(retryDelays(err).retryInfoMs).toBeGreaterThan(0);
+    expect(server!.pool.waitingCount("openai")).toBe(0);
+  });
+});
