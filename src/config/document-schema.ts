@@ -1,0 +1,116 @@
+import { z } from "zod";
+import type { WindowLimit } from "./types.js";
+import {
+  booleanish,
+  duration,
+  fraction,
+  httpUrl,
+  keyId,
+  label,
+  MAX_TIMER_MS,
+  models,
+  positiveInt,
+  positiveNumber,
+  secret,
+} from "./field-schemas.js";
+import { parseNested } from "./zod-problems.js";
+import { secretProblem, splitKeyList } from "./secret-check.js";
+
+/**
+ * The JSON config document, section by section. Objects are strict so that
+ * a typo ("rmp") is an error rather than a silently ignored limit.
+ */
+
+/** `{"requests": 10, "per": "10s"}` or `{"tokens": 50000, "per": "1m"}`. */
+const windowLimit = z
+  .strictObject({
+    requests: positiveInt.optional(),
+    tokens: positiveInt.optional(),
+    per: duration(),
+  })
+  .transform((w, ctx): WindowLimit => {
+    if (w.requests !== undefined && w.tokens === undefined) return { kind: "requests", limit: w.requests, perMs: w.per };
+    if (w.tokens !== undefined && w.requests === undefined) return { kind: "tokens", limit: w.tokens, perMs: w.per };
+    ctx.addIssue({ code: "custom", message: 'expected exactly one of "requests" or "tokens"' });
+    return z.NEVER;
+  });
+
+/** Settings a key may set for itself and a provider may set for all its keys. */
+const keySettings = {
+  weight: positiveNumber.optional(),
+  rpm: positiveInt.optional(),
+  tpm: positiveInt.optional(),
+  rpd: positiveInt.optional(),
+  max_concurrent: positiveInt.optional(),
+  limits: z.array(windowLimit).optional(),
+  models: models.optional(),
+  base_url: httpUrl.optional(),
+  enabled: booleanish.optional(),
+};
+
+export type KeySettingsDoc = z.output<z.ZodObject<typeof keySettings>>;
+
+const keyObject = z.strictObject({
+  key: secret,
+  id: keyId.optional(),
+  label: label.optional(),
+  ...keySettings,
+});
+
+export type KeyEntryDoc =
+  | { readonly kind: "list"; readonly secrets: readonly string[] }
+  | ({ readonly kind: "object" } & z.output<typeof keyObject>);
+
+/**
+ * An entry of `keys`: a string (possibly "k1,k2", as an interpolated env
+ * list usually is) or an object with a `key` and its own settings. A union
+ * would report both alternatives' failures; dispatching on the JSON type
+ * gives one precise message.
+ */
+const keyEntry = z.unknown().transform((input, ctx): KeyEntryDoc => {
+  if (typeof input === "string") {
+    const secrets = splitKeyList(input);
+    for (const [i, s] of secrets.entries()) {
+      const reason = secretProblem(s);
+      if (reason !== undefined) {
+        ctx.addIssue({ code: "custom", message: secrets.length > 1 ? `key ${i + 1} of ${secrets.length}: ${reason}` : reason });
+      }
+    }
+    return { kind: "list", secrets };
+  }
+  if (input !== null && typeof input === "object" && !Array.isArray(input)) {
+    return { kind: "object", ...parseNested(keyObject, input, ctx) };
+  }
+  ctx.addIssue({ code: "custom", message: 'expected a key string or an object with a "key" field' });
+  return z.NEVER;
+});
+
+export const providerSchema = z.strictObject({
+  keys: z.array(keyEntry).min(1, "expected at least one key"),
+  ...keySettings,
+});
+
+export type ProviderDoc = z.output<typeof providerSchema>;
+
+/** Everything that arms a timer is capped below setTimeout's overflow. */
+const timer = duration({ maxMs: MAX_TIMER_MS });
+
+export const settingsSchema = z.strictObject({
+  lease_ttl: timer.optional(),
+  max_lease_ttl: timer.optional(),
+  max_wait: duration({ allowZero: true, maxMs: MAX_TIMER_MS }).optional(),
+  window_margin: fraction(0.5).optional(),
+  window_margin_max: duration({ allowZero: true, maxMs: MAX_TIMER_MS }).optional(),
+  backoff_initial: timer.optional(),
+  backoff_max: timer.optional(),
+  quota_cooldown: timer.optional(),
+  unauthorized_recheck: timer.optional(),
+  server_error_cooldown: timer.optional(),
+  server_error_threshold: positiveInt.optional(),
+});
+
+export type SettingsDoc = z.output<typeof settingsSchema>;
+
+/** Provider names appear in metrics labels and paths: keep them plain. */
+export const PROVIDER_NAME = /^[a-z0-9_-]{1,64}$/;
+export const SETTINGS_FIELD = "settings";
