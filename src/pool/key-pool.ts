@@ -45,7 +45,7 @@ export interface KeyPoolOptions {
  */
 export class KeyPool {
   private readonly clock: Clock;
-  private readonly emit: (event: PoolEvent) => void;
+  private readonly listeners = new Set<(event: PoolEvent) => void>();
   private readonly providers = new Map<string, ProviderRuntime>();
   private readonly leases = new Map<string, OpenLease>();
   private readonly ended = new EndedLeases();
@@ -55,7 +55,17 @@ export class KeyPool {
 
   constructor(options: KeyPoolOptions) {
     this.clock = options.clock;
-    this.emit = options.onEvent ?? (() => {});
+    if (options.onEvent !== undefined) this.listeners.add(options.onEvent);
+  }
+
+  /** Adds a listener for pool events (state changes, leases, refusals); returns its removal. */
+  subscribe(listener: (event: PoolEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: PoolEvent): void {
+    for (const l of this.listeners) l(event);
   }
 
   get settings(): PoolSettings {
