@@ -1,0 +1,105 @@
+import { SimulatedKey } from "./simulated-key.js";
+import type { SimulatorKeyLimits, SimulatorKeyOptions, SimulatorKeyStats, SimulatorStats, SimulatorTotals } from "./types.js";
+
+/**
+ * Everything the simulator remembers: its keys by secret and by label, and
+ * the counters that belong to no key. Errors thrown here never name a secret.
+ */
+export class SimulatorState {
+  private readonly bySecret = new Map<string, SimulatedKey>();
+  private readonly byLabel = new Map<string, SimulatedKey>();
+  unknownKeyRequests = 0;
+  missingCredentialRequests = 0;
+  notFoundRequests = 0;
+  seenCredentials = new Set<string>();
+
+  constructor(readonly windowMs: number) {}
+
+  addKey(secret: string, options: SimulatorKeyOptions = {}): void {
+    if (secret.length === 0) throw new Error("simulator key secrets must not be empty");
+    if (this.bySecret.has(secret)) throw new Error("simulator key added twice");
+    const label = options.label ?? `key-${this.bySecret.size + 1}`;
+    if (this.byLabel.has(label)) throw new Error(`simulator key label "${label}" is used twice`);
+    const key = new SimulatedKey(label, validLimits(limitsOf(options), label), this.windowMs);
+    this.bySecret.set(secret, key);
+    this.byLabel.set(label, key);
+  }
+
+  /** The key with this secret, if the simulator accepts it. */
+  find(secret: string): SimulatedKey | undefined {
+    return this.bySecret.get(secret);
+  }
+
+  /** The key with this secret; throws (without the secret) for an unknown one. */
+  get(secret: string): SimulatedKey {
+    const key = this.bySecret.get(secret);
+    if (key === undefined) throw new Error("not a simulator key (secrets are not echoed)");
+    return key;
+  }
+
+  setLimits(secret: string, limits: SimulatorKeyLimits): void {
+    const key = this.get(secret);
+    key.limits = validLimits(limitsOf(limits), key.label);
+  }
+
+  keyStats(secretOrLabel: string): SimulatorKeyStats | undefined {
+    const key = this.bySecret.get(secretOrLabel) ?? this.byLabel.get(secretOrLabel);
+    return key === undefined ? undefined : { ...key.stats };
+  }
+
+  snapshot(): SimulatorStats {
+    const keys: Record<string, SimulatorKeyStats> = {};
+    const byLabel: Record<string, SimulatorKeyStats> = {};
+    const totals: SimulatorTotals = {
+      requests: 0,
+      successes: 0,
+      rateLimited: 0,
+      unauthorized: 0,
+      injected: 0,
+      badRequests: 0,
+      promptTokens: 0,
+      completionTokens: 0,
+    };
+    for (const [secret, key] of this.bySecret) {
+      const stats = { ...key.stats };
+      keys[secret] = stats;
+      byLabel[key.label] = stats;
+      for (const name of Object.keys(totals) as (keyof SimulatorTotals)[]) totals[name] += stats[name];
+    }
+    return {
+      keys,
+      byLabel,
+      totals,
+      unknownKeyRequests: this.unknownKeyRequests,
+      missingCredentialRequests: this.missingCredentialRequests,
+      notFoundRequests: this.notFoundRequests,
+      seenCredentials: new Set(this.seenCredentials),
+    };
+  }
+
+  reset(): void {
+    for (const key of this.bySecret.values()) key.reset();
+    this.unknownKeyRequests = 0;
+    this.missingCredentialRequests = 0;
+    this.notFoundRequests = 0;
+    this.seenCredentials = new Set();
+  }
+}
+
+/** Only the limit fields, so a label or stray property never becomes a limit. */
+function limitsOf(options: SimulatorKeyLimits): SimulatorKeyLimits {
+  const limits: SimulatorKeyLimits = {};
+  if (options.rpm !== undefined) limits.rpm = options.rpm;
+  if (options.tpm !== undefined) limits.tpm = options.tpm;
+  if (options.rpd !== undefined) limits.rpd = options.rpd;
+  return limits;
+}
+
+function validLimits(limits: SimulatorKeyLimits, label: string): SimulatorKeyLimits {
+  for (const [name, value] of Object.entries(limits)) {
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
+      throw new Error(`simulator key ${label}: ${name} must be a non-negative integer`);
+    }
+  }
+  return limits;
+}
