@@ -5,6 +5,8 @@ import { KeypoolError } from "./errors.js";
 import { GrpcServer } from "./grpc/grpc-server.js";
 import { KeyPool } from "./pool/key-pool.js";
 import type { PoolEvent } from "./pool/types.js";
+import { ConfigReloader, type ReloadEvent } from "./reload/config-reloader.js";
+import { watchSources, type SourceWatcher } from "./reload/watch-sources.js";
 import { createLogger, type Logger } from "./telemetry/logger.js";
 
 export interface KeypoolServerOptions {
@@ -18,6 +20,10 @@ export interface KeypoolServerOptions {
   readonly config?: PoolConfig | undefined;
   readonly log?: Logger | undefined;
   readonly clock?: Clock | undefined;
+  /** Reload when the config or env file changes (default true). */
+  readonly watch?: boolean | undefined;
+  /** Quiet time after a file event before reloading. */
+  readonly watchDebounceMs?: number | undefined;
 }
 
 export const DEFAULT_GRPC_LISTEN = "127.0.0.1:50051";
@@ -27,6 +33,8 @@ export interface KeypoolServer {
   readonly pool: KeyPool;
   readonly grpcAddress: string;
   readonly log: Logger;
+  /** The one reload path: re-read the sources or apply a document. */
+  readonly reloader: ConfigReloader;
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -49,7 +57,19 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
   const pool = new KeyPool({ clock, onEvent: (e) => logEvent(log, e) });
   const diff = pool.applyConfig(config);
   for (const w of config.warnings) log.warn({ warning: w }, "configuration warning");
-  const grpc = new GrpcServer({ pool, log });
+  const env = options.env ?? process.env;
+  const configFile = options.configFile ?? (env["KEYPOOL_CONFIG"] || undefined);
+  const reloader = new ConfigReloader(pool, { configFile, envFile: options.envFile, env });
+  reloader.subscribe((e) => logReload(log, e));
+  const watched = [configFile, options.envFile].filter((f): f is string => f !== undefined);
+  let watcher: SourceWatcher | undefined;
+  if (options.watch !== false && watched.length > 0) {
+    watcher = await watchSources(watched, () => void reloader.reread("file").catch(() => undefined), {
+      debounceMs: options.watchDebounceMs,
+      onError: (err) => log.warn({ err: err instanceof Error ? err.message : String(err) }, "config watch error"),
+    });
+  }
+  const grpc = new GrpcServer({ pool, log, reloader });
   const grpcAddress = await grpc.listen(options.listen ?? DEFAULT_GRPC_LISTEN);
   log.info(
     {
@@ -64,9 +84,11 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
     pool,
     grpcAddress,
     log,
+    reloader,
     stop(graceMs = 10_000) {
       stopping ??= (async () => {
         log.info({ graceMs }, "keypool shutting down");
+        await watcher?.close();
         // Waiting acquisitions get an answer now instead of holding the shutdown for their max wait.
         pool.close();
         await grpc.shutdown(graceMs);
@@ -75,6 +97,19 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
       return stopping;
     },
   };
+}
+
+/** One line per reload: what changed, or every reason it was rejected. */
+function logReload(log: Logger, e: ReloadEvent): void {
+  if (e.result === "rejected") {
+    log.warn({ trigger: e.trigger, errors: e.errors }, "config reload rejected; the running configuration stays");
+    return;
+  }
+  const { generation, added, removed, updated, warnings } = e.diff;
+  log.info(
+    { trigger: e.trigger, result: e.result, generation, added: added.length, removed: removed.length, updated: updated.length, warnings },
+    "config reloaded",
+  );
 }
 
 /** One line per event that matters to an operator; per-request events stay at debug. */

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { checkConfigCommand } from "./check-config-command.js";
+import { reloadCommand } from "./reload-command.js";
 import { serveCommand } from "./serve-command.js";
 
 const program = new Command()
@@ -16,6 +17,7 @@ program
   .option("--config <file>", "JSON config file (default: $KEYPOOL_CONFIG; without one, keys come from *_API_KEYS variables)")
   .option("--env-file <file>", "dotenv file whose values take precedence over the environment")
   .addOption(new Option("--grace <seconds>", "time running calls get to finish on shutdown").default("10").argParser(Number))
+  .option("--no-watch", "do not reload when the config or env file changes (SIGHUP and ReloadConfig still do)")
   .action(serveCommand);
 
 program
@@ -24,6 +26,14 @@ program
   .option("--config <file>", "JSON config file (default: $KEYPOOL_CONFIG)")
   .option("--env-file <file>", "dotenv file whose values take precedence over the environment")
   .action(checkConfigCommand);
+
+program
+  .command("reload")
+  .description("make a running sidecar re-read its configuration (or apply a JSON document) and print the diff")
+  .option("--target <addr>", "the sidecar's gRPC address", "127.0.0.1:50051")
+  .option("--config-json <file>", "apply this JSON document instead of re-reading the sources (the sidecar's file is not rewritten)")
+  .option("--json", "print the result as JSON")
+  .action(reloadCommand);
 
 try {
   await program.parseAsync(process.argv);

@@ -7,13 +7,14 @@ export interface ServeOptions {
   config?: string;
   envFile?: string;
   grace: number;
+  watch: boolean;
 }
 
 export async function serveCommand(opts: ServeOptions): Promise<void> {
   const log = createLogger();
   let server: KeypoolServer;
   try {
-    server = await startKeypoolServer({ listen: opts.listen, configFile: opts.config, envFile: opts.envFile, log });
+    server = await startKeypoolServer({ listen: opts.listen, configFile: opts.config, envFile: opts.envFile, log, watch: opts.watch });
   } catch (err) {
     process.exitCode = printError(err);
     return;
@@ -31,4 +32,6 @@ export async function serveCommand(opts: ServeOptions): Promise<void> {
   };
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.once("SIGINT", () => stop("SIGINT"));
+  // The reload's own log line says what changed or why it was rejected.
+  process.on("SIGHUP", () => void server.reloader.reread("signal").catch(() => undefined));
 }

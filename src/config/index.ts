@@ -6,7 +6,7 @@
 export type { ConfigResult } from "./config-result.js";
 export { parseConfigDocument } from "./parse-config-document.js";
 export { configFromEnv } from "./config-from-env.js";
-export { loadConfig, type LoadConfigOptions } from "./load-config.js";
+export { loadConfig, resolveEnv, type LoadConfigOptions } from "./load-config.js";
 export { keyIdFor } from "./key-id.js";
 export { maskSecret } from "./mask-secret.js";
 export { describeConfig } from "./describe-config.js";

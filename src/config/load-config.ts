@@ -19,12 +19,9 @@ export interface LoadConfigOptions {
  * returned as errors; this never throws.
  */
 export async function loadConfig(opts: LoadConfigOptions): Promise<ConfigResult> {
-  let env: Env = opts.env;
-  if (opts.envFile !== undefined) {
-    const text = await readText(opts.envFile, "env file");
-    if (!text.ok) return failure([text.error]);
-    env = { ...opts.env, ...parseDotenv(text.value) };
-  }
+  const resolved = await resolveEnv(opts);
+  if (!resolved.ok) return failure([resolved.error]);
+  const env = resolved.value;
 
   const configFile = nonEmpty(opts.configFile) ?? nonEmpty(env["KEYPOOL_CONFIG"]);
   if (configFile === undefined) return configFromEnv(env);
@@ -34,11 +31,23 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<ConfigResult>
   return parseConfigDocument(text.value, env, configFile);
 }
 
+/**
+ * The environment a config is interpolated from: the process environment
+ * overlaid with the env file's values, read now.
+ */
+export async function resolveEnv(opts: Pick<LoadConfigOptions, "envFile" | "env">): Promise<{ ok: true; value: Env } | { ok: false; error: string }> {
+  if (opts.envFile === undefined) return { ok: true, value: opts.env };
+  const text = await readText(opts.envFile, "env file");
+  if (!text.ok) return text;
+  return { ok: true, value: { ...opts.env, ...parseDotenv(text.value) } };
+}
+
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === "" ? undefined : value;
 }
 
 type Read = { ok: true; value: string } | { ok: false; error: string };
+
 
 async function readText(path: string, what: string): Promise<Read> {
   try {

@@ -5,6 +5,7 @@ import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
 import { KeyPoolServiceService } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
 import type { KeyPool } from "../pool/key-pool.js";
+import type { ConfigReloader } from "../reload/config-reloader.js";
 import type { Logger } from "../telemetry/logger.js";
 import { keyPoolService } from "./key-pool-service.js";
 import { formatListenAddress, parseListenAddress } from "./listen-address.js";
@@ -15,6 +16,7 @@ const SERVICE_NAME = "keypool.v1.KeyPoolService";
 export interface GrpcServerOptions {
   readonly pool: KeyPool;
   readonly log: Logger;
+  readonly reloader: ConfigReloader;
 }
 
 /** The gRPC listener: KeyPoolService, standard health checking and server reflection. */

@@ -3,6 +3,7 @@ import { durationToMs } from "../../clients/typescript/src/duration.js";
 import type { KeyPoolServiceServer } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
 import { KeypoolError } from "../errors.js";
 import type { KeyPool } from "../pool/key-pool.js";
+import type { ConfigReloader } from "../reload/config-reloader.js";
 import type { Logger } from "../telemetry/logger.js";
 import { keyStateToProto, leaseToProto, outcomeFromProto, outcomeToProto } from "./messages.js";
 import { toServiceError } from "./to-status.js";
@@ -13,6 +14,7 @@ const DEADLINE_RESERVE_MS = 25;
 export interface ServiceDeps {
   readonly pool: KeyPool;
   readonly log: Logger;
+  readonly reloader: ConfigReloader;
 }
 
 /** Wraps a unary handler so that every thrown or rejected value goes through the one status mapping. */
@@ -27,7 +29,7 @@ function unary<Req, Res>(log: Logger, fn: (call: ServerUnaryCall<Req, Res>) => P
   };
 }
 
-export function keyPoolService({ pool, log }: ServiceDeps): KeyPoolServiceServer {
+export function keyPoolService({ pool, log, reloader }: ServiceDeps): KeyPoolServiceServer {
   return {
     acquireKey: unary(log, async (call) => {
       const req = call.request;
@@ -85,8 +87,17 @@ export function keyPoolService({ pool, log }: ServiceDeps): KeyPoolServiceServer
       call.emit("error", err);
     },
 
-    reloadConfig: unary(log, () => {
-      throw new KeypoolError("UNIMPLEMENTED", "ReloadConfig is not available yet");
+    reloadConfig: unary(log, async (call) => {
+      const json = call.request.configJson;
+      const diff = json.trim() === "" ? await reloader.reread("rpc") : await reloader.applyDocument(json, "rpc");
+      return {
+        configGeneration: diff.generation,
+        addedKeyIds: [...diff.added],
+        removedKeyIds: [...diff.removed],
+        updatedKeyIds: [...diff.updated],
+        unchangedKeyIds: [...diff.unchanged],
+        warnings: [...diff.warnings],
+      };
     }),
   };
 }
