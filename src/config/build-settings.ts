@@ -18,6 +18,9 @@ export function buildSettings(doc: SettingsDoc | undefined): { settings: PoolSet
     unauthorizedRecheckMs: d.unauthorized_recheck ?? defaultSettings.unauthorizedRecheckMs,
     serverErrorThreshold: d.server_error_threshold ?? defaultSettings.serverErrorThreshold,
     serverErrorCooldownMs: d.server_error_cooldown ?? defaultSettings.serverErrorCooldownMs,
+    maxOpenLeasesPerClient: d.max_open_leases_per_client ?? defaultSettings.maxOpenLeasesPerClient,
+    acquireRatePerClient: d.acquire_rate_per_client ?? defaultSettings.acquireRatePerClient,
+    maxWaitingPerProvider: d.max_waiting_per_provider ?? defaultSettings.maxWaitingPerProvider,
   };
 
   // Checked on the effective values: raising lease_ttl alone past the

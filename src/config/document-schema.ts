@@ -107,6 +107,9 @@ export const settingsSchema = z.strictObject({
   unauthorized_recheck: timer.optional(),
   server_error_cooldown: timer.optional(),
   server_error_threshold: positiveInt.optional(),
+  max_open_leases_per_client: positiveInt.optional(),
+  acquire_rate_per_client: positiveNumber.optional(),
+  max_waiting_per_provider: positiveInt.optional(),
 });
 
 export type SettingsDoc = z.output<typeof settingsSchema>;

@@ -93,7 +93,8 @@ function parseDocument(text: string, env: Env, source: string): ConfigResult {
 
 const EXAMPLE = '{"openai": {"keys": ["${OPENAI_API_KEYS}"]}}';
 
-function jsonSyntaxMessage(text: string, source: string): string {
+/** `source: invalid JSON at line L, column C: reason`, without quoting the text. */
+export function jsonSyntaxMessage(text: string, source: string): string {
   if (text.trim() === "") return `${source}: invalid JSON at line 1, column 1: the document is empty`;
   const error = findJsonSyntaxError(text);
   if (error === undefined) return `${source}: invalid JSON`;

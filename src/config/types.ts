@@ -65,6 +65,12 @@ export interface PoolSettings {
   readonly serverErrorThreshold: number;
   /** ...for this long. */
   readonly serverErrorCooldownMs: number;
+  /** Open leases one client may hold at once; bounds what a runaway or hostile client can pin. */
+  readonly maxOpenLeasesPerClient: number;
+  /** Acquisition attempts per second one client may make; Infinity is unlimited. */
+  readonly acquireRatePerClient: number;
+  /** Acquisitions that may wait at once for one provider; bounds memory under a flood of waiters. */
+  readonly maxWaitingPerProvider: number;
 }
 
 export interface PoolConfig {
@@ -86,4 +92,7 @@ export const defaultSettings: PoolSettings = Object.freeze({
   unauthorizedRecheckMs: 30 * 60_000,
   serverErrorThreshold: 5,
   serverErrorCooldownMs: 30_000,
+  maxOpenLeasesPerClient: 10_000,
+  acquireRatePerClient: Infinity,
+  maxWaitingPerProvider: 1_000,
 });

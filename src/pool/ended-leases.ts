@@ -1,6 +1,7 @@
 export interface EndedLease {
   readonly provider: string;
   readonly keyId: string;
+  readonly owner: string;
   readonly how: "reported" | "expired";
 }
 

@@ -3,10 +3,13 @@ import type { Clock, TimerHandle } from "../clock.js";
 import type { PoolConfig, PoolSettings } from "../config/types.js";
 import { KeypoolError, notFound } from "../errors.js";
 import { chooseKey } from "./choose-key.js";
+import { ClientLimits } from "./client-limits.js";
 import { EndedLeases } from "./ended-leases.js";
 import { outcomeFromHttpStatus } from "./outcome.js";
 import { PooledKey } from "./pooled-key.js";
 import { redactSecret } from "./redact.js";
+import { poolSnapshot } from "./snapshot.js";
+import type { PoolSnapshot } from "./stats-types.js";
 import type { AcquireRequest, ConfigDiff, KeyStateName, Lease, PoolEvent, ReportResult, UsageReport } from "./types.js";
 import type { UsageEntry } from "./usage-log.js";
 import { normalizeAcquire, validateReport, type NormalizedAcquire } from "./validate-request.js";
@@ -49,6 +52,9 @@ export class KeyPool {
   private readonly providers = new Map<string, ProviderRuntime>();
   private readonly leases = new Map<string, OpenLease>();
   private readonly ended = new EndedLeases();
+  private readonly clientLimits = new ClientLimits();
+  /** Timers that announce the end of a cooldown, which otherwise happens silently by time alone. */
+  private readonly recoveries = new Map<PooledKey, TimerHandle>();
   private config: PoolConfig | undefined;
   private generation = 0;
   private useSeq = 0;
@@ -91,6 +97,7 @@ export class KeyPool {
     try {
       const req = normalizeAcquire(request, this.settings);
       const rt = this.runtimeFor(req.provider);
+      this.admit(rt, req.owner);
       // Waiters first: capacity that returned since the last event is theirs.
       this.serveWaiters(rt);
       const now = this.clock.now();
@@ -105,17 +112,19 @@ export class KeyPool {
   }
 
   /** Ends a lease with the outcome of the provider call. A second report changes nothing. */
-  report(leaseId: string, report: UsageReport): ReportResult {
+  report(leaseId: string, report: UsageReport, owner = ""): ReportResult {
     if (leaseId === "") throw new KeypoolError("INVALID_ARGUMENT", "lease_id: required");
     validateReport(report);
     const open = this.leases.get(leaseId);
     if (open === undefined) {
       const ended = this.ended.get(leaseId);
       if (ended === undefined) throw notFound(`lease ${JSON.stringify(leaseId.slice(0, 64))} is unknown or too old`);
+      if (ended.owner !== owner) throw leaseOfAnother();
       const key = this.providers.get(ended.provider)?.keys.get(ended.keyId);
       const state = key === undefined ? "draining" : this.stateOf(key, this.clock.now());
-      return { keyId: ended.keyId, keyState: state, alreadyReported: true, outcome: undefined };
+      return { provider: ended.provider, keyId: ended.keyId, keyState: state, alreadyReported: true, outcome: undefined };
     }
+    if (open.lease.owner !== owner) throw leaseOfAnother();
     const outcome = report.outcome ?? outcomeFromHttpStatus(report.httpStatus ?? 0);
     if (outcome === undefined) {
       throw new KeypoolError("INVALID_ARGUMENT", "outcome: unspecified, and http_status does not say one");
@@ -129,6 +138,7 @@ export class KeyPool {
     if (!(outcome === "success" && prompt + completion === 0)) key.usage.settle(entry, prompt + completion, now);
     this.endLease(open, now, "reported");
     key.count(outcome, prompt, completion);
+    if (report.latencyMs !== undefined) key.latency.add(report.latencyMs, now);
     const before = this.stateOf(key, now);
     const detail = redactSecret(report.errorMessage ?? "", key.config.secret);
     key.health.apply(outcome, leaseId, report.retryAfterMs, now, this.settings, detail);
@@ -143,10 +153,11 @@ export class KeyPool {
       completionTokens: completion,
     });
     if (after !== before) this.emitState(key, before, after, now);
+    if (after === "cooling_down" || after === "exhausted") this.watchRecovery(key, now);
     this.settleDrain(key);
     const rt = this.providers.get(lease.provider);
     if (rt !== undefined) this.serveWaiters(rt);
-    return { keyId: key.id, keyState: after, alreadyReported: false, outcome };
+    return { provider: lease.provider, keyId: key.id, keyState: after, alreadyReported: false, outcome };
   }
 
   /**
@@ -160,6 +171,7 @@ export class KeyPool {
     const removed: string[] = [];
     const updated: string[] = [];
     const unchanged: string[] = [];
+    const first = this.config === undefined;
     const settingsChanged = this.config === undefined || !sameJson(this.config.settings, config.settings);
     for (const [name, provider] of config.providers) {
       let rt = this.providers.get(name);
@@ -214,6 +226,7 @@ export class KeyPool {
     }
     if (added.length + removed.length + updated.length > 0 || settingsChanged) this.generation += 1;
     this.config = config;
+    if (first) for (const rt of this.providers.values()) for (const key of rt.keys.values()) key.fromFirstConfig = true;
     for (const rt of this.providers.values()) this.serveWaiters(rt);
     return { generation: this.generation, added, removed, updated, unchanged, warnings: config.warnings };
   }
@@ -224,6 +237,11 @@ export class KeyPool {
     for (const rt of this.providers.values()) {
       for (const key of rt.keys.values()) yield { provider: rt.name, key, state: this.stateOf(key, now) };
     }
+  }
+
+  /** Statistics of every key at the clock's now, restricted to `providers` when given (empty: all). */
+  snapshot(providers?: readonly string[]): PoolSnapshot {
+    return poolSnapshot(this, this.clock.now(), providers);
   }
 
   waitingCount(provider: string): number {
@@ -245,6 +263,8 @@ export class KeyPool {
       rt.wakeTimer = undefined;
     }
     for (const open of this.leases.values()) this.clock.clearTimer(open.timer);
+    for (const timer of this.recoveries.values()) this.clock.clearTimer(timer);
+    this.recoveries.clear();
   }
 
   stateOf(key: PooledKey, now: number): KeyStateName {
@@ -270,6 +290,7 @@ export class KeyPool {
     key.health.granted(leaseId, now);
     const entry = key.usage.record(now, req.estimatedTokens);
     key.inFlight += 1;
+    this.clientLimits.leaseOpened(req.owner);
     key.lastUsedAt = now;
     key.lastUsedSeq = this.useSeq++;
     key.counters.requests += 1;
@@ -285,6 +306,7 @@ export class KeyPool {
       waitedMs,
       estimatedTokens: req.estimatedTokens,
       clientId: req.clientId,
+      owner: req.owner,
     };
     const timer = this.clock.setTimer(() => this.expire(leaseId), req.leaseTtlMs);
     this.leases.set(leaseId, { lease, key, entry, timer });
@@ -310,7 +332,13 @@ export class KeyPool {
     this.clock.clearTimer(open.timer);
     this.leases.delete(open.lease.leaseId);
     open.key.inFlight -= 1;
-    this.ended.add(open.lease.leaseId, { provider: open.lease.provider, keyId: open.key.id, how }, now, this.settings.maxLeaseTtlMs);
+    this.clientLimits.leaseEnded(open.lease.owner);
+    this.ended.add(
+      open.lease.leaseId,
+      { provider: open.lease.provider, keyId: open.key.id, owner: open.lease.owner, how },
+      now,
+      this.settings.maxLeaseTtlMs,
+    );
   }
 
   private startDrain(rt: ProviderRuntime, key: PooledKey, now: number): void {
@@ -330,7 +358,26 @@ export class KeyPool {
     }
   }
 
+  /** Per-client rate and open-lease guards; a refusal here is counted like any other. */
+  private admit(rt: ProviderRuntime, owner: string): void {
+    const refusal = this.clientLimits.admit(owner, this.clock.now(), this.settings);
+    if (refusal === undefined) return;
+    const { error, limit } = refusal;
+    this.emit({ type: "refused", provider: rt.name, code: error.code, retryAfterMs: error.retryAfterMs, limit });
+    throw error;
+  }
+
   private wait(rt: ProviderRuntime, req: NormalizedAcquire, signal: AbortSignal | undefined): Promise<Lease> {
+    if (rt.waiters.length >= this.settings.maxWaitingPerProvider) {
+      const retryMs = Math.max(1, Math.ceil(this.retryDelay(rt, req, this.clock.now())));
+      const err = new KeypoolError(
+        "RESOURCE_EXHAUSTED",
+        `${rt.waiters.length} acquisitions are already waiting for provider ${rt.name}, the most allowed`,
+        Number.isFinite(retryMs) ? retryMs : undefined,
+      );
+      this.emit({ type: "refused", provider: rt.name, code: err.code, retryAfterMs: err.retryAfterMs, limit: "waiting_queue" });
+      return Promise.reject(err);
+    }
     return new Promise<Lease>((resolve, reject) => {
       const enqueuedAt = this.clock.now();
       const waiter: Waiter = { req, enqueuedAt, resolve, reject, cleanup: () => {} };
@@ -422,9 +469,41 @@ export class KeyPool {
     return err;
   }
 
+  /**
+   * A cooldown or exhaustion ends by time alone, noticed lazily by whoever
+   * looks next. A timer at its end announces the return to active (one
+   * key_state event, one log line) and lets waiters have the key.
+   */
+  private watchRecovery(key: PooledKey, now: number): void {
+    const previous = this.recoveries.get(key);
+    if (previous !== undefined) this.clock.clearTimer(previous);
+    this.recoveries.delete(key);
+    const from = this.stateOf(key, now);
+    const at = key.health.availableAt(now);
+    if ((from !== "cooling_down" && from !== "exhausted") || at === undefined || !Number.isFinite(at)) return;
+    const timer = this.clock.setTimer(() => {
+      this.recoveries.delete(key);
+      const rt = this.providers.get(key.config.provider);
+      // A key replaced by a reload (new secret) is no longer the pool's: nothing to announce.
+      if (rt === undefined || rt.keys.get(key.id) !== key) return;
+      const t = this.clock.now();
+      const to = this.stateOf(key, t);
+      if (to === from) return this.watchRecovery(key, t);
+      if (to !== "active") return;
+      const reason = from === "exhausted" ? "quota cooldown over" : "cooldown over";
+      this.emit({ type: "key_state", provider: rt.name, keyId: key.id, from, to, reason });
+      this.serveWaiters(rt);
+    }, Math.max(0, at - now));
+    this.recoveries.set(key, timer);
+  }
+
   private emitState(key: PooledKey, from: KeyStateName, to: KeyStateName, now: number): void {
     this.emit({ type: "key_state", provider: key.config.provider, keyId: key.id, from, to, reason: key.health.stateReason(now) });
   }
+}
+
+function leaseOfAnother(): KeypoolError {
+  return new KeypoolError("PERMISSION_DENIED", "the lease belongs to another client");
 }
 
 function sameJson(a: unknown, b: unknown): boolean {

@@ -1,5 +1,6 @@
 import type { KeyConfig, PoolSettings } from "../config/types.js";
 import { KeyHealth } from "./key-health.js";
+import { LatencyWindow } from "./latency-window.js";
 import type { Outcome } from "./outcome.js";
 import { UsageLog, type WindowSpec } from "./usage-log.js";
 
@@ -31,6 +32,10 @@ export class PooledKey {
   /** Order of last use across the pool; orders keys used within the same millisecond. */
   lastUsedSeq = -1;
   draining = false;
+  /** True for keys of the first configuration: the lifetime balance ratio compares only those. */
+  fromFirstConfig = false;
+  /** Upstream latencies of the most recent reports, for percentiles. */
+  readonly latency = new LatencyWindow();
   readonly counters: KeyCounters = {
     requests: 0,
     successes: 0,

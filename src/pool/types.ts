@@ -12,6 +12,8 @@ export interface AcquireRequest {
   /** Lease lifetime; undefined or 0 uses the configured default. */
   readonly leaseTtlMs?: number | undefined;
   readonly clientId?: string | undefined;
+  /** Authenticated client that will own the lease: only it may report the lease. "" is anonymous. */
+  readonly owner?: string | undefined;
   /** Aborts a waiting acquisition (client gone, deadline reached). */
   readonly signal?: AbortSignal | undefined;
 }
@@ -29,6 +31,7 @@ export interface Lease {
   readonly waitedMs: number;
   readonly estimatedTokens: number;
   readonly clientId: string;
+  readonly owner: string;
 }
 
 export interface UsageReport {
@@ -44,6 +47,7 @@ export interface UsageReport {
 }
 
 export interface ReportResult {
+  readonly provider: string;
   readonly keyId: string;
   readonly keyState: KeyStateName;
   readonly alreadyReported: boolean;
@@ -64,5 +68,5 @@ export type PoolEvent =
   | { type: "key_state"; provider: string; keyId: string; from: KeyStateName; to: KeyStateName; reason: string }
   | { type: "lease_expired"; provider: string; keyId: string }
   | { type: "acquired"; provider: string; keyId: string; waitedMs: number }
-  | { type: "refused"; provider: string; code: string; retryAfterMs: number | undefined }
+  | { type: "refused"; provider: string; code: string; retryAfterMs: number | undefined; limit?: "client_rate" | "client_open_leases" | "waiting_queue" }
   | { type: "reported"; provider: string; keyId: string; outcome: Outcome; latencyMs: number | undefined; promptTokens: number; completionTokens: number };

@@ -9,6 +9,7 @@ export interface NormalizedAcquire {
   readonly maxWaitMs: number;
   readonly leaseTtlMs: number;
   readonly clientId: string;
+  readonly owner: string;
 }
 
 const MAX_CLIENT_ID = 128;
@@ -41,6 +42,7 @@ export function normalizeAcquire(req: AcquireRequest, settings: PoolSettings): N
     maxWaitMs: Math.min(maxWait, settings.maxWaitMs),
     leaseTtlMs: ttl === 0 ? settings.leaseTtlMs : ttl,
     clientId,
+    owner: req.owner ?? "",
   };
 }
 

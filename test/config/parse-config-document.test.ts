@@ -311,6 +311,9 @@ describe("parseConfigDocument: settings", () => {
           unauthorized_recheck: "1h",
           server_error_cooldown: "45s",
           server_error_threshold: 3,
+          max_open_leases_per_client: 50,
+          acquire_rate_per_client: 20,
+          max_waiting_per_provider: 200,
         },
       }),
     );
@@ -326,6 +329,9 @@ describe("parseConfigDocument: settings", () => {
       unauthorizedRecheckMs: 3_600_000,
       serverErrorThreshold: 3,
       serverErrorCooldownMs: 45_000,
+      maxOpenLeasesPerClient: 50,
+      acquireRatePerClient: 20,
+      maxWaitingPerProvider: 200,
     });
     expect(okConfig(parse({ openai: { keys: ["sk-test-0001"] }, settings: {} })).settings).toEqual(defaultSettings);
   });

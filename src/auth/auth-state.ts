@@ -1,0 +1,76 @@
+import { readFile } from "node:fs/promises";
+import { resolveEnv } from "../config/load-config.js";
+import type { Env } from "../config/interpolate.js";
+import { KeypoolError } from "../errors.js";
+import { ANONYMOUS, mayUse, type ClientIdentity } from "./client-identity.js";
+import type { ClientRegistry } from "./client-registry.js";
+import { parseTokensDocument } from "./tokens-document.js";
+
+/**
+ * Who may call, swapped whole on reload like the pool configuration. With no
+ * tokens file every caller is anonymous and may do everything: that is the
+ * loopback-or-socket deployment, where reaching the listener is the permission.
+ */
+export class AuthState {
+  private registry: ClientRegistry | undefined;
+
+  constructor(
+    private readonly source: { tokensFile?: string | undefined; envFile?: string | undefined; env: Env } = { env: {} },
+  ) {}
+
+  get enabled(): boolean {
+    return this.source.tokensFile !== undefined;
+  }
+
+  /** Reads and validates the tokens file; on error the previous registry stays and the errors are thrown. */
+  async load(): Promise<void> {
+    const file = this.source.tokensFile;
+    if (file === undefined) return;
+    let text: string;
+    try {
+      text = await readFile(file, "utf8");
+    } catch {
+      throw new KeypoolError("INVALID_ARGUMENT", "tokens file rejected", undefined, [`tokens file ${file}: cannot be read`]);
+    }
+    const env = await resolveEnv(this.source);
+    const result = env.ok ? parseTokensDocument(text, env.value, file) : { ok: false as const, errors: [env.error] };
+    if (!result.ok) throw new KeypoolError("INVALID_ARGUMENT", "tokens file rejected", undefined, result.errors);
+    this.registry = result.registry;
+  }
+
+  /** Replaces the registry directly (tests, embedding). */
+  use(registry: ClientRegistry): void {
+    this.registry = registry;
+  }
+
+  /**
+   * The caller's identity from a bearer token or, under mTLS, a verified
+   * certificate's common name. UNAUTHENTICATED when tokens are configured and
+   * neither matches.
+   */
+  authenticate(bearer: string | undefined, certificateCn: string | undefined): ClientIdentity {
+    if (!this.enabled) return ANONYMOUS;
+    const registry = this.registry;
+    if (registry === undefined) throw new KeypoolError("UNAVAILABLE", "client tokens are not loaded");
+    if (bearer !== undefined && bearer !== "") {
+      const client = registry.byToken(bearer);
+      if (client !== undefined) return client;
+      throw new KeypoolError("UNAUTHENTICATED", "invalid client token");
+    }
+    if (certificateCn !== undefined) {
+      const client = registry.byCertificate(certificateCn);
+      if (client !== undefined) return client;
+    }
+    throw new KeypoolError("UNAUTHENTICATED", "a client token is required (authorization: Bearer <token>)");
+  }
+
+  static requireProvider(client: ClientIdentity, provider: string): void {
+    if (!mayUse(client, provider)) {
+      throw new KeypoolError("PERMISSION_DENIED", `client ${client.name} may not lease keys of provider ${JSON.stringify(provider.slice(0, 64))}`);
+    }
+  }
+
+  static requireAdmin(client: ClientIdentity): void {
+    if (!client.admin) throw new KeypoolError("PERMISSION_DENIED", `client ${client.name} is not an administrator`);
+  }
+}

@@ -1,0 +1,16 @@
+/** Who is calling, as far as authorization is concerned. Never carries the token itself. */
+export interface ClientIdentity {
+  /** Client name from the tokens file; "" for the anonymous caller when no tokens are configured. */
+  readonly name: string;
+  /** Providers it may lease from; undefined means every provider. */
+  readonly providers: ReadonlySet<string> | undefined;
+  /** May call ReloadConfig and the admin HTTP endpoints. */
+  readonly admin: boolean;
+}
+
+/** The caller when no tokens are configured: local-only deployments, where reaching the socket is the permission. */
+export const ANONYMOUS: ClientIdentity = Object.freeze({ name: "", providers: undefined, admin: true });
+
+export function mayUse(client: ClientIdentity, provider: string): boolean {
+  return client.providers === undefined || client.providers.has(provider);
+}

@@ -1,0 +1,71 @@
+import type { KeySnapshot, PoolSnapshot, ProviderSnapshot } from "./stats-types.js";
+
+/**
+ * The JSON form of a statistics snapshot, shared by GET /v1/stats, the SSE
+ * stream and `keypool stats --json`: the proto's field names (snake_case),
+ * every field present, times as RFC 3339 strings, durations in milliseconds
+ * (`_ms`), and null for "none" (no limit, no cooldown, no latency yet).
+ */
+export function snapshotToJson(s: PoolSnapshot): Record<string, unknown> {
+  return {
+    generated_at: iso(s.generatedAt),
+    config_generation: s.configGeneration,
+    providers: s.providers.map(providerJson),
+  };
+}
+
+function providerJson(p: ProviderSnapshot): Record<string, unknown> {
+  return {
+    provider: p.provider,
+    balance_ratio: p.balanceRatio,
+    balance_ratio_total: p.balanceRatioTotal,
+    requests_total: p.requestsTotal,
+    successes_total: p.successesTotal,
+    rate_limited_total: p.rateLimitedTotal,
+    errors_total: p.errorsTotal,
+    prompt_tokens_total: p.promptTokensTotal,
+    completion_tokens_total: p.completionTokensTotal,
+    in_flight: p.inFlight,
+    waiting: p.waiting,
+    keys: p.keys.map(keyJson),
+  };
+}
+
+function keyJson(k: KeySnapshot): Record<string, unknown> {
+  return {
+    key_id: k.keyId,
+    label: k.label,
+    masked_key: k.maskedKey,
+    state: k.state,
+    state_reason: k.stateReason,
+    cooldown_until: k.cooldownUntil === undefined ? null : iso(k.cooldownUntil),
+    in_flight: k.inFlight,
+    requests_total: k.requestsTotal,
+    successes_total: k.successesTotal,
+    rate_limited_total: k.rateLimitedTotal,
+    errors_total: k.errorsTotal,
+    errors_by_outcome: { ...k.errorsByOutcome },
+    expired_leases_total: k.expiredLeasesTotal,
+    prompt_tokens_total: k.promptTokensTotal,
+    completion_tokens_total: k.completionTokensTotal,
+    requests_in_window: k.requestsInWindow,
+    tokens_in_window: k.tokensInWindow,
+    limits: {
+      rpm: k.limits.rpm ?? null,
+      tpm: k.limits.tpm ?? null,
+      rpd: k.limits.rpd ?? null,
+      max_concurrent: k.limits.maxConcurrent ?? null,
+      windows: k.limits.windows.map((w) => ({ [w.kind]: w.limit, per_ms: w.perMs })),
+    },
+    utilization: k.utilization,
+    latency_p50_ms: k.latency?.p50Ms ?? null,
+    latency_p95_ms: k.latency?.p95Ms ?? null,
+    latency_p99_ms: k.latency?.p99Ms ?? null,
+    last_used_at: k.lastUsedAt === undefined ? null : iso(k.lastUsedAt),
+    weight: k.weight,
+  };
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}

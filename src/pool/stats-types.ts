@@ -1,0 +1,81 @@
+import type { WindowLimit } from "../config/types.js";
+import type { KeyStateName } from "./types.js";
+
+/**
+ * Statistics snapshots: plain data, times in epoch milliseconds, durations in
+ * milliseconds. Transports translate them (gRPC messages, JSON). They carry
+ * key ids, labels and masked keys, never a secret.
+ */
+
+/** A key's configured limits; undefined means no limit. */
+export interface KeyLimitsSnapshot {
+  readonly rpm: number | undefined;
+  readonly tpm: number | undefined;
+  readonly rpd: number | undefined;
+  readonly maxConcurrent: number | undefined;
+  readonly windows: readonly WindowLimit[];
+}
+
+export interface LatencySnapshot {
+  readonly p50Ms: number;
+  readonly p95Ms: number;
+  readonly p99Ms: number;
+  /** Reports the percentiles come from (at most the last 1,000, at most 5 minutes old). */
+  readonly samples: number;
+}
+
+export interface KeySnapshot {
+  readonly keyId: string;
+  readonly label: string;
+  readonly maskedKey: string;
+  readonly state: KeyStateName;
+  /** Why the key is not active ("rate limited (429): ..."); empty when active. */
+  readonly stateReason: string;
+  /** When a cooling-down or exhausted key returns, or a disabled key may be probed again. */
+  readonly cooldownUntil: number | undefined;
+  readonly inFlight: number;
+  readonly requestsTotal: number;
+  readonly successesTotal: number;
+  readonly rateLimitedTotal: number;
+  /** Reports with any outcome other than success and rate_limited. */
+  readonly errorsTotal: number;
+  /** errorsTotal split by outcome (quota_exhausted, unauthorized, server_error, ...). */
+  readonly errorsByOutcome: Readonly<Record<string, number>>;
+  readonly expiredLeasesTotal: number;
+  readonly promptTokensTotal: number;
+  readonly completionTokensTotal: number;
+  /** Requests counted in the current minute window (the balancer's measure of use). */
+  readonly requestsInWindow: number;
+  /** Tokens counted in the current minute window, estimates of open leases included. */
+  readonly tokensInWindow: number;
+  readonly limits: KeyLimitsSnapshot;
+  /** Highest fraction of any limit in use, 0..1. */
+  readonly utilization: number;
+  readonly latency: LatencySnapshot | undefined;
+  readonly lastUsedAt: number | undefined;
+  readonly weight: number;
+}
+
+export interface ProviderSnapshot {
+  readonly provider: string;
+  /** Smallest over largest weight-normalised requests in the current window among active keys; 1 without traffic. */
+  readonly balanceRatio: number;
+  /** The same over lifetime requests of the keys present since the start. */
+  readonly balanceRatioTotal: number;
+  readonly requestsTotal: number;
+  readonly successesTotal: number;
+  readonly rateLimitedTotal: number;
+  readonly errorsTotal: number;
+  readonly promptTokensTotal: number;
+  readonly completionTokensTotal: number;
+  readonly inFlight: number;
+  /** Acquisitions waiting for a key now. */
+  readonly waiting: number;
+  readonly keys: readonly KeySnapshot[];
+}
+
+export interface PoolSnapshot {
+  readonly generatedAt: number;
+  readonly configGeneration: number;
+  readonly providers: readonly ProviderSnapshot[];
+}
