@@ -1,13 +1,18 @@
+import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { systemClock, type Clock } from "./clock.js";
 import { loadConfig } from "./config/index.js";
 import type { PoolConfig } from "./config/types.js";
 import { KeypoolError } from "./errors.js";
 import { GrpcServer } from "./grpc/grpc-server.js";
+import { startObservability } from "./observability.js";
 import { KeyPool } from "./pool/key-pool.js";
 import type { PoolEvent } from "./pool/types.js";
 import { ConfigReloader, type ReloadEvent } from "./reload/config-reloader.js";
 import { watchSources, type SourceWatcher } from "./reload/watch-sources.js";
+import type { KeypoolMetrics } from "./telemetry/keypool-metrics.js";
+import { keyStateMessage } from "./telemetry/key-state-message.js";
 import { createLogger, type Logger } from "./telemetry/logger.js";
+import type { StatsSubscribers } from "./telemetry/stats-subscribers.js";
 
 export interface KeypoolServerOptions {
   /** gRPC listen address: host:port or unix:/path. */
@@ -24,6 +29,14 @@ export interface KeypoolServerOptions {
   readonly watch?: boolean | undefined;
   /** Quiet time after a file event before reloading. */
   readonly watchDebounceMs?: number | undefined;
+  /** Admin HTTP address (/metrics, /healthz, /readyz, /v1/stats); undefined or "off" runs none. */
+  readonly adminListen?: string | undefined;
+  /** When the admin address is taken: warn and run without it (the CLI's default address) instead of failing. */
+  readonly adminOptional?: boolean | undefined;
+  /** RPC spans go to this exporter instead of where the OTEL_* variables say (tests: InMemorySpanExporter). */
+  readonly spanExporter?: SpanExporter | undefined;
+  /** Most live statistics streams (StreamStats and SSE together); default 64. */
+  readonly maxStatsStreams?: number | undefined;
 }
 
 export const DEFAULT_GRPC_LISTEN = "127.0.0.1:50051";
@@ -35,6 +48,12 @@ export interface KeypoolServer {
   readonly log: Logger;
   /** The one reload path: re-read the sources or apply a document. */
   readonly reloader: ConfigReloader;
+  /** The admin HTTP server's address, when it runs. */
+  readonly adminAddress: string | undefined;
+  /** The OpenTelemetry instruments (recordReload, ...). */
+  readonly metrics: KeypoolMetrics;
+  /** Live statistics streams (StreamStats and SSE), with what each was sent and skipped. */
+  readonly statsStreams: StatsSubscribers;
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -69,29 +88,54 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
       onError: (err) => log.warn({ err: err instanceof Error ? err.message : String(err) }, "config watch error"),
     });
   }
-  const grpc = new GrpcServer({ pool, log, reloader });
-  const grpcAddress = await grpc.listen(options.listen ?? DEFAULT_GRPC_LISTEN);
+  let serving = false;
+  let stopping: Promise<void> | undefined;
+  const observability = await startObservability({
+    pool,
+    log,
+    adminListen: options.adminListen,
+    adminOptional: options.adminOptional,
+    spanExporter: options.spanExporter,
+    maxStatsStreams: options.maxStatsStreams,
+    ready: () => serving && stopping === undefined && pool.configGeneration > 0,
+  });
+  reloader.subscribe((e) => observability.metrics.recordReload(e.result));
+  const grpc = new GrpcServer({ pool, log, reloader, tracer: observability.tracer, statsSubscribers: observability.subscribers });
+  let grpcAddress: string;
+  try {
+    grpcAddress = await grpc.listen(options.listen ?? DEFAULT_GRPC_LISTEN);
+  } catch (err) {
+    await observability.stop();
+    throw err;
+  }
+  serving = true;
   log.info(
     {
       grpc: grpcAddress,
+      admin: observability.adminAddress ?? "off",
       generation: diff.generation,
       providers: Object.fromEntries([...config.providers].map(([name, p]) => [name, p.keys.length])),
     },
     "keypool serving",
   );
-  let stopping: Promise<void> | undefined;
   return {
     pool,
     grpcAddress,
     log,
     reloader,
+    adminAddress: observability.adminAddress,
+    metrics: observability.metrics,
+    statsStreams: observability.subscribers,
     stop(graceMs = 10_000) {
       stopping ??= (async () => {
         log.info({ graceMs }, "keypool shutting down");
         await watcher?.close();
         // Waiting acquisitions get an answer now instead of holding the shutdown for their max wait.
         pool.close();
+        // Statistics streams end cleanly now; left open they would hold the gRPC shutdown for the whole grace period.
+        observability.endStreams();
         await grpc.shutdown(graceMs);
+        await observability.stop();
         log.info("keypool stopped");
       })();
       return stopping;
@@ -116,7 +160,7 @@ function logReload(log: Logger, e: ReloadEvent): void {
 function logEvent(log: Logger, e: PoolEvent): void {
   switch (e.type) {
     case "key_state":
-      log.info({ provider: e.provider, keyId: e.keyId, from: e.from, to: e.to, reason: e.reason }, "key state changed");
+      log.info({ provider: e.provider, keyId: e.keyId, from: e.from, to: e.to, reason: e.reason }, keyStateMessage(e.from, e.to));
       break;
     case "lease_expired":
       log.debug({ provider: e.provider, keyId: e.keyId }, "lease expired");

@@ -1,7 +1,9 @@
 import { Command, CommanderError, Option } from "commander";
 import { checkConfigCommand } from "./check-config-command.js";
+import { demoCommand } from "./demo-command.js";
 import { reloadCommand } from "./reload-command.js";
 import { serveCommand } from "./serve-command.js";
+import { statsCommand } from "./stats-command.js";
 
 const program = new Command()
   .name("keypool")
@@ -18,6 +20,10 @@ program
   .option("--env-file <file>", "dotenv file whose values take precedence over the environment")
   .addOption(new Option("--grace <seconds>", "time running calls get to finish on shutdown").default("10").argParser(Number))
   .option("--no-watch", "do not reload when the config or env file changes (SIGHUP and ReloadConfig still do)")
+  .option(
+    "--admin-listen <addr>",
+    "admin HTTP address for /metrics, /healthz, /readyz and /v1/stats: host:port, unix:/path, or off (default: $KEYPOOL_ADMIN_LISTEN or 127.0.0.1:9464)",
+  )
   .action(serveCommand);
 
 program
@@ -34,6 +40,23 @@ program
   .option("--config-json <file>", "apply this JSON document instead of re-reading the sources (the sidecar's file is not rewritten)")
   .option("--json", "print the result as JSON")
   .action(reloadCommand);
+
+program
+  .command("stats")
+  .description("show each provider's keys: state, load against limits, latency, 429s, errors and the balance ratio")
+  .option("--target <addr>", "the sidecar's gRPC address", "127.0.0.1:50051")
+  .option("--provider <name>", "only this provider (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option("--interval <duration>", "time between snapshots with --watch", "1s")
+  .option("--watch", "keep the table on screen, refreshed every interval")
+  .option("--json", "print JSON (one document; one line per snapshot with --watch)")
+  .action(statsCommand);
+
+program
+  .command("demo")
+  .description("see keypool work without a real key: five fake keys, a local provider simulator, simulated apps and the live table")
+  .addOption(new Option("--duration <seconds>", "how long the demo runs").default("60").argParser(Number))
+  .option("--listen <addr>", "the demo sidecar's gRPC address (port 0 picks a free one)", "127.0.0.1:0")
+  .action(demoCommand);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,3 +1,4 @@
+import { DEFAULT_ADMIN_LISTEN } from "../http/admin-listen.js";
 import { startKeypoolServer, type KeypoolServer } from "../keypool-server.js";
 import { createLogger } from "../telemetry/logger.js";
 import { printError } from "./print-errors.js";
@@ -8,13 +9,24 @@ export interface ServeOptions {
   envFile?: string;
   grace: number;
   watch: boolean;
+  adminListen?: string;
 }
 
 export async function serveCommand(opts: ServeOptions): Promise<void> {
   const log = createLogger();
   let server: KeypoolServer;
   try {
-    server = await startKeypoolServer({ listen: opts.listen, configFile: opts.config, envFile: opts.envFile, log, watch: opts.watch });
+    // An address given explicitly must be bound; the default one may be taken (another sidecar), which only warns.
+    const adminListen = opts.adminListen ?? process.env["KEYPOOL_ADMIN_LISTEN"];
+    server = await startKeypoolServer({
+      listen: opts.listen,
+      configFile: opts.config,
+      envFile: opts.envFile,
+      log,
+      watch: opts.watch,
+      adminListen: adminListen ?? DEFAULT_ADMIN_LISTEN,
+      adminOptional: adminListen === undefined,
+    });
   } catch (err) {
     process.exitCode = printError(err);
     return;

@@ -2,14 +2,17 @@ import { join } from "node:path";
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
+import type { Tracer } from "@opentelemetry/api";
 import { HealthImplementation } from "grpc-health-check";
 import { KeyPoolServiceService } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
 import type { KeyPool } from "../pool/key-pool.js";
 import type { ConfigReloader } from "../reload/config-reloader.js";
 import type { Logger } from "../telemetry/logger.js";
+import type { StatsSubscribers } from "../telemetry/stats-subscribers.js";
 import { keyPoolService } from "./key-pool-service.js";
 import { formatListenAddress, parseListenAddress } from "./listen-address.js";
 import { protoRoot } from "./proto-path.js";
+import { tracedService } from "./traced-service.js";
 
 const SERVICE_NAME = "keypool.v1.KeyPoolService";
 
@@ -17,6 +20,10 @@ export interface GrpcServerOptions {
   readonly pool: KeyPool;
   readonly log: Logger;
   readonly reloader: ConfigReloader;
+  /** Live StreamStats streams: bounded, counted, ended on shutdown. */
+  readonly statsSubscribers?: StatsSubscribers | undefined;
+  /** A span per RPC when set. */
+  readonly tracer?: Tracer | undefined;
 }
 
 /** The gRPC listener: KeyPoolService, standard health checking and server reflection. */
@@ -26,7 +33,7 @@ export class GrpcServer {
   private boundAddress = "";
 
   constructor(private readonly options: GrpcServerOptions) {
-    this.server.addService(KeyPoolServiceService, keyPoolService(options));
+    this.server.addService(KeyPoolServiceService, tracedService(KeyPoolServiceService, keyPoolService(options), options.tracer));
     this.health.addToServer(this.server);
     const definition = loadSync(join(protoRoot(), "keypool", "v1", "keypool.proto"), {
       includeDirs: [protoRoot()],

@@ -5,7 +5,10 @@ import { KeypoolError } from "../errors.js";
 import type { KeyPool } from "../pool/key-pool.js";
 import type { ConfigReloader } from "../reload/config-reloader.js";
 import type { Logger } from "../telemetry/logger.js";
+import { StatsSubscribers } from "../telemetry/stats-subscribers.js";
 import { keyStateToProto, leaseToProto, outcomeFromProto, outcomeToProto } from "./messages.js";
+import { setRpcAttributes } from "./rpc-span.js";
+import { streamStatsHandler } from "./stream-stats.js";
 import { toServiceError } from "./to-status.js";
 
 /** Time kept back from a caller's deadline so that a wait ends with an answer, not DEADLINE_EXCEEDED. */
@@ -15,6 +18,7 @@ export interface ServiceDeps {
   readonly pool: KeyPool;
   readonly log: Logger;
   readonly reloader: ConfigReloader;
+  readonly statsSubscribers?: StatsSubscribers | undefined;
 }
 
 /** Wraps a unary handler so that every thrown or rejected value goes through the one status mapping. */
@@ -29,10 +33,12 @@ function unary<Req, Res>(log: Logger, fn: (call: ServerUnaryCall<Req, Res>) => P
   };
 }
 
-export function keyPoolService({ pool, log, reloader }: ServiceDeps): KeyPoolServiceServer {
+export function keyPoolService({ pool, log, reloader, statsSubscribers }: ServiceDeps): KeyPoolServiceServer {
+  const subscribers = statsSubscribers ?? new StatsSubscribers();
   return {
     acquireKey: unary(log, async (call) => {
       const req = call.request;
+      setRpcAttributes(call, { "keypool.provider": req.provider.trim().toLowerCase().slice(0, 64) });
       let maxWaitMs = durationToMs(req.maxWait) ?? 0;
       const deadline = call.getDeadline();
       const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
@@ -52,6 +58,8 @@ export function keyPoolService({ pool, log, reloader }: ServiceDeps): KeyPoolSer
           clientId: req.clientId,
           signal: abort.signal,
         });
+        const outcome = lease.waitedMs > 0 ? "waited" : "granted";
+        setRpcAttributes(call, { "keypool.key_id": lease.keyId, "keypool.wait_ms": lease.waitedMs, "keypool.outcome": outcome });
         if (call.cancelled) {
           // The caller left before it could receive the key: end the lease now rather than at its TTL.
           pool.report(lease.leaseId, { outcome: "cancelled" });
@@ -74,6 +82,12 @@ export function keyPoolService({ pool, log, reloader }: ServiceDeps): KeyPoolSer
         retryAfterMs: durationToMs(req.retryAfter),
         errorMessage: req.errorMessage,
       });
+      setRpcAttributes(call, {
+        "keypool.provider": result.provider,
+        "keypool.key_id": result.keyId,
+        "keypool.already_reported": result.alreadyReported,
+        ...(result.outcome === undefined ? {} : { "keypool.outcome": result.outcome }),
+      });
       return {
         keyState: keyStateToProto(result.keyState),
         alreadyReported: result.alreadyReported,
@@ -82,10 +96,7 @@ export function keyPoolService({ pool, log, reloader }: ServiceDeps): KeyPoolSer
       };
     }),
 
-    streamStats: (call) => {
-      const err = toServiceError(new KeypoolError("UNIMPLEMENTED", "StreamStats is not available yet"), log);
-      call.emit("error", err);
-    },
+    streamStats: streamStatsHandler({ pool, log, subscribers }),
 
     reloadConfig: unary(log, async (call) => {
       const json = call.request.configJson;

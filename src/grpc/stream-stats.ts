@@ -1,0 +1,83 @@
+import type { handleServerStreamingCall, ServerWritableStream } from "@grpc/grpc-js";
+import { durationToMs } from "../../clients/typescript/src/duration.js";
+import type { StreamStatsRequest, StreamStatsResponse } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
+import { KeypoolError } from "../errors.js";
+import type { KeyPool } from "../pool/key-pool.js";
+import type { Logger } from "../telemetry/logger.js";
+import { SnapshotFeed } from "../telemetry/snapshot-feed.js";
+import { parseStatsRequest } from "../telemetry/stats-request.js";
+import type { StatsSubscribers, StatsSubscription } from "../telemetry/stats-subscribers.js";
+import { snapshotToProto } from "./stats-messages.js";
+import { toServiceError } from "./to-status.js";
+
+export interface StreamStatsDeps {
+  readonly pool: KeyPool;
+  readonly log: Logger;
+  readonly subscribers: StatsSubscribers;
+}
+
+type StatsCall = ServerWritableStream<StreamStatsRequest, StreamStatsResponse>;
+
+/**
+ * StreamStats: a full snapshot at once, then one per interval, paced by a
+ * SnapshotFeed so that a slow reader gets the latest snapshot instead of a
+ * queue. Cancellation, an error or shutdown run the same single cleanup,
+ * which stops the timer and removes every listener the stream added.
+ */
+export function streamStatsHandler({ pool, log, subscribers }: StreamStatsDeps): handleServerStreamingCall<StreamStatsRequest, StreamStatsResponse> {
+  return (call: StatsCall) => {
+    let request;
+    try {
+      request = parseStatsRequest(call.request.providers, durationToMs(call.request.interval), pool.providerNames());
+    } catch (err) {
+      call.emit("error", toServiceError(err, log));
+      return;
+    }
+    const { providers, intervalMs } = request;
+    let done = false;
+    const feed = new SnapshotFeed<StreamStatsResponse>({
+      intervalMs,
+      build: () => snapshotToProto(pool.snapshot(providers)),
+      send: (message, flushed) => {
+        call.write(message, flushed);
+      },
+      onError: (err) => {
+        cleanup();
+        call.emit("error", toServiceError(err, log));
+      },
+    });
+    const subscription: StatsSubscription = {
+      transport: "grpc",
+      intervalMs,
+      sent: () => feed.sent,
+      skipped: () => feed.skipped,
+      end: () => {
+        if (done) return;
+        cleanup();
+        call.end();
+      },
+    };
+    const cleanup = () => {
+      if (done) return;
+      done = true;
+      feed.stop();
+      subscribers.delete(subscription);
+      call.removeListener("cancelled", cleanup);
+      call.removeListener("finish", cleanup);
+      call.removeListener("close", cleanup);
+    };
+    if (!subscribers.add(subscription)) {
+      done = true;
+      const why = subscribers.isClosed
+        ? new KeypoolError("UNAVAILABLE", "keypool is shutting down")
+        : new KeypoolError("RESOURCE_EXHAUSTED", `too many statistics streams (at most ${subscribers.limit}); retry later`, 5_000);
+      call.emit("error", toServiceError(why, log));
+      return;
+    }
+    // Whichever way the call ends (client cancel, our end, a transport failure), the one cleanup runs.
+    call.on("cancelled", cleanup);
+    call.on("finish", cleanup);
+    call.on("close", cleanup);
+    feed.start();
+  };
+}

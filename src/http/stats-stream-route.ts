@@ -1,0 +1,65 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { KeypoolError } from "../errors.js";
+import type { KeyPool } from "../pool/key-pool.js";
+import { snapshotToJson } from "../pool/stats-json.js";
+import { SnapshotFeed } from "../telemetry/snapshot-feed.js";
+import { parseStatsRequest } from "../telemetry/stats-request.js";
+import type { StatsSubscribers, StatsSubscription } from "../telemetry/stats-subscribers.js";
+import { queryInterval, queryProviders } from "./stats-query.js";
+
+/**
+ * GET /v1/stats/stream: the StreamStats snapshots as Server-Sent Events
+ * (`event: snapshot`, `data:` the /v1/stats JSON), for browsers and
+ * dashboards. Same pacing and bounds as StreamStats: the first snapshot at
+ * once, then one per interval (?interval=, default 1 s), latest-wins when the
+ * reader is slow, a shared limit on live streams, ended on shutdown.
+ * Throws KeypoolError before anything is written when the request is refused.
+ */
+export function serveStatsStream(req: IncomingMessage, res: ServerResponse, url: URL, pool: KeyPool, subscribers: StatsSubscribers): void {
+  const { providers, intervalMs } = parseStatsRequest(queryProviders(url), queryInterval(url), pool.providerNames());
+  let done = false;
+  const feed = new SnapshotFeed<string>({
+    intervalMs,
+    build: () => `event: snapshot\ndata: ${JSON.stringify(snapshotToJson(pool.snapshot(providers)))}\n\n`,
+    send: (chunk, flushed) => {
+      res.write(chunk, () => flushed());
+    },
+    onError: () => {
+      cleanup();
+      res.destroy();
+    },
+  });
+  const subscription: StatsSubscription = {
+    transport: "sse",
+    intervalMs,
+    sent: () => feed.sent,
+    skipped: () => feed.skipped,
+    end: () => {
+      if (done) return;
+      cleanup();
+      res.end();
+    },
+  };
+  const cleanup = () => {
+    if (done) return;
+    done = true;
+    feed.stop();
+    subscribers.delete(subscription);
+    res.removeListener("close", cleanup);
+  };
+  if (!subscribers.add(subscription)) {
+    if (subscribers.isClosed) throw new KeypoolError("UNAVAILABLE", "keypool is shutting down");
+    throw new KeypoolError("RESOURCE_EXHAUSTED", `too many statistics streams (at most ${subscribers.limit}); retry later`, 5_000);
+  }
+  res.on("close", cleanup);
+  res.writeHead(200, {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-store",
+    connection: "keep-alive",
+    "x-accel-buffering": "no",
+  });
+  // Tells EventSource how long to wait before reconnecting after the stream ends.
+  res.write(`retry: ${Math.max(1_000, intervalMs)}\n\n`);
+  req.socket.setNoDelay(true);
+  feed.start();
+}

@@ -1,0 +1,164 @@
+import type { Counter, Histogram, Meter, ObservableGauge } from "@opentelemetry/api";
+import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
+import { defaultResource, resourceFromAttributes } from "@opentelemetry/resources";
+import { MeterProvider } from "@opentelemetry/sdk-metrics";
+import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
+import type { KeyPool } from "../pool/key-pool.js";
+import type { PoolEvent } from "../pool/types.js";
+import type { KeyStateName } from "../pool/types.js";
+import type { StatsSubscribers, StatsTransport } from "./stats-subscribers.js";
+
+/** How a reload ended: a new generation, nothing to change, or refused with errors. */
+export type ReloadResult = "applied" | "unchanged" | "rejected";
+const reloadResults: readonly ReloadResult[] = ["applied", "unchanged", "rejected"];
+
+/** Acquisition results: at once, after waiting, refused for lack of capacity, refused for another reason. */
+export type AcquisitionResult = "granted" | "waited" | "exhausted" | "error";
+const acquisitionResults: readonly AcquisitionResult[] = ["granted", "waited", "exhausted", "error"];
+
+/** The keypool_key_state value of each state: the proto's KeyState numbers. */
+export const KEY_STATE_VALUES: Readonly<Record<KeyStateName, number>> = {
+  active: 1,
+  cooling_down: 2,
+  exhausted: 3,
+  disabled: 4,
+  draining: 5,
+};
+
+/** Upstream latencies are seconds to minutes for LLM calls; the SDK's default buckets are for milliseconds. */
+const LATENCY_BUCKETS_S = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300];
+
+const transports: readonly StatsTransport[] = ["grpc", "sse"];
+
+export interface KeypoolMetricsOptions {
+  readonly pool: KeyPool;
+  readonly subscribers: StatsSubscribers;
+}
+
+/**
+ * keypool's OpenTelemetry instruments, read by a Prometheus exporter that the
+ * admin HTTP server mounts at /metrics. Counters follow pool events as they
+ * happen; gauges (in-flight, state, utilization, balance) are read from one
+ * statistics snapshot per scrape, so they always agree with /v1/stats.
+ * Labels are provider, key id and small fixed sets (result, outcome, kind):
+ * never a secret, never caller input. Each server has its own meter provider,
+ * so several servers in one process (tests) do not mix their numbers.
+ */
+export class KeypoolMetrics {
+  /** Serves Prometheus text; mount its getMetricsRequestHandler on an HTTP route. */
+  readonly exporter: PrometheusExporter;
+  private readonly provider: MeterProvider;
+  private readonly acquisitions: Counter;
+  private readonly leases: Counter;
+  private readonly tokens: Counter;
+  private readonly latency: Histogram;
+  private readonly reloads: Counter;
+  private readonly unsubscribe: () => void;
+
+  constructor({ pool, subscribers }: KeypoolMetricsOptions) {
+    this.exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
+    this.provider = new MeterProvider({
+      resource: defaultResource().merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: "keypool" })),
+      readers: [this.exporter],
+    });
+    const meter = this.provider.getMeter("keypool");
+    this.acquisitions = meter.createCounter("keypool_acquisitions", {
+      description: "AcquireKey outcomes by provider: granted at once, granted after waiting, refused for lack of capacity (exhausted), refused otherwise (error)",
+      unit: "{acquisition}",
+    });
+    this.leases = meter.createCounter("keypool_leases", {
+      description: "Leases ended, by key and outcome: the reported outcome (success, rate_limited, ...) or expired",
+      unit: "{lease}",
+    });
+    this.tokens = meter.createCounter("keypool_tokens", {
+      description: "Tokens reported, by key and kind (prompt, completion)",
+      unit: "{token}",
+    });
+    this.latency = meter.createHistogram("keypool_upstream_latency_seconds", {
+      description: "Latency of the provider calls made with leased keys, as reported by callers, by key",
+      unit: "s",
+      advice: { explicitBucketBoundaries: LATENCY_BUCKETS_S },
+    });
+    this.reloads = meter.createCounter("keypool_reloads", {
+      description: "Configuration reloads by result: applied (new generation), unchanged, rejected (invalid; the running configuration stays)",
+      unit: "{reload}",
+    });
+    for (const result of reloadResults) this.reloads.add(0, { result });
+    for (const provider of pool.providerNames()) {
+      for (const result of acquisitionResults) this.acquisitions.add(0, { provider, result });
+    }
+    this.observeSnapshots(meter, pool, subscribers);
+    this.unsubscribe = pool.subscribe((e) => this.onEvent(e));
+  }
+
+  /** Counts a configuration reload; the reload path calls it once per attempt. */
+  recordReload(result: ReloadResult): void {
+    this.reloads.add(1, { result });
+  }
+
+  /** Stops following the pool and releases the meter provider. */
+  async shutdown(): Promise<void> {
+    this.unsubscribe();
+    await this.provider.shutdown();
+  }
+
+  private onEvent(e: PoolEvent): void {
+    switch (e.type) {
+      case "acquired":
+        this.acquisitions.add(1, { provider: e.provider, result: e.waitedMs > 0 ? "waited" : "granted" });
+        break;
+      case "refused":
+        this.acquisitions.add(1, { provider: e.provider, result: e.code === "RESOURCE_EXHAUSTED" ? "exhausted" : "error" });
+        break;
+      case "reported": {
+        const key = { provider: e.provider, key_id: e.keyId };
+        this.leases.add(1, { ...key, outcome: e.outcome });
+        if (e.promptTokens > 0) this.tokens.add(e.promptTokens, { ...key, kind: "prompt" });
+        if (e.completionTokens > 0) this.tokens.add(e.completionTokens, { ...key, kind: "completion" });
+        if (e.latencyMs !== undefined) this.latency.record(e.latencyMs / 1000, key);
+        break;
+      }
+      case "lease_expired":
+        this.leases.add(1, { provider: e.provider, key_id: e.keyId, outcome: "expired" });
+        break;
+      case "key_state":
+        break;
+    }
+  }
+
+  /** Gauges read at scrape time from one snapshot, so that they agree with each other. */
+  private observeSnapshots(meter: Meter, pool: KeyPool, subscribers: StatsSubscribers): void {
+    const gauge = (name: string, description: string, unit: string): ObservableGauge =>
+      meter.createObservableGauge(name, { description, unit });
+    const inFlight = gauge("keypool_leases_in_flight", "Open leases by key", "{lease}");
+    const state = gauge(
+      "keypool_key_state",
+      "Key state by key: 1 active, 2 cooling down, 3 exhausted, 4 disabled, 5 draining (the proto's KeyState numbers)",
+      "1",
+    );
+    const utilization = gauge("keypool_key_utilization", "Highest fraction of any of the key's limits in use now, 0..1", "1");
+    const balance = gauge(
+      "keypool_balance_ratio",
+      "Smallest over largest weight-normalised requests in the current minute among the provider's active keys; 1 is perfectly even",
+      "1",
+    );
+    const waiting = gauge("keypool_acquisitions_waiting", "Acquisitions waiting for a key now, by provider", "{acquisition}");
+    const streams = gauge("keypool_stats_subscribers", "Live statistics streams by transport (grpc StreamStats, sse)", "{stream}");
+    meter.addBatchObservableCallback(
+      (result) => {
+        for (const p of pool.snapshot().providers) {
+          result.observe(balance, p.balanceRatio, { provider: p.provider });
+          result.observe(waiting, p.waiting, { provider: p.provider });
+          for (const k of p.keys) {
+            const attrs = { provider: p.provider, key_id: k.keyId };
+            result.observe(inFlight, k.inFlight, attrs);
+            result.observe(state, KEY_STATE_VALUES[k.state], attrs);
+            result.observe(utilization, k.utilization, attrs);
+          }
+        }
+        for (const transport of transports) result.observe(streams, subscribers.count(transport), { transport });
+      },
+      [inFlight, state, utilization, balance, waiting, streams],
+    );
+  }
+}

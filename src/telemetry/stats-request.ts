@@ -1,0 +1,32 @@
+import { invalidArgument, notFound } from "../errors.js";
+import { DEFAULT_STATS_INTERVAL_MS, MAX_STATS_INTERVAL_MS, MIN_STATS_INTERVAL_MS } from "./snapshot-feed.js";
+
+export interface StatsRequest {
+  /** Provider names to include; empty is all. */
+  readonly providers: readonly string[];
+  readonly intervalMs: number;
+}
+
+/**
+ * Checks a statistics subscription, whichever transport it came by. An unset
+ * or zero interval is the default (1 s); outside 100 ms..60 s it is refused
+ * rather than silently changed. Unknown provider names are refused too: a
+ * typo would otherwise show an empty pool.
+ */
+export function parseStatsRequest(
+  providers: readonly string[],
+  intervalMs: number | undefined,
+  configured: readonly string[],
+): StatsRequest {
+  const interval = intervalMs === undefined || intervalMs === 0 ? DEFAULT_STATS_INTERVAL_MS : intervalMs;
+  if (!Number.isFinite(interval) || interval < MIN_STATS_INTERVAL_MS || interval > MAX_STATS_INTERVAL_MS) {
+    throw invalidArgument(`interval: expected between ${MIN_STATS_INTERVAL_MS}ms and ${MAX_STATS_INTERVAL_MS / 1000}s`);
+  }
+  const names = [...new Set(providers.map((p) => p.trim().toLowerCase()).filter((p) => p !== ""))];
+  const unknown = names.filter((p) => !configured.includes(p));
+  if (unknown.length > 0) {
+    const shown = unknown.slice(0, 5).map((p) => JSON.stringify(p.slice(0, 64)));
+    throw notFound(`provider ${shown.join(", ")} is not configured (configured: ${configured.join(", ") || "none"})`);
+  }
+  return { providers: names, intervalMs: interval };
+}

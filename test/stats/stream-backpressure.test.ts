@@ -1,0 +1,95 @@
+import { connect, constants } from "node:http2";
+import { afterEach, describe, expect, it } from "vitest";
+import { StreamStatsRequest } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
+import { durationFromMs } from "../../clients/typescript/src/duration.js";
+import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
+import { silentLogger } from "../../src/telemetry/logger.js";
+import { TestClient } from "../support/grpc-client.js";
+import { fakeKeys, poolConfig } from "../support/pool-config.js";
+import { StatsReader } from "../support/stats-stream.js";
+
+let server: KeypoolServer | undefined;
+
+afterEach(async () => {
+  await server?.stop(1_000);
+  server = undefined;
+});
+
+/**
+ * A StreamStats call over raw HTTP/2 whose response is never read: after the
+ * flow-control windows fill, the server cannot send more.
+ */
+function stalledStream(address: string, intervalMs: number) {
+  const session = connect(`http://${address}`);
+  // Closing the session at the end cancels the call; that is expected, not a failure.
+  session.on("error", () => {});
+  const body = Buffer.from(StreamStatsRequest.encode({ providers: [], interval: durationFromMs(intervalMs) }).finish());
+  const frame = Buffer.alloc(5 + body.length);
+  frame.writeUInt32BE(body.length, 1);
+  body.copy(frame, 5);
+  const stream = session.request({
+    [constants.HTTP2_HEADER_METHOD]: "POST",
+    [constants.HTTP2_HEADER_PATH]: "/keypool.v1.KeyPoolService/StreamStats",
+    "content-type": "application/grpc",
+    te: "trailers",
+  });
+  stream.on("error", () => {});
+  stream.end(frame);
+  // No 'data' listener and paused: nothing is consumed, so no WINDOW_UPDATE goes back.
+  stream.pause();
+  return { close: () => session.destroy() };
+}
+
+describe("StreamStats under slow and vanishing readers", () => {
+  it("a reader that never reads stops receiving (the server skips, it does not queue) while another stream keeps its rate", async () => {
+    // 300 keys make a snapshot of tens of kilobytes, so the 64 KiB windows fill within a few messages.
+    server = await startKeypoolServer({ listen: "127.0.0.1:0", config: poolConfig({ openai: fakeKeys(300) }), log: silentLogger() });
+    const stalled = stalledStream(server.grpcAddress, 100);
+    const client = new TestClient(server.grpcAddress);
+    const healthy = new StatsReader(client, { intervalMs: 100 });
+    await healthy.waitFor(1);
+    const t0 = Date.now();
+    await new Promise((r) => setTimeout(r, 1_500));
+    const stuck = server.statsStreams.list().find((s) => s.skipped() > 0);
+    expect(stuck, "the stalled stream skips ticks").toBeDefined();
+    const sentAt1500 = stuck!.sent();
+    await new Promise((r) => setTimeout(r, 1_500));
+    const elapsed = Date.now() - t0;
+    // Nothing more was handed to the transport for the stalled reader: its memory cost is one message.
+    expect(stuck!.sent()).toBe(sentAt1500);
+    expect(sentAt1500).toBeLessThanOrEqual(10);
+    expect(stuck!.skipped()).toBeGreaterThanOrEqual(20);
+    // The healthy stream kept (nearly) its 100 ms rate meanwhile.
+    expect(healthy.messages.length - 1).toBeGreaterThanOrEqual(Math.floor((elapsed / 100) * 0.7));
+    healthy.cancel();
+    stalled.close();
+    client.close();
+    await waitUntil(() => server!.statsStreams.count() === 0);
+  });
+
+  it("a stream cancelled by the client releases its place, its timer and its listeners", async () => {
+    server = await startKeypoolServer({ listen: "127.0.0.1:0", config: poolConfig({ openai: fakeKeys(2) }), log: silentLogger() });
+    const client = new TestClient(server.grpcAddress);
+    for (let round = 0; round < 20; round++) {
+      const reader = new StatsReader(client, { intervalMs: 100 });
+      await reader.waitFor(1);
+      reader.cancel();
+    }
+    await waitUntil(() => server!.statsStreams.count() === 0);
+    // Nothing is sent for a stream that was cancelled: counts stay where they were.
+    const kept = new StatsReader(client, { intervalMs: 100 });
+    await kept.waitFor(3);
+    expect(server.statsStreams.count()).toBe(1);
+    kept.cancel();
+    client.close();
+    await waitUntil(() => server!.statsStreams.count() === 0);
+  });
+});
+
+async function waitUntil(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,0 +1,133 @@
+import { Metadata, status } from "@grpc/grpc-js";
+import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
+import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
+import { afterEach, describe, expect, it } from "vitest";
+import { durationFromMs } from "../../clients/typescript/src/duration.js";
+import { Outcome, type AcquireKeyRequest, type AcquireKeyResponse } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
+import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
+import { silentLogger } from "../../src/telemetry/logger.js";
+import { tracingRequested } from "../../src/telemetry/tracing.js";
+import { grpcError, TestClient } from "../support/grpc-client.js";
+import { fakeKeys, poolConfig } from "../support/pool-config.js";
+import { StatsReader } from "../support/stats-stream.js";
+
+const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
+const PARENT_ID = "00f067aa0ba902b7";
+
+let server: KeypoolServer | undefined;
+let client: TestClient | undefined;
+let spans: InMemorySpanExporter;
+
+afterEach(async () => {
+  client?.close();
+  await server?.stop(1_000);
+  server = undefined;
+});
+
+async function start(keys = fakeKeys(2)) {
+  spans = new InMemorySpanExporter();
+  server = await startKeypoolServer({ listen: "127.0.0.1:0", config: poolConfig({ openai: keys }), log: silentLogger(), spanExporter: spans });
+  return (client = new TestClient(server.grpcAddress));
+}
+
+/** AcquireKey with metadata (the TestClient helper sends none). */
+function acquireWith(c: TestClient, req: Partial<AcquireKeyRequest>, metadata: Metadata): Promise<AcquireKeyResponse> {
+  const full: AcquireKeyRequest = { provider: "", model: "", estimatedTokens: 0, maxWait: undefined, leaseTtl: undefined, clientId: "", ...req };
+  return new Promise((resolve, reject) =>
+    c.raw.acquireKey(full, metadata, { deadline: Date.now() + 10_000 }, (err, res) => (err ? reject(err) : resolve(res))),
+  );
+}
+
+function finished(name: string) {
+  return spans.getFinishedSpans().filter((s) => s.name === `keypool.v1.KeyPoolService/${name}`);
+}
+
+async function waitForSpans(name: string, count: number) {
+  const end = Date.now() + 5_000;
+  while (finished(name).length < count && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+  return finished(name);
+}
+
+describe("RPC spans", () => {
+  it("AcquireKey continues the caller's traceparent and carries provider, key, outcome, wait and status", async () => {
+    const c = await start();
+    const md = new Metadata();
+    md.set("traceparent", `00-${TRACE_ID}-${PARENT_ID}-01`);
+    const lease = await acquireWith(c, { provider: "openai" }, md);
+    const [span] = await waitForSpans("AcquireKey", 1);
+    expect(span).toBeDefined();
+    expect(span!.kind).toBe(SpanKind.SERVER);
+    expect(span!.spanContext().traceId).toBe(TRACE_ID);
+    expect(span!.parentSpanContext?.spanId).toBe(PARENT_ID);
+    expect(span!.parentSpanContext?.isRemote).toBe(true);
+    expect(span!.attributes).toMatchObject({
+      "rpc.system.name": "grpc",
+      "rpc.system": "grpc",
+      "rpc.service": "keypool.v1.KeyPoolService",
+      "rpc.method": "keypool.v1.KeyPoolService/AcquireKey",
+      "rpc.grpc.status_code": status.OK,
+      "rpc.status_code": "OK",
+      "network.peer.address": "127.0.0.1",
+      "keypool.provider": "openai",
+      "keypool.key_id": lease.keyId,
+      "keypool.outcome": "granted",
+      "keypool.wait_ms": 0,
+    });
+    expect(span!.status.code).toBe(SpanStatusCode.UNSET);
+  });
+
+  it("a call without trace context starts a new trace; ReportUsage spans carry the reported outcome", async () => {
+    const c = await start();
+    const lease = await c.acquire({ provider: "openai" });
+    await c.report({ leaseId: lease.leaseId, httpStatus: 429, retryAfter: durationFromMs(1_000) });
+    const [acquire] = await waitForSpans("AcquireKey", 1);
+    expect(acquire!.parentSpanContext).toBeUndefined();
+    const [report] = await waitForSpans("ReportUsage", 1);
+    expect(report!.attributes).toMatchObject({
+      "keypool.provider": "openai",
+      "keypool.key_id": lease.keyId,
+      "keypool.outcome": "rate_limited",
+      "keypool.already_reported": false,
+      "rpc.grpc.status_code": status.OK,
+    });
+  });
+
+  it("a waited acquisition says how long; a refused one is 'exhausted' with its status, not a server error", async () => {
+    const c = await start(fakeKeys(1, { maxConcurrent: 1 }));
+    const held = await c.acquire({ provider: "openai" });
+    const waiting = c.acquire({ provider: "openai", maxWait: durationFromMs(5_000) });
+    await new Promise((r) => setTimeout(r, 150));
+    await c.report({ leaseId: held.leaseId, outcome: Outcome.OUTCOME_SUCCESS });
+    const second = await waiting;
+    expect((await grpcError(c.acquire({ provider: "openai" }))).code).toBe(status.RESOURCE_EXHAUSTED);
+    const acquires = await waitForSpans("AcquireKey", 3);
+    const waited = acquires.find((s) => s.attributes["keypool.outcome"] === "waited");
+    expect(waited?.attributes["keypool.key_id"]).toBe(second.keyId);
+    expect(waited?.attributes["keypool.wait_ms"]).toBeGreaterThanOrEqual(100);
+    const refused = acquires.find((s) => s.attributes["keypool.outcome"] === "exhausted");
+    expect(refused?.attributes).toMatchObject({ "rpc.grpc.status_code": status.RESOURCE_EXHAUSTED, "rpc.status_code": "RESOURCE_EXHAUSTED", "keypool.provider": "openai" });
+    expect(refused?.status.code).toBe(SpanStatusCode.UNSET);
+  });
+
+  it("StreamStats has one span for the whole stream, ended when the client cancels", async () => {
+    const c = await start();
+    const reader = new StatsReader(c, { intervalMs: 100 });
+    await reader.waitFor(2);
+    expect(finished("StreamStats")).toHaveLength(0);
+    reader.cancel();
+    const [span] = await waitForSpans("StreamStats", 1);
+    expect(span?.attributes).toMatchObject({ "rpc.grpc.status_code": status.CANCELLED, "rpc.method": "keypool.v1.KeyPoolService/StreamStats" });
+  });
+});
+
+describe("tracing from the environment", () => {
+  it("is on only when an OTLP endpoint or a traces exporter is configured", () => {
+    expect(tracingRequested({})).toBe(false);
+    expect(tracingRequested({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" })).toBe(true);
+    expect(tracingRequested({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://collector:4318/v1/traces" })).toBe(true);
+    expect(tracingRequested({ OTEL_TRACES_EXPORTER: "console" })).toBe(true);
+    expect(tracingRequested({ OTEL_TRACES_EXPORTER: "none", OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" })).toBe(false);
+    expect(tracingRequested({ OTEL_SDK_DISABLED: "true", OTEL_TRACES_EXPORTER: "otlp" })).toBe(false);
+    expect(tracingRequested({ OTEL_EXPORTER_OTLP_ENDPOINT: " " })).toBe(false);
+  });
+});
