@@ -1,0 +1,249 @@
+from google.protobuf import duration_pb2 as _duration_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Mapping, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+KEY_STATE_ACTIVE: KeyState
+KEY_STATE_COOLING_DOWN: KeyState
+KEY_STATE_DISABLED: KeyState
+KEY_STATE_DRAINING: KeyState
+KEY_STATE_EXHAUSTED: KeyState
+KEY_STATE_UNSPECIFIED: KeyState
+OUTCOME_CANCELLED: Outcome
+OUTCOME_CLIENT_ERROR: Outcome
+OUTCOME_QUOTA_EXHAUSTED: Outcome
+OUTCOME_RATE_LIMITED: Outcome
+OUTCOME_SERVER_ERROR: Outcome
+OUTCOME_SUCCESS: Outcome
+OUTCOME_TIMEOUT: Outcome
+OUTCOME_UNAUTHORIZED: Outcome
+OUTCOME_UNSPECIFIED: Outcome
+
+class AcquireKeyRequest(_message.Message):
+    __slots__ = ["client_id", "estimated_tokens", "lease_ttl", "max_wait", "model", "provider"]
+    CLIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    ESTIMATED_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    LEASE_TTL_FIELD_NUMBER: _ClassVar[int]
+    MAX_WAIT_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    client_id: str
+    estimated_tokens: int
+    lease_ttl: _duration_pb2.Duration
+    max_wait: _duration_pb2.Duration
+    model: str
+    provider: str
+    def __init__(self, provider: _Optional[str] = ..., model: _Optional[str] = ..., estimated_tokens: _Optional[int] = ..., max_wait: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., lease_ttl: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., client_id: _Optional[str] = ...) -> None: ...
+
+class AcquireKeyResponse(_message.Message):
+    __slots__ = ["api_key", "base_url", "expires_at", "key_id", "lease_id", "masked_key", "provider", "waited"]
+    API_KEY_FIELD_NUMBER: _ClassVar[int]
+    BASE_URL_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    LEASE_ID_FIELD_NUMBER: _ClassVar[int]
+    MASKED_KEY_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    WAITED_FIELD_NUMBER: _ClassVar[int]
+    api_key: str
+    base_url: str
+    expires_at: _timestamp_pb2.Timestamp
+    key_id: str
+    lease_id: str
+    masked_key: str
+    provider: str
+    waited: _duration_pb2.Duration
+    def __init__(self, lease_id: _Optional[str] = ..., key_id: _Optional[str] = ..., api_key: _Optional[str] = ..., provider: _Optional[str] = ..., expires_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., base_url: _Optional[str] = ..., masked_key: _Optional[str] = ..., waited: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class KeyLimits(_message.Message):
+    __slots__ = ["max_concurrent", "rpd", "rpm", "tpm", "windows"]
+    MAX_CONCURRENT_FIELD_NUMBER: _ClassVar[int]
+    RPD_FIELD_NUMBER: _ClassVar[int]
+    RPM_FIELD_NUMBER: _ClassVar[int]
+    TPM_FIELD_NUMBER: _ClassVar[int]
+    WINDOWS_FIELD_NUMBER: _ClassVar[int]
+    max_concurrent: int
+    rpd: int
+    rpm: int
+    tpm: int
+    windows: _containers.RepeatedCompositeFieldContainer[WindowLimit]
+    def __init__(self, rpm: _Optional[int] = ..., tpm: _Optional[int] = ..., rpd: _Optional[int] = ..., max_concurrent: _Optional[int] = ..., windows: _Optional[_Iterable[_Union[WindowLimit, _Mapping]]] = ...) -> None: ...
+
+class KeyStats(_message.Message):
+    __slots__ = ["completion_tokens_total", "cooldown_until", "errors_by_outcome", "errors_total", "expired_leases_total", "in_flight", "key_id", "label", "last_used_at", "latency_p50", "latency_p95", "latency_p99", "limits", "masked_key", "prompt_tokens_total", "rate_limited_total", "requests_in_window", "requests_total", "state", "state_reason", "successes_total", "tokens_in_window", "utilization", "weight"]
+    class ErrorsByOutcomeEntry(_message.Message):
+        __slots__ = ["key", "value"]
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    COMPLETION_TOKENS_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    COOLDOWN_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_BY_OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    EXPIRED_LEASES_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    IN_FLIGHT_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    LAST_USED_AT_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_P50_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_P95_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_P99_FIELD_NUMBER: _ClassVar[int]
+    LIMITS_FIELD_NUMBER: _ClassVar[int]
+    MASKED_KEY_FIELD_NUMBER: _ClassVar[int]
+    PROMPT_TOKENS_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    RATE_LIMITED_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    REQUESTS_IN_WINDOW_FIELD_NUMBER: _ClassVar[int]
+    REQUESTS_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    STATE_REASON_FIELD_NUMBER: _ClassVar[int]
+    SUCCESSES_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    TOKENS_IN_WINDOW_FIELD_NUMBER: _ClassVar[int]
+    UTILIZATION_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    completion_tokens_total: int
+    cooldown_until: _timestamp_pb2.Timestamp
+    errors_by_outcome: _containers.ScalarMap[str, int]
+    errors_total: int
+    expired_leases_total: int
+    in_flight: int
+    key_id: str
+    label: str
+    last_used_at: _timestamp_pb2.Timestamp
+    latency_p50: _duration_pb2.Duration
+    latency_p95: _duration_pb2.Duration
+    latency_p99: _duration_pb2.Duration
+    limits: KeyLimits
+    masked_key: str
+    prompt_tokens_total: int
+    rate_limited_total: int
+    requests_in_window: int
+    requests_total: int
+    state: KeyState
+    state_reason: str
+    successes_total: int
+    tokens_in_window: int
+    utilization: float
+    weight: float
+    def __init__(self, key_id: _Optional[str] = ..., label: _Optional[str] = ..., masked_key: _Optional[str] = ..., state: _Optional[_Union[KeyState, str]] = ..., state_reason: _Optional[str] = ..., cooldown_until: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., in_flight: _Optional[int] = ..., requests_total: _Optional[int] = ..., successes_total: _Optional[int] = ..., rate_limited_total: _Optional[int] = ..., errors_total: _Optional[int] = ..., errors_by_outcome: _Optional[_Mapping[str, int]] = ..., expired_leases_total: _Optional[int] = ..., prompt_tokens_total: _Optional[int] = ..., completion_tokens_total: _Optional[int] = ..., requests_in_window: _Optional[int] = ..., tokens_in_window: _Optional[int] = ..., limits: _Optional[_Union[KeyLimits, _Mapping]] = ..., utilization: _Optional[float] = ..., latency_p50: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., latency_p95: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., latency_p99: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., last_used_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., weight: _Optional[float] = ...) -> None: ...
+
+class ProviderStats(_message.Message):
+    __slots__ = ["balance_ratio", "balance_ratio_total", "completion_tokens_total", "errors_total", "in_flight", "keys", "prompt_tokens_total", "provider", "rate_limited_total", "requests_total", "successes_total", "waiting"]
+    BALANCE_RATIO_FIELD_NUMBER: _ClassVar[int]
+    BALANCE_RATIO_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    COMPLETION_TOKENS_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    IN_FLIGHT_FIELD_NUMBER: _ClassVar[int]
+    KEYS_FIELD_NUMBER: _ClassVar[int]
+    PROMPT_TOKENS_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    RATE_LIMITED_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    REQUESTS_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    SUCCESSES_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    WAITING_FIELD_NUMBER: _ClassVar[int]
+    balance_ratio: float
+    balance_ratio_total: float
+    completion_tokens_total: int
+    errors_total: int
+    in_flight: int
+    keys: _containers.RepeatedCompositeFieldContainer[KeyStats]
+    prompt_tokens_total: int
+    provider: str
+    rate_limited_total: int
+    requests_total: int
+    successes_total: int
+    waiting: int
+    def __init__(self, provider: _Optional[str] = ..., balance_ratio: _Optional[float] = ..., balance_ratio_total: _Optional[float] = ..., requests_total: _Optional[int] = ..., successes_total: _Optional[int] = ..., rate_limited_total: _Optional[int] = ..., errors_total: _Optional[int] = ..., prompt_tokens_total: _Optional[int] = ..., completion_tokens_total: _Optional[int] = ..., in_flight: _Optional[int] = ..., keys: _Optional[_Iterable[_Union[KeyStats, _Mapping]]] = ..., waiting: _Optional[int] = ...) -> None: ...
+
+class ReloadConfigRequest(_message.Message):
+    __slots__ = ["config_json"]
+    CONFIG_JSON_FIELD_NUMBER: _ClassVar[int]
+    config_json: str
+    def __init__(self, config_json: _Optional[str] = ...) -> None: ...
+
+class ReloadConfigResponse(_message.Message):
+    __slots__ = ["added_key_ids", "config_generation", "removed_key_ids", "unchanged_key_ids", "updated_key_ids", "warnings"]
+    ADDED_KEY_IDS_FIELD_NUMBER: _ClassVar[int]
+    CONFIG_GENERATION_FIELD_NUMBER: _ClassVar[int]
+    REMOVED_KEY_IDS_FIELD_NUMBER: _ClassVar[int]
+    UNCHANGED_KEY_IDS_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_KEY_IDS_FIELD_NUMBER: _ClassVar[int]
+    WARNINGS_FIELD_NUMBER: _ClassVar[int]
+    added_key_ids: _containers.RepeatedScalarFieldContainer[str]
+    config_generation: int
+    removed_key_ids: _containers.RepeatedScalarFieldContainer[str]
+    unchanged_key_ids: _containers.RepeatedScalarFieldContainer[str]
+    updated_key_ids: _containers.RepeatedScalarFieldContainer[str]
+    warnings: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, config_generation: _Optional[int] = ..., added_key_ids: _Optional[_Iterable[str]] = ..., removed_key_ids: _Optional[_Iterable[str]] = ..., updated_key_ids: _Optional[_Iterable[str]] = ..., unchanged_key_ids: _Optional[_Iterable[str]] = ..., warnings: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ReportUsageRequest(_message.Message):
+    __slots__ = ["completion_tokens", "error_message", "http_status", "latency", "lease_id", "outcome", "prompt_tokens", "retry_after"]
+    COMPLETION_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    ERROR_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    HTTP_STATUS_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_FIELD_NUMBER: _ClassVar[int]
+    LEASE_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    PROMPT_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    RETRY_AFTER_FIELD_NUMBER: _ClassVar[int]
+    completion_tokens: int
+    error_message: str
+    http_status: int
+    latency: _duration_pb2.Duration
+    lease_id: str
+    outcome: Outcome
+    prompt_tokens: int
+    retry_after: _duration_pb2.Duration
+    def __init__(self, lease_id: _Optional[str] = ..., outcome: _Optional[_Union[Outcome, str]] = ..., http_status: _Optional[int] = ..., prompt_tokens: _Optional[int] = ..., completion_tokens: _Optional[int] = ..., latency: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., retry_after: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., error_message: _Optional[str] = ...) -> None: ...
+
+class ReportUsageResponse(_message.Message):
+    __slots__ = ["already_reported", "key_id", "key_state", "outcome"]
+    ALREADY_REPORTED_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_STATE_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    already_reported: bool
+    key_id: str
+    key_state: KeyState
+    outcome: Outcome
+    def __init__(self, key_state: _Optional[_Union[KeyState, str]] = ..., already_reported: bool = ..., key_id: _Optional[str] = ..., outcome: _Optional[_Union[Outcome, str]] = ...) -> None: ...
+
+class StreamStatsRequest(_message.Message):
+    __slots__ = ["interval", "providers"]
+    INTERVAL_FIELD_NUMBER: _ClassVar[int]
+    PROVIDERS_FIELD_NUMBER: _ClassVar[int]
+    interval: _duration_pb2.Duration
+    providers: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, providers: _Optional[_Iterable[str]] = ..., interval: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class StreamStatsResponse(_message.Message):
+    __slots__ = ["config_generation", "generated_at", "providers"]
+    CONFIG_GENERATION_FIELD_NUMBER: _ClassVar[int]
+    GENERATED_AT_FIELD_NUMBER: _ClassVar[int]
+    PROVIDERS_FIELD_NUMBER: _ClassVar[int]
+    config_generation: int
+    generated_at: _timestamp_pb2.Timestamp
+    providers: _containers.RepeatedCompositeFieldContainer[ProviderStats]
+    def __init__(self, generated_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., config_generation: _Optional[int] = ..., providers: _Optional[_Iterable[_Union[ProviderStats, _Mapping]]] = ...) -> None: ...
+
+class WindowLimit(_message.Message):
+    __slots__ = ["per", "requests", "tokens"]
+    PER_FIELD_NUMBER: _ClassVar[int]
+    REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    TOKENS_FIELD_NUMBER: _ClassVar[int]
+    per: _duration_pb2.Duration
+    requests: int
+    tokens: int
+    def __init__(self, requests: _Optional[int] = ..., tokens: _Optional[int] = ..., per: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class Outcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class KeyState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []

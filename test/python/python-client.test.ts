@@ -1,0 +1,82 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import type { TestKey } from "../support/pool-config.js";
+import { keypool, simulator } from "../clients/harness.js";
+import { PROTOC_PACKAGES, protocMissing, PYTHON, PYTHON_PACKAGES, pythonMissing, run } from "./python-env.js";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const ci = Boolean(process.env.CI);
+const missingPython = pythonMissing();
+const missingProtoc = protocMissing();
+
+/** Keys of one provider, ids `${prefix}1..n`, served by the simulator. */
+function keys(prefix: string, n: number, baseUrl: string): TestKey[] {
+  return Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i + 1}`, secret: `sk-test-py-${prefix}${i + 1}-0001`, baseUrl }));
+}
+
+describe("Python client (clients/python, pytest)", () => {
+  // Locally a missing package skips with what to install; CI must have them.
+  const skipPython = missingPython !== undefined && !ci;
+  if (skipPython) console.warn(`skipping the Python client tests: ${missingPython}; install with: ${PYTHON_PACKAGES}`);
+
+  it.skipIf(skipPython)("pytest passes against the real server and simulator; the transport spread 20 calls over five keys", async () => {
+    if (missingPython !== undefined) throw new Error(`${missingPython}; CI needs: ${PYTHON_PACKAGES}`);
+    const sim = await simulator({ keys: {}, completionTokens: 5 });
+    const v1 = `${sim.url}/v1`;
+    const providers = {
+      openai: keys("p", 5, v1),
+      aio: keys("a", 5, v1),
+      lease: keys("l", 2, v1),
+      tight: keys("t", 1, v1),
+      retry: keys("r", 2, v1),
+      // Not known to the simulator: answered 401.
+      revoked: keys("v", 1, v1),
+    };
+    for (const [name, list] of Object.entries(providers)) {
+      if (name === "revoked") continue;
+      for (const k of list) sim.addKey(k.secret, { label: k.id!, ...(k.id === "t1" || k.id === "r1" ? { rpm: 1 } : {}) });
+    }
+    const fallbackKey = "sk-test-py-fallback-0001";
+    sim.addKey(fallbackKey, { label: "fallback" });
+    const server = await keypool(providers);
+
+    const result = await run(PYTHON, ["-m", "pytest", "clients/python/tests", "-q", "-rs", "-p", "no:cacheprovider"], {
+      cwd: root,
+      env: { ...process.env, KEYPOOL_TARGET: server.grpcAddress, KEYPOOL_SIM_URL: sim.url, KEYPOOL_TEST_FALLBACK_KEY: fallbackKey, PYTHONDONTWRITEBYTECODE: "1" },
+    });
+    if (process.env.KEYPOOL_SHOW_PYTEST) console.log(result.output);
+    expect(result.output).not.toMatch(/\bfailed\b|\berror\b/);
+    expect(result.code).toBe(0);
+    // Only the example's run may skip (fastapi and openai are not Debian 12 packages).
+    expect(Number(/(\d+) passed/.exec(result.output)?.[1])).toBeGreaterThanOrEqual(22);
+    expect(Number(/(\d+) skipped/.exec(result.output)?.[1] ?? 0)).toBeLessThanOrEqual(1);
+
+    for (const id of ["p1", "p2", "p3", "p4", "p5"]) expect(sim.keyStats(id)?.requests).toBe(4);
+    expect(sim.keyStats("fallback")?.requests).toBe(1);
+    expect(sim.stats().seenCredentials.has("unused")).toBe(false);
+    expect(server.pool.openLeaseCount()).toBe(0);
+  });
+
+  const skipProtoc = missingProtoc !== undefined && !ci;
+  if (skipProtoc) console.warn(`skipping the Python stub regeneration check: ${missingProtoc}; install with: ${PROTOC_PACKAGES}`);
+
+  it.skipIf(skipProtoc)("generate.sh reproduces the committed stubs from proto/", async () => {
+    if (missingProtoc !== undefined) throw new Error(`${missingProtoc}; CI needs: ${PROTOC_PACKAGES}`);
+    const work = mkdtempSync(join(tmpdir(), "keypool-pygen-"));
+    try {
+      cpSync(join(root, "proto"), join(work, "proto"), { recursive: true });
+      cpSync(join(root, "clients/python"), join(work, "clients/python"), { recursive: true });
+      const gen = await run("bash", [join(work, "clients/python/generate.sh")], { cwd: work, env: { ...process.env, PYTHON: "/nonexistent" } });
+      expect(gen.code, gen.output).toBe(0);
+      for (const file of ["keypool_pb2.py", "keypool_pb2.pyi", "keypool_pb2_grpc.py"]) {
+        const path = `clients/python/keypool_client/gen/keypool/v1/${file}`;
+        expect(readFileSync(join(work, path), "utf8"), `${path} is stale: run clients/python/generate.sh`).toBe(readFileSync(join(root, path), "utf8"));
+      }
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
