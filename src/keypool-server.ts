@@ -1,9 +1,12 @@
 import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
+import { AuthState } from "./auth/auth-state.js";
 import { systemClock, type Clock } from "./clock.js";
+import { readableByOthersWarning } from "./config/file-permissions.js";
 import { loadConfig } from "./config/index.js";
 import type { PoolConfig } from "./config/types.js";
 import { KeypoolError } from "./errors.js";
 import { GrpcServer } from "./grpc/grpc-server.js";
+import type { TlsFiles } from "./grpc/server-credentials.js";
 import { startObservability } from "./observability.js";
 import { KeyPool } from "./pool/key-pool.js";
 import type { PoolEvent } from "./pool/types.js";
@@ -37,6 +40,16 @@ export interface KeypoolServerOptions {
   readonly spanExporter?: SpanExporter | undefined;
   /** Most live statistics streams (StreamStats and SSE together); default 64. */
   readonly maxStatsStreams?: number | undefined;
+  /** Client tokens (JSON); watched and reloaded like the config. Without it every caller is anonymous. */
+  readonly tokensFile?: string | undefined;
+  /** TLS, or mTLS with a client CA, for the gRPC listener. */
+  readonly tls?: TlsFiles | undefined;
+  /** Accept a non-loopback listener without TLS or client tokens. */
+  readonly insecure?: boolean | undefined;
+  /** File mode of a unix: socket listener; default 0600. */
+  readonly socketMode?: number | undefined;
+  /** Serve /metrics without the admin token. */
+  readonly metricsOpen?: boolean | undefined;
 }
 
 export const DEFAULT_GRPC_LISTEN = "127.0.0.1:50051";
@@ -80,16 +93,35 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
   const configFile = options.configFile ?? (env["KEYPOOL_CONFIG"] || undefined);
   const reloader = new ConfigReloader(pool, { configFile, envFile: options.envFile, env });
   reloader.subscribe((e) => logReload(log, e));
+  const auth = new AuthState({ tokensFile: options.tokensFile, envFile: options.envFile, env });
+  await auth.load();
+  for (const [file, what] of [
+    [configFile, "config file"],
+    [options.envFile, "env file"],
+    [options.tokensFile, "tokens file"],
+  ] as const) {
+    const warning = file === undefined ? undefined : await readableByOthersWarning(file, what);
+    if (warning !== undefined) log.warn(warning);
+  }
   const watched = [configFile, options.envFile].filter((f): f is string => f !== undefined);
-  let watcher: SourceWatcher | undefined;
+  const watchers: SourceWatcher[] = [];
+  const onWatchError = (err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, "config watch error");
   if (options.watch !== false && watched.length > 0) {
-    watcher = await watchSources(watched, () => void reloader.reread("file").catch(() => undefined), {
-      debounceMs: options.watchDebounceMs,
-      onError: (err) => log.warn({ err: err instanceof Error ? err.message : String(err) }, "config watch error"),
-    });
+    watchers.push(
+      await watchSources(watched, () => void reloader.reread("file").catch(() => undefined), {
+        debounceMs: options.watchDebounceMs,
+        onError: onWatchError,
+      }),
+    );
+  }
+  if (options.watch !== false && options.tokensFile !== undefined) {
+    watchers.push(
+      await watchSources([options.tokensFile], () => void reloadTokens(auth, log), { debounceMs: options.watchDebounceMs, onError: onWatchError }),
+    );
   }
   let serving = false;
   let stopping: Promise<void> | undefined;
+  const closeWatchers = () => Promise.all(watchers.map((w) => w.close()));
   const observability = await startObservability({
     pool,
     log,
@@ -98,14 +130,30 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
     spanExporter: options.spanExporter,
     maxStatsStreams: options.maxStatsStreams,
     ready: () => serving && stopping === undefined && pool.configGeneration > 0,
+    auth,
+    metricsOpen: options.metricsOpen,
+  }).catch(async (err: unknown) => {
+    await closeWatchers();
+    throw err;
   });
   reloader.subscribe((e) => observability.metrics.recordReload(e.result));
-  const grpc = new GrpcServer({ pool, log, reloader, tracer: observability.tracer, statsSubscribers: observability.subscribers });
+  const grpc = new GrpcServer({
+    pool,
+    log,
+    reloader,
+    tracer: observability.tracer,
+    statsSubscribers: observability.subscribers,
+    auth,
+    tls: options.tls,
+    insecure: options.insecure,
+    socketMode: options.socketMode,
+  });
   let grpcAddress: string;
   try {
     grpcAddress = await grpc.listen(options.listen ?? DEFAULT_GRPC_LISTEN);
   } catch (err) {
     await observability.stop();
+    await closeWatchers();
     throw err;
   }
   serving = true;
@@ -129,7 +177,7 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
     stop(graceMs = 10_000) {
       stopping ??= (async () => {
         log.info({ graceMs }, "keypool shutting down");
-        await watcher?.close();
+        await closeWatchers();
         // Waiting acquisitions get an answer now instead of holding the shutdown for their max wait.
         pool.close();
         // Statistics streams end cleanly now; left open they would hold the gRPC shutdown for the whole grace period.
@@ -141,6 +189,17 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
       return stopping;
     },
   };
+}
+
+/** Re-reads the tokens file; a rejected one leaves the previous tokens in force. */
+async function reloadTokens(auth: AuthState, log: Logger): Promise<void> {
+  try {
+    await auth.load();
+    log.info("client tokens reloaded");
+  } catch (err) {
+    const details = err instanceof KeypoolError ? err.details : [];
+    log.warn({ errors: details }, "tokens file rejected; the previous tokens stay");
+  }
 }
 
 /** One line per reload: what changed, or every reason it was rejected. */

@@ -1,5 +1,6 @@
 import type { Tracer } from "@opentelemetry/api";
 import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
+import type { AuthState } from "./auth/auth-state.js";
 import { AdminServer } from "./http/admin-server.js";
 import { parseAdminListen } from "./http/admin-listen.js";
 import type { KeyPool } from "./pool/key-pool.js";
@@ -20,6 +21,8 @@ export interface ObservabilityOptions {
   readonly maxStatsStreams?: number | undefined;
   /** Readiness for /readyz. */
   readonly ready: () => boolean;
+  readonly auth?: AuthState | undefined;
+  readonly metricsOpen?: boolean | undefined;
 }
 
 /** Metrics, tracing, statistics streams and the admin server of one keypool server. */
@@ -47,7 +50,15 @@ export async function startObservability(options: ObservabilityOptions): Promise
     tracing = await startTracing({ spanExporter: options.spanExporter });
     const address = parseAdminListen(options.adminListen ?? "");
     if (address !== undefined) {
-      admin = new AdminServer({ pool, metrics, subscribers, log, ready: options.ready });
+      admin = new AdminServer({
+        pool,
+        metrics,
+        subscribers,
+        log,
+        ready: options.ready,
+        auth: options.auth,
+        metricsOpen: options.metricsOpen,
+      });
       try {
         adminAddress = await admin.listen(address);
       } catch (err) {

@@ -1,4 +1,6 @@
+import { KeypoolError } from "../errors.js";
 import { DEFAULT_ADMIN_LISTEN } from "../http/admin-listen.js";
+import type { TlsFiles } from "../grpc/server-credentials.js";
 import { startKeypoolServer, type KeypoolServer } from "../keypool-server.js";
 import { createLogger } from "../telemetry/logger.js";
 import { printError } from "./print-errors.js";
@@ -10,6 +12,24 @@ export interface ServeOptions {
   grace: number;
   watch: boolean;
   adminListen?: string;
+  tokensFile?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsClientCa?: string;
+  metricsOpen?: boolean;
+  socketMode: number;
+  insecure?: boolean;
+}
+
+function tlsFiles(opts: ServeOptions): TlsFiles | undefined {
+  if (opts.tlsCert === undefined && opts.tlsKey === undefined) {
+    if (opts.tlsClientCa !== undefined) throw new KeypoolError("INVALID_ARGUMENT", "--tls-client-ca needs --tls-cert and --tls-key");
+    return undefined;
+  }
+  if (opts.tlsCert === undefined || opts.tlsKey === undefined) {
+    throw new KeypoolError("INVALID_ARGUMENT", "--tls-cert and --tls-key go together");
+  }
+  return { certFile: opts.tlsCert, keyFile: opts.tlsKey, clientCaFile: opts.tlsClientCa };
 }
 
 export async function serveCommand(opts: ServeOptions): Promise<void> {
@@ -26,7 +46,13 @@ export async function serveCommand(opts: ServeOptions): Promise<void> {
       watch: opts.watch,
       adminListen: adminListen ?? DEFAULT_ADMIN_LISTEN,
       adminOptional: adminListen === undefined,
+      tokensFile: opts.tokensFile ?? (process.env["KEYPOOL_TOKENS_FILE"] || undefined),
+      tls: tlsFiles(opts),
+      metricsOpen: opts.metricsOpen === true,
+      socketMode: Number.isInteger(opts.socketMode) ? opts.socketMode : 0o600,
+      insecure: opts.insecure === true,
     });
+    if (opts.insecure === true) log.warn("--insecure: keypool accepts callers it cannot authenticate on non-loopback listeners");
   } catch (err) {
     process.exitCode = printError(err);
     return;

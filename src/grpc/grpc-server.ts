@@ -1,18 +1,23 @@
 import { join } from "node:path";
-import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { Server } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import type { Tracer } from "@opentelemetry/api";
 import { HealthImplementation } from "grpc-health-check";
 import { KeyPoolServiceService } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
+import type { AuthState } from "../auth/auth-state.js";
 import type { KeyPool } from "../pool/key-pool.js";
 import type { ConfigReloader } from "../reload/config-reloader.js";
 import type { Logger } from "../telemetry/logger.js";
 import type { StatsSubscribers } from "../telemetry/stats-subscribers.js";
+import { authorizedService } from "./authorized-service.js";
+import { checkExposure } from "./exposure-policy.js";
 import { keyPoolService } from "./key-pool-service.js";
 import { formatListenAddress, parseListenAddress } from "./listen-address.js";
 import { protoRoot } from "./proto-path.js";
+import { serverCredentials, type TlsFiles } from "./server-credentials.js";
 import { tracedService } from "./traced-service.js";
+import { clearStaleSocket, withSocketMode } from "./unix-socket.js";
 
 const SERVICE_NAME = "keypool.v1.KeyPoolService";
 
@@ -24,16 +29,35 @@ export interface GrpcServerOptions {
   readonly statsSubscribers?: StatsSubscribers | undefined;
   /** A span per RPC when set. */
   readonly tracer?: Tracer | undefined;
+  /** Client tokens; without a tokens file every caller is anonymous. */
+  readonly auth?: AuthState | undefined;
+  /** TLS (and mTLS with a client CA) from PEM files. */
+  readonly tls?: TlsFiles | undefined;
+  /** Accept a non-loopback bind without TLS or tokens. */
+  readonly insecure?: boolean | undefined;
+  /** File mode of a unix: socket; default 0600. */
+  readonly socketMode?: number | undefined;
 }
+
+/** Largest request accepted: an inline configuration of some thousands of keys fits, a memory bomb does not. */
+const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+/** HTTP/2 streams one connection may open at once. */
+const MAX_CONCURRENT_STREAMS = 1_000;
 
 /** The gRPC listener: KeyPoolService, standard health checking and server reflection. */
 export class GrpcServer {
-  private readonly server = new Server({ "grpc.max_receive_message_length": 4 * 1024 * 1024 });
+  private readonly server = new Server({
+    "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
+    "grpc.max_concurrent_streams": MAX_CONCURRENT_STREAMS,
+  });
   private readonly health = new HealthImplementation({ "": "NOT_SERVING", [SERVICE_NAME]: "NOT_SERVING" });
   private boundAddress = "";
 
   constructor(private readonly options: GrpcServerOptions) {
-    this.server.addService(KeyPoolServiceService, tracedService(KeyPoolServiceService, keyPoolService(options), options.tracer));
+    const auth = options.auth;
+    const service = auth?.enabled === true ? authorizedService(keyPoolService(options), auth, options.log) : keyPoolService(options);
+    // Tracing outermost, so that refused calls have their spans too.
+    this.server.addService(KeyPoolServiceService, tracedService(KeyPoolServiceService, service, options.tracer));
     this.health.addToServer(this.server);
     const definition = loadSync(join(protoRoot(), "keypool", "v1", "keypool.proto"), {
       includeDirs: [protoRoot()],
@@ -45,9 +69,24 @@ export class GrpcServer {
   async listen(address: string): Promise<string> {
     const addr = parseListenAddress(address);
     const target = formatListenAddress(addr);
-    const port = await new Promise<number>((resolve, reject) => {
-      this.server.bindAsync(target, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+    const warnings = checkExposure("gRPC", addr, {
+      tls: this.options.tls !== undefined,
+      tokens: this.options.auth?.enabled === true,
+      insecure: this.options.insecure === true,
     });
+    for (const w of warnings) this.options.log.warn(w);
+    const credentials = serverCredentials(this.options.tls);
+    const bind = () =>
+      new Promise<number>((resolve, reject) => {
+        this.server.bindAsync(target, credentials, (err, p) => (err ? reject(err) : resolve(p)));
+      });
+    let port: number;
+    if (addr.kind === "unix") {
+      await clearStaleSocket(addr.path);
+      port = await withSocketMode(this.options.socketMode ?? 0o600, bind);
+    } else {
+      port = await bind();
+    }
     this.boundAddress = addr.kind === "unix" ? target : `${addr.host}:${port}`;
     this.health.setStatus("", "SERVING");
     this.health.setStatus(SERVICE_NAME, "SERVING");

@@ -6,6 +6,7 @@ import type { KeyPool } from "../pool/key-pool.js";
 import type { ConfigReloader } from "../reload/config-reloader.js";
 import type { Logger } from "../telemetry/logger.js";
 import { StatsSubscribers } from "../telemetry/stats-subscribers.js";
+import { callerOf } from "./caller.js";
 import { keyStateToProto, leaseToProto, outcomeFromProto, outcomeToProto } from "./messages.js";
 import { setRpcAttributes } from "./rpc-span.js";
 import { streamStatsHandler } from "./stream-stats.js";
@@ -56,13 +57,14 @@ export function keyPoolService({ pool, log, reloader, statsSubscribers }: Servic
           maxWaitMs,
           leaseTtlMs: durationToMs(req.leaseTtl),
           clientId: req.clientId,
+          owner: callerOf(call).name,
           signal: abort.signal,
         });
         const outcome = lease.waitedMs > 0 ? "waited" : "granted";
         setRpcAttributes(call, { "keypool.key_id": lease.keyId, "keypool.wait_ms": lease.waitedMs, "keypool.outcome": outcome });
         if (call.cancelled) {
           // The caller left before it could receive the key: end the lease now rather than at its TTL.
-          pool.report(lease.leaseId, { outcome: "cancelled" });
+          pool.report(lease.leaseId, { outcome: "cancelled" }, lease.owner);
           throw new KeypoolError("CANCELLED", "the caller cancelled the acquisition");
         }
         return leaseToProto(lease);
@@ -81,7 +83,7 @@ export function keyPoolService({ pool, log, reloader, statsSubscribers }: Servic
         latencyMs: durationToMs(req.latency),
         retryAfterMs: durationToMs(req.retryAfter),
         errorMessage: req.errorMessage,
-      });
+      }, callerOf(call).name);
       setRpcAttributes(call, {
         "keypool.provider": result.provider,
         "keypool.key_id": result.keyId,

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { AuthState } from "../auth/auth-state.js";
 import type { AddressInfo } from "node:net";
 import { KeypoolError } from "../errors.js";
 import type { ListenAddress } from "../grpc/listen-address.js";
@@ -19,7 +20,14 @@ export interface AdminServerOptions {
   readonly log: Logger;
   /** True once a configuration is loaded and the gRPC listener serves; false again while shutting down. */
   readonly ready: () => boolean;
+  /** With client tokens configured, every endpoint but the health checks takes an admin token. */
+  readonly auth?: AuthState | undefined;
+  /** Serve /metrics without a token even when tokens are configured (scrapers often cannot send one). */
+  readonly metricsOpen?: boolean | undefined;
 }
+
+/** Paths anyone may read: liveness and readiness probes carry no data worth a token. */
+const OPEN_PATHS = new Set(["/healthz", "/readyz"]);
 
 /**
  * The admin HTTP listener, for monitoring rather than for callers:
@@ -77,6 +85,16 @@ export class AdminServer {
     });
   }
 
+  /** Throws UNAUTHENTICATED or PERMISSION_DENIED unless the request may see `path`. */
+  private authorize(req: IncomingMessage, path: string): void {
+    const auth = this.options.auth;
+    if (auth === undefined || !auth.enabled || OPEN_PATHS.has(path)) return;
+    if (path === "/metrics" && this.options.metricsOpen === true) return;
+    const header = req.headers.authorization;
+    const token = typeof header === "string" ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
+    AuthState.requireAdmin(auth.authenticate(token, undefined));
+  }
+
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const { pool, metrics, subscribers, log, ready } = this.options;
     try {
@@ -85,6 +103,7 @@ export class AdminServer {
         sendJson(res, 405, { error: { code: "METHOD_NOT_ALLOWED", message: "only GET is served" } }, { allow: "GET, HEAD" });
         return;
       }
+      this.authorize(req, url.pathname);
       switch (url.pathname) {
         case "/metrics":
           metrics.exporter.getMetricsRequestHandler(req, res);

@@ -1,0 +1,67 @@
+import type { Metadata, sendUnaryData, ServerUnaryCall, ServerWritableStream } from "@grpc/grpc-js";
+import type { KeyPoolServiceServer } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
+import { AuthState } from "../auth/auth-state.js";
+import type { ClientIdentity } from "../auth/client-identity.js";
+import type { Logger } from "../telemetry/logger.js";
+import { setCaller } from "./caller.js";
+import { toServiceError } from "./to-status.js";
+
+interface AuthCall {
+  readonly metadata: Metadata;
+  getAuthContext?: () => { sslPeerCertificate?: { subject?: { CN?: string | string[] } } } | null;
+}
+
+/**
+ * Authenticates every KeyPoolService call and checks what the client may do:
+ * lease only from its providers, reload only as an administrator. Health
+ * and reflection are separate services and stay open. The identity is left
+ * on the call for the handlers (lease ownership).
+ */
+export function authorizedService(impl: KeyPoolServiceServer, auth: AuthState, log: Logger): KeyPoolServiceServer {
+  const identify = (call: AuthCall): ClientIdentity => {
+    const client = auth.authenticate(bearerToken(call.metadata), certificateCn(call));
+    setCaller(call, client);
+    return client;
+  };
+  const unary =
+    <Req, Res>(handler: (call: ServerUnaryCall<Req, Res>, cb: sendUnaryData<Res>) => void, check: (c: ClientIdentity, req: Req) => void) =>
+    (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
+      try {
+        check(identify(call), call.request);
+      } catch (err) {
+        callback(toServiceError(err, log));
+        return;
+      }
+      handler(call, callback);
+    };
+  return {
+    acquireKey: unary(impl.acquireKey, (client, req) => {
+      const provider = req.provider.trim().toLowerCase();
+      // An empty provider is the handler's INVALID_ARGUMENT, not a permission question.
+      if (provider !== "") AuthState.requireProvider(client, provider);
+    }),
+    reportUsage: unary(impl.reportUsage, () => {}),
+    reloadConfig: unary(impl.reloadConfig, (client) => AuthState.requireAdmin(client)),
+    streamStats: (call: ServerWritableStream<Parameters<KeyPoolServiceServer["streamStats"]>[0]["request"], never>) => {
+      try {
+        identify(call);
+      } catch (err) {
+        call.emit("error", toServiceError(err, log));
+        return;
+      }
+      impl.streamStats(call as never);
+    },
+  };
+}
+
+function bearerToken(metadata: Metadata): string | undefined {
+  const value = metadata.get("authorization")[0];
+  if (typeof value !== "string") return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(value);
+  return m?.[1];
+}
+
+function certificateCn(call: AuthCall): string | undefined {
+  const cn = call.getAuthContext?.()?.sslPeerCertificate?.subject?.CN;
+  return Array.isArray(cn) ? cn[0] : cn;
+}
