@@ -75,7 +75,7 @@ export class GrpcServer {
       insecure: this.options.insecure === true,
     });
     for (const w of warnings) this.options.log.warn(w);
-    const credentials = serverCredentials(this.options.tls);
+    const credentials = await serverCredentials(this.options.tls);
     const bind = () =>
       new Promise<number>((resolve, reject) => {
         this.server.bindAsync(target, credentials, (err, p) => (err ? reject(err) : resolve(p)));

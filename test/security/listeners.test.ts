@@ -1,0 +1,70 @@
+import { credentials, Metadata } from "@grpc/grpc-js";
+import { statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { KeyPoolServiceClient } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
+import { checkExposure } from "../../src/grpc/exposure-policy.js";
+import { parseListenAddress } from "../../src/grpc/listen-address.js";
+import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
+import { silentLogger } from "../../src/telemetry/logger.js";
+import { tempDir } from "../reload/support.js";
+import { fakeKeys, poolConfig } from "../support/pool-config.js";
+
+let server: KeypoolServer | undefined;
+afterEach(async () => {
+  await server?.stop(500);
+  server = undefined;
+});
+
+const start = (listen: string, extra = {}) =>
+  startKeypoolServer({ listen, config: poolConfig({ openai: fakeKeys(1) }), log: silentLogger(), ...extra });
+
+describe("listeners", () => {
+  it("serves on a unix socket created with mode 0600, replacing a stale socket", async () => {
+    const dir = tempDir();
+    const path = join(dir, "keypool.sock");
+    // A socket left behind by a process that died: bound once, never unlinked.
+    const stale = createServer();
+    await new Promise<void>((r) => stale.listen(path, r));
+    (stale as unknown as { _handle: { close(): void } })._handle.close();
+    server = await start(`unix:${path}`);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const client = new KeyPoolServiceClient(`unix:${path}`, credentials.createInsecure());
+    const lease = await new Promise<{ keyId: string }>((resolve, reject) =>
+      client.acquireKey(
+        { provider: "openai", model: "", estimatedTokens: 0, maxWait: undefined, leaseTtl: undefined, clientId: "" },
+        new Metadata(),
+        (err, res) => (err ? reject(err) : resolve(res)),
+      ),
+    );
+    expect(lease.keyId).toBe("k1");
+    client.close();
+  });
+
+  it("never replaces a live socket or a file that is not a socket", async () => {
+    const dir = tempDir();
+    const live = join(dir, "live.sock");
+    const other = createServer();
+    await new Promise<void>((r) => other.listen(live, r));
+    await expect(start(`unix:${live}`)).rejects.toMatchObject({ code: "FAILED_PRECONDITION", message: expect.stringContaining("in use") });
+    other.close();
+    const file = join(dir, "notes.txt");
+    writeFileSync(file, "keep me");
+    await expect(start(`unix:${file}`)).rejects.toMatchObject({ message: expect.stringContaining("not a socket") });
+  });
+
+  it("refuses a non-loopback bind without TLS or tokens unless --insecure, and says why", async () => {
+    await expect(start("0.0.0.0:0")).rejects.toMatchObject({
+      code: "FAILED_PRECONDITION",
+      message: expect.stringMatching(/reachable from other hosts.*--insecure/),
+    });
+    const addr = parseListenAddress("10.1.2.3:50051");
+    expect(checkExposure("gRPC", addr, { tls: false, tokens: false, insecure: true })[0]).toMatch(/without TLS or client tokens/);
+    expect(checkExposure("gRPC", addr, { tls: false, tokens: true, insecure: false })[0]).toMatch(/clear text/);
+    expect(checkExposure("gRPC", addr, { tls: true, tokens: true, insecure: false })).toEqual([]);
+    for (const local of ["127.0.0.1:1", "localhost:1", "[::1]:1", "unix:/tmp/x.sock"]) {
+      expect(checkExposure("gRPC", parseListenAddress(local), { tls: false, tokens: false, insecure: false })).toEqual([]);
+    }
+  });
+});

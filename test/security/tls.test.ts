@@ -1,0 +1,115 @@
+import { credentials, Metadata, status, type ServiceError } from "@grpc/grpc-js";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { KeyPoolServiceClient, type AcquireKeyResponse } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
+import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
+import { silentLogger } from "../../src/telemetry/logger.js";
+import { tempDir } from "../reload/support.js";
+import { makePki, type Pki } from "../support/test-pki.js";
+import { fakeKeys, poolConfig } from "../support/pool-config.js";
+
+let pki: Pki;
+let server: KeypoolServer | undefined;
+const clients: KeyPoolServiceClient[] = [];
+
+beforeAll(() => {
+  pki = makePki(tempDir());
+});
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await server?.stop(500);
+  server = undefined;
+});
+
+function connect(cert?: { cert: string; key: string }, ca = pki.caCert): KeyPoolServiceClient {
+  const creds = credentials.createSsl(
+    readFileSync(ca),
+    cert === undefined ? null : readFileSync(cert.key),
+    cert === undefined ? null : readFileSync(cert.cert),
+  );
+  const port = server!.grpcAddress.split(":").pop();
+  // Connect by name so the certificate's DNS name is what is verified.
+  const c = new KeyPoolServiceClient(`localhost:${port}`, creds);
+  clients.push(c);
+  return c;
+}
+
+function acquire(c: KeyPoolServiceClient, token?: string): Promise<AcquireKeyResponse> {
+  const md = new Metadata();
+  if (token !== undefined) md.set("authorization", `Bearer ${token}`);
+  return new Promise((resolve, reject) =>
+    c.acquireKey(
+      { provider: "openai", model: "", estimatedTokens: 0, maxWait: undefined, leaseTtl: undefined, clientId: "" },
+      md,
+      { deadline: Date.now() + 3_000 },
+      (err, res) => (err ? reject(err) : resolve(res)),
+    ),
+  );
+}
+
+async function failure(p: Promise<unknown>): Promise<ServiceError> {
+  try {
+    await p;
+  } catch (err) {
+    return err as ServiceError;
+  }
+  throw new Error("expected a failure");
+}
+
+describe("TLS and mTLS on the gRPC listener", () => {
+  it("serves TLS clients that trust the CA and refuses plaintext ones", async () => {
+    server = await startKeypoolServer({
+      listen: "127.0.0.1:0",
+      config: poolConfig({ openai: fakeKeys(1) }),
+      log: silentLogger(),
+      tls: { certFile: pki.serverCert, keyFile: pki.serverKey },
+    });
+    expect((await acquire(connect())).keyId).toBe("k1");
+    const plain = new KeyPoolServiceClient(server.grpcAddress, credentials.createInsecure());
+    clients.push(plain);
+    expect((await failure(acquire(plain))).code).toBe(status.UNAVAILABLE);
+  });
+
+  it("with a client CA: a certificate from it is served, and its name stands for a token; none or another CA's is refused at the handshake", async () => {
+    const dir = tempDir();
+    const tokens = join(dir, "tokens.json");
+    writeFileSync(tokens, JSON.stringify({ clients: [{ name: "batch", certificate_cn: "batch.internal", providers: ["openai"] }] }), { mode: 0o600 });
+    server = await startKeypoolServer({
+      listen: "127.0.0.1:0",
+      config: poolConfig({ openai: fakeKeys(1) }),
+      log: silentLogger(),
+      tokensFile: tokens,
+      env: {},
+      tls: { certFile: pki.serverCert, keyFile: pki.serverKey, clientCaFile: pki.caCert },
+    });
+    const lease = await acquire(connect({ cert: pki.clientCert, key: pki.clientKey }));
+    expect(lease.keyId).toBe("k1");
+    expect((await failure(acquire(connect()))).code).toBe(status.UNAVAILABLE);
+    expect((await failure(acquire(connect({ cert: pki.strangerCert, key: pki.strangerKey })))).code).toBe(status.UNAVAILABLE);
+  });
+
+  it("serves a renewed certificate without a restart", async () => {
+    const dir = tempDir();
+    const cert = join(dir, "tls.crt");
+    const key = join(dir, "tls.key");
+    copyFileSync(pki.serverCert, cert);
+    copyFileSync(pki.serverKey, key);
+    server = await startKeypoolServer({
+      listen: "127.0.0.1:0",
+      config: poolConfig({ openai: fakeKeys(1) }),
+      log: silentLogger(),
+      tls: { certFile: cert, keyFile: key, refreshMs: 200 },
+    });
+    // A client that trusts only the other CA is refused until the renewed certificate (from that CA) is in place.
+    expect((await failure(acquire(connect(undefined, pki.otherCaCert)))).code).toBe(status.UNAVAILABLE);
+    copyFileSync(pki.otherServerCert, cert);
+    copyFileSync(pki.otherServerKey, key);
+    let lease: AcquireKeyResponse | undefined;
+    for (let i = 0; i < 40 && lease === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      lease = await acquire(connect(undefined, pki.otherCaCert)).catch(() => undefined);
+    }
+    expect(lease?.keyId).toBe("k1");
+  });
+});
