@@ -132,6 +132,8 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
     ready: () => serving && stopping === undefined && pool.configGeneration > 0,
     auth,
     metricsOpen: options.metricsOpen,
+    tls: options.tls,
+    insecure: options.insecure,
   }).catch(async (err: unknown) => {
     await closeWatchers();
     throw err;

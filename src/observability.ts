@@ -1,6 +1,7 @@
 import type { Tracer } from "@opentelemetry/api";
 import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
 import type { AuthState } from "./auth/auth-state.js";
+import type { TlsFiles } from "./grpc/server-credentials.js";
 import { AdminServer } from "./http/admin-server.js";
 import { parseAdminListen } from "./http/admin-listen.js";
 import type { KeyPool } from "./pool/key-pool.js";
@@ -23,6 +24,9 @@ export interface ObservabilityOptions {
   readonly ready: () => boolean;
   readonly auth?: AuthState | undefined;
   readonly metricsOpen?: boolean | undefined;
+  /** HTTPS for the admin listener. */
+  readonly tls?: TlsFiles | undefined;
+  readonly insecure?: boolean | undefined;
 }
 
 /** Metrics, tracing, statistics streams and the admin server of one keypool server. */
@@ -58,6 +62,8 @@ export async function startObservability(options: ObservabilityOptions): Promise
         ready: options.ready,
         auth: options.auth,
         metricsOpen: options.metricsOpen,
+        tls: options.tls,
+        insecure: options.insecure,
       });
       try {
         adminAddress = await admin.listen(address);

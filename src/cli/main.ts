@@ -25,8 +25,8 @@ program
     "admin HTTP address for /metrics, /healthz, /readyz and /v1/stats: host:port, unix:/path, or off (default: $KEYPOOL_ADMIN_LISTEN or 127.0.0.1:9464)",
   )
   .option("--tokens-file <file>", "client tokens (JSON): callers must authenticate, scoped to providers (default: $KEYPOOL_TOKENS_FILE)")
-  .option("--tls-cert <file>", "PEM certificate chain for TLS on the gRPC listener")
-  .option("--tls-key <file>", "PEM private key for TLS on the gRPC listener")
+  .option("--tls-cert <file>", "PEM certificate chain: TLS on the gRPC and admin listeners (and the proxy when it runs)")
+  .option("--tls-key <file>", "PEM private key for --tls-cert")
   .option("--tls-client-ca <file>", "PEM CA bundle: require client certificates signed by it (mTLS)")
   .option("--metrics-open", "serve /metrics without the admin token when tokens are configured")
   .addOption(

@@ -1,8 +1,10 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { AuthState } from "../auth/auth-state.js";
 import type { AddressInfo } from "node:net";
 import { KeypoolError } from "../errors.js";
+import { checkExposure } from "../grpc/exposure-policy.js";
 import type { ListenAddress } from "../grpc/listen-address.js";
+import type { TlsFiles } from "../grpc/server-credentials.js";
 import type { KeyPool } from "../pool/key-pool.js";
 import { snapshotToJson } from "../pool/stats-json.js";
 import type { KeypoolMetrics } from "../telemetry/keypool-metrics.js";
@@ -10,6 +12,7 @@ import type { Logger } from "../telemetry/logger.js";
 import { parseStatsRequest } from "../telemetry/stats-request.js";
 import type { StatsSubscribers } from "../telemetry/stats-subscribers.js";
 import { sendError, sendJson } from "./http-errors.js";
+import { createHttpListener, type HttpListener } from "./tls-server.js";
 import { queryProviders } from "./stats-query.js";
 import { serveStatsStream } from "./stats-stream-route.js";
 
@@ -24,6 +27,10 @@ export interface AdminServerOptions {
   readonly auth?: AuthState | undefined;
   /** Serve /metrics without a token even when tokens are configured (scrapers often cannot send one). */
   readonly metricsOpen?: boolean | undefined;
+  /** HTTPS (mTLS with a client CA) from PEM files, re-read when they change. */
+  readonly tls?: TlsFiles | undefined;
+  /** Accept a non-loopback bind without TLS or tokens. */
+  readonly insecure?: boolean | undefined;
 }
 
 /** Paths anyone may read: liveness and readiness probes carry no data worth a token. */
@@ -37,33 +44,40 @@ const OPEN_PATHS = new Set(["/healthz", "/readyz"]);
  * Read-only and secret-free; it binds to loopback by default.
  */
 export class AdminServer {
-  private readonly server: Server;
+  private server: Server | undefined;
+  private listener: HttpListener | undefined;
   private boundAddress = "";
 
-  constructor(private readonly options: AdminServerOptions) {
-    this.server = createServer((req, res) => this.handle(req, res));
-    // Statistics streams are long-lived; only the headers of a request are time-bounded.
-    this.server.requestTimeout = 0;
-  }
+  constructor(private readonly options: AdminServerOptions) {}
 
   /** Binds and serves; resolves with the bound address (the real port when 0 was asked). */
   async listen(address: ListenAddress): Promise<string> {
+    const { tls, auth, insecure, log } = this.options;
+    const warnings = checkExposure("admin", address, { tls: tls !== undefined, tokens: auth?.enabled === true, insecure: insecure === true });
+    for (const w of warnings) log.warn(w);
+    this.listener = await createHttpListener((req, res) => this.handle(req, res), tls, (err) =>
+      log.warn({ err: err instanceof Error ? err.message : String(err) }, "admin TLS files not reloaded"),
+    );
+    const server = this.listener.server;
+    this.server = server;
+    // Statistics streams are long-lived; only the headers of a request are time-bounded.
+    server.requestTimeout = 0;
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error) => reject(err);
-      this.server.once("error", onError);
+      server.once("error", onError);
       const done = () => {
-        this.server.removeListener("error", onError);
+        server.removeListener("error", onError);
         resolve();
       };
-      if (address.kind === "unix") this.server.listen(address.path, done);
-      else this.server.listen(address.port, address.host.replace(/^\[(.*)\]$/, "$1"), done);
+      if (address.kind === "unix") server.listen(address.path, done);
+      else server.listen(address.port, address.host.replace(/^\[(.*)\]$/, "$1"), done);
     });
-    const bound = this.server.address();
+    const bound = server.address();
     this.boundAddress =
       address.kind === "unix"
         ? `unix:${address.path}`
         : `${address.host}:${typeof bound === "object" && bound !== null ? (bound as AddressInfo).port : address.port}`;
-    this.server.on("error", (err) => this.options.log.error({ err: err.message }, "admin server error"));
+    server.on("error", (err) => log.error({ err: err.message }, "admin server error"));
     return this.boundAddress;
   }
 
@@ -73,15 +87,17 @@ export class AdminServer {
 
   /** Stops accepting connections and closes idle ones; open requests get `graceMs`, then are cut. */
   async close(graceMs = 1_000): Promise<void> {
-    if (!this.server.listening) return;
+    await this.listener?.close();
+    const server = this.server;
+    if (server === undefined || !server.listening) return;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => this.server.closeAllConnections(), graceMs);
+      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       timer.unref();
-      this.server.close(() => {
+      server.close(() => {
         clearTimeout(timer);
         resolve();
       });
-      this.server.closeIdleConnections();
+      server.closeIdleConnections();
     });
   }
 

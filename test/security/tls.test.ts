@@ -113,3 +113,37 @@ describe("TLS and mTLS on the gRPC listener", () => {
     expect(lease?.keyId).toBe("k1");
   });
 });
+
+describe("TLS on the admin listener", () => {
+  it("serves HTTPS with the same files, and with a client CA refuses clients without a certificate", async () => {
+    const { request } = await import("node:https");
+    server = await startKeypoolServer({
+      listen: "127.0.0.1:0",
+      adminListen: "127.0.0.1:0",
+      config: poolConfig({ openai: fakeKeys(1) }),
+      log: silentLogger(),
+      tls: { certFile: pki.serverCert, keyFile: pki.serverKey, clientCaFile: pki.caCert },
+    });
+    const port = Number(server.adminAddress?.split(":").pop());
+    const get = (withCert: boolean) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(
+          {
+            host: "localhost",
+            port,
+            path: "/healthz",
+            ca: readFileSync(pki.caCert),
+            ...(withCert ? { cert: readFileSync(pki.clientCert), key: readFileSync(pki.clientKey) } : {}),
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on("error", reject);
+        req.end();
+      });
+    expect(await get(true)).toBe(200);
+    await expect(get(false)).rejects.toThrow();
+  });
+});

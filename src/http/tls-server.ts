@@ -1,0 +1,44 @@
+import { readFile } from "node:fs/promises";
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { SecureContextOptions } from "node:tls";
+import { KeypoolError } from "../errors.js";
+import type { TlsFiles } from "../grpc/server-credentials.js";
+import { watchSources, type SourceWatcher } from "../reload/watch-sources.js";
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** An HTTP listener: plain, or HTTPS (mTLS with a client CA) whose certificate files are re-read when they change. */
+export interface HttpListener {
+  readonly server: Server;
+  /** Stops watching the certificate files. */
+  close(): Promise<void>;
+}
+
+async function readTls(tls: TlsFiles): Promise<SecureContextOptions & { requestCert: boolean; rejectUnauthorized: boolean }> {
+  const read = async (file: string, what: string) => {
+    try {
+      return await readFile(file);
+    } catch {
+      throw new KeypoolError("FAILED_PRECONDITION", `${what} ${file} cannot be read`);
+    }
+  };
+  return {
+    cert: await read(tls.certFile, "TLS certificate"),
+    key: await read(tls.keyFile, "TLS key"),
+    ...(tls.clientCaFile === undefined ? {} : { ca: await read(tls.clientCaFile, "client CA") }),
+    requestCert: tls.clientCaFile !== undefined,
+    rejectUnauthorized: tls.clientCaFile !== undefined,
+  };
+}
+
+export async function createHttpListener(handler: Handler, tls: TlsFiles | undefined, onReloadError: (err: unknown) => void): Promise<HttpListener> {
+  if (tls === undefined) return { server: createHttpServer(handler), close: async () => {} };
+  const server = createHttpsServer(await readTls(tls), handler);
+  const files = [tls.certFile, tls.keyFile, ...(tls.clientCaFile === undefined ? [] : [tls.clientCaFile])];
+  const watcher: SourceWatcher = await watchSources(files, () => {
+    // A half-written renewal fails to parse; the next change event retries, and the old context stays meanwhile.
+    readTls(tls).then((options) => server.setSecureContext(options), onReloadError);
+  });
+  return { server, close: () => watcher.close() };
+}
