@@ -48,6 +48,10 @@ program
   .option("--target <addr>", "the sidecar's gRPC address", "127.0.0.1:50051")
   .option("--config-json <file>", "apply this JSON document instead of re-reading the sources (the sidecar's file is not rewritten)")
   .option("--json", "print the result as JSON")
+  .option("--token <token>", "client token when the sidecar requires one (prefer $KEYPOOL_TOKEN: arguments show in process lists)")
+  .option("--ca <file>", "PEM CA to verify a TLS sidecar")
+  .option("--client-cert <file>", "PEM client certificate for mTLS")
+  .option("--client-key <file>", "PEM client key for mTLS")
   .action(reloadCommand);
 
 program
@@ -58,6 +62,10 @@ program
   .option("--interval <duration>", "time between snapshots with --watch", "1s")
   .option("--watch", "keep the table on screen, refreshed every interval")
   .option("--json", "print JSON (one document; one line per snapshot with --watch)")
+  .option("--token <token>", "client token when the sidecar requires one (prefer $KEYPOOL_TOKEN: arguments show in process lists)")
+  .option("--ca <file>", "PEM CA to verify a TLS sidecar")
+  .option("--client-cert <file>", "PEM client certificate for mTLS")
+  .option("--client-key <file>", "PEM client key for mTLS")
   .action(statsCommand);
 
 program

@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
-import { credentials, Metadata, type ServiceError } from "@grpc/grpc-js";
-import { KeyPoolServiceClient, type ReloadConfigResponse } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
+import type { ServiceError } from "@grpc/grpc-js";
+import type { ReloadConfigResponse } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
+import { connect, type ConnectionOptions } from "./sidecar-connection.js";
 
-export interface ReloadOptions {
-  target: string;
+export interface ReloadOptions extends ConnectionOptions {
   configJson?: string;
   json?: boolean;
 }
@@ -22,10 +22,10 @@ export async function reloadCommand(opts: ReloadOptions): Promise<void> {
       return;
     }
   }
-  const client = new KeyPoolServiceClient(opts.target, credentials.createInsecure());
+  const { client, metadata } = connect(opts);
   try {
     const res = await new Promise<ReloadConfigResponse>((resolve, reject) =>
-      client.reloadConfig({ configJson }, new Metadata(), { deadline: Date.now() + DEADLINE_MS }, (err, r) =>
+      client.reloadConfig({ configJson }, metadata(), { deadline: Date.now() + DEADLINE_MS }, (err, r) =>
         err ? reject(err) : resolve(r),
       ),
     );

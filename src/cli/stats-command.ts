@@ -1,13 +1,13 @@
-import { credentials, Metadata, status, type ServiceError } from "@grpc/grpc-js";
+import { status, type ServiceError } from "@grpc/grpc-js";
 import { durationFromMs } from "../../clients/typescript/src/duration.js";
-import { KeyPoolServiceClient, type StreamStatsResponse } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
+import type { StreamStatsResponse } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
 import { parseDuration } from "../config/duration.js";
 import { snapshotFromProto } from "../grpc/stats-messages.js";
 import { snapshotToJson } from "../pool/stats-json.js";
+import { connect, type ConnectionOptions } from "./sidecar-connection.js";
 import { renderStatsTable } from "./stats-table.js";
 
-export interface StatsOptions {
-  target: string;
+export interface StatsOptions extends ConnectionOptions {
   provider: string[];
   interval: string;
   watch?: boolean;
@@ -30,9 +30,9 @@ export async function statsCommand(opts: StatsOptions): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const client = new KeyPoolServiceClient(opts.target, credentials.createInsecure());
+  const { client, metadata } = connect(opts);
   const deadline = opts.watch === true ? Infinity : Date.now() + ONE_SHOT_DEADLINE_MS;
-  const call = client.streamStats({ providers: opts.provider, interval: durationFromMs(intervalMs) }, new Metadata(), { deadline });
+  const call = client.streamStats({ providers: opts.provider, interval: durationFromMs(intervalMs) }, metadata(), { deadline });
   const print = printer(opts);
   let cancelledByUs = false;
   const stop = () => {
