@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { AuthState } from "../../src/auth/auth-state.js";
 import { sha256 } from "../../src/auth/client-registry.js";
 import { parseTokensDocument } from "../../src/auth/tokens-document.js";
+import { fuzzRuns } from "../support/fuzz-runs.js";
 
 const WIKI = "kp-test-token-wiki-0001";
 const OPS = "kp-test-token-ops-00002";
@@ -79,7 +80,7 @@ describe("tokens file", () => {
         expect(r.ok).toBe(false);
         if (!r.ok && token.trim().length >= 8) for (const e of r.errors) expect(e).not.toContain(token);
       }),
-      { numRuns: 300 },
+      { numRuns: fuzzRuns(300) },
     );
   });
 });

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type ConfigResult, configFromEnv, describeConfig, parseConfigDocument } from "../../src/config/index.js";
+import { fuzzRuns } from "../support/fuzz-runs.js";
 
 /**
  * Invariant 6: no output carries a secret. Every fake secret below contains
@@ -209,7 +210,7 @@ describe("parseConfigDocument on arbitrary input (property)", () => {
         else expect(result.errors.length).toBeGreaterThan(0);
         expectNoLeak(result);
       }),
-      { numRuns: 3_000 },
+      { numRuns: fuzzRuns(3_000) },
     );
   });
 });

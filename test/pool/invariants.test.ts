@@ -6,6 +6,7 @@ import { KeyPool } from "../../src/pool/key-pool.js";
 import { outcomes, type Outcome } from "../../src/pool/outcome.js";
 import type { Lease } from "../../src/pool/types.js";
 import { poolConfig } from "../support/pool-config.js";
+import { fuzzRuns } from "../support/fuzz-runs.js";
 
 const WINDOW = 1_000;
 const MARGIN = 50; // 5% of the window
@@ -130,7 +131,7 @@ describe("balancer invariants (property)", () => {
           expect(pool.openLeaseCount()).toBe(live.length);
         }
       }),
-      { numRuns: 300 },
+      { numRuns: fuzzRuns(300) },
     );
   });
 });

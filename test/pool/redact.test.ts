@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { redactSecret } from "../../src/pool/redact.js";
+import { fuzzRuns } from "../support/fuzz-runs.js";
 
 describe("redactSecret", () => {
   it("keeps the words of a provider message and drops what looks like a credential", () => {
@@ -26,7 +27,7 @@ describe("redactSecret", () => {
           expect(redactSecret(`${before} ${token} ${after}`, "unrelated-secret")).not.toContain(token);
         },
       ),
-      { numRuns: 500 },
+      { numRuns: fuzzRuns(500) },
     );
   });
 });

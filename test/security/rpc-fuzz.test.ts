@@ -5,10 +5,11 @@ import { Outcome } from "../../clients/typescript/src/gen/keypool/v1/keypool.js"
 import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
 import { TestClient } from "../support/grpc-client.js";
+import { fuzzRuns } from "../support/fuzz-runs.js";
 import { fakeKeys, poolConfig } from "../support/pool-config.js";
 
 /** `npm run fuzz` raises this for a longer campaign; the suite keeps it short. */
-const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
+const RUNS = fuzzRuns(150);
 
 let server: KeypoolServer;
 let client: TestClient;
