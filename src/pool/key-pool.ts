@@ -118,7 +118,7 @@ export class KeyPool {
     const open = this.leases.get(leaseId);
     if (open === undefined) {
       const ended = this.ended.get(leaseId);
-      if (ended === undefined) throw notFound(`lease ${JSON.stringify(leaseId.slice(0, 64))} is unknown or too old`);
+      if (ended === undefined) throw notFound("lease_id: unknown, or ended too long ago to remember");
       if (ended.owner !== owner) throw leaseOfAnother();
       const key = this.providers.get(ended.provider)?.keys.get(ended.keyId);
       const state = key === undefined ? "draining" : this.stateOf(key, this.clock.now());
