@@ -9,6 +9,8 @@ import { GrpcServer } from "./grpc/grpc-server.js";
 import type { TlsFiles } from "./grpc/server-credentials.js";
 import { startObservability } from "./observability.js";
 import { KeyPool } from "./pool/key-pool.js";
+import type { ProxyOptions } from "./proxy/proxy-options.js";
+import { ProxyServer } from "./proxy/proxy-server.js";
 import type { PoolEvent } from "./pool/types.js";
 import { ConfigReloader, type ReloadEvent } from "./reload/config-reloader.js";
 import { watchSources, type SourceWatcher } from "./reload/watch-sources.js";
@@ -50,6 +52,10 @@ export interface KeypoolServerOptions {
   readonly socketMode?: number | undefined;
   /** Serve /metrics without the admin token. */
   readonly metricsOpen?: boolean | undefined;
+  /** HTTP proxy address (host:port or unix:/path): `/{provider}/...` forwarded with pooled keys; undefined or "off" runs none. */
+  readonly proxyListen?: string | undefined;
+  /** Proxy limits and failover policy (body and header limits, timeouts, attempts, concurrency). */
+  readonly proxy?: Partial<ProxyOptions> | undefined;
 }
 
 export const DEFAULT_GRPC_LISTEN = "127.0.0.1:50051";
@@ -67,6 +73,8 @@ export interface KeypoolServer {
   readonly metrics: KeypoolMetrics;
   /** Live statistics streams (StreamStats and SSE), with what each was sent and skipped. */
   readonly statsStreams: StatsSubscribers;
+  /** The HTTP proxy's address (host:port or unix:/path), when it runs; an OpenAI SDK's baseURL is `http://${proxyAddress}/openai/v1`. */
+  readonly proxyAddress: string | undefined;
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -158,11 +166,26 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
     await closeWatchers();
     throw err;
   }
+  let proxy: ProxyServer | undefined;
+  const proxyListen = options.proxyListen?.trim();
+  if (proxyListen !== undefined && proxyListen !== "" && proxyListen.toLowerCase() !== "off") {
+    proxy = new ProxyServer({ pool, log, auth, tracer: observability.tracer, insecure: options.insecure, options: options.proxy, socketMode: options.socketMode });
+    try {
+      await proxy.listen(proxyListen);
+    } catch (err) {
+      await proxy.close(0);
+      await grpc.shutdown(0);
+      await observability.stop();
+      await closeWatchers();
+      throw err;
+    }
+  }
   serving = true;
   log.info(
     {
       grpc: grpcAddress,
       admin: observability.adminAddress ?? "off",
+      proxy: proxy?.address ?? "off",
       generation: diff.generation,
       providers: Object.fromEntries([...config.providers].map(([name, p]) => [name, p.keys.length])),
     },
@@ -176,6 +199,7 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
     adminAddress: observability.adminAddress,
     metrics: observability.metrics,
     statsStreams: observability.subscribers,
+    proxyAddress: proxy?.address,
     stop(graceMs = 10_000) {
       stopping ??= (async () => {
         log.info({ graceMs }, "keypool shutting down");
@@ -184,7 +208,7 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
         pool.close();
         // Statistics streams end cleanly now; left open they would hold the gRPC shutdown for the whole grace period.
         observability.endStreams();
-        await grpc.shutdown(graceMs);
+        await Promise.all([grpc.shutdown(graceMs), proxy?.close(graceMs)]);
         await observability.stop();
         log.info("keypool stopped");
       })();

@@ -24,6 +24,10 @@ program
     "--admin-listen <addr>",
     "admin HTTP address for /metrics, /healthz, /readyz and /v1/stats: host:port, unix:/path, or off (default: $KEYPOOL_ADMIN_LISTEN or 127.0.0.1:9464)",
   )
+  .option(
+    "--proxy-listen <addr>",
+    "HTTP proxy address (host:port or unix:/path; off unless given): /{provider}/... is forwarded to the provider with a pooled key, e.g. an OpenAI SDK's baseURL http://ADDR/openai/v1",
+  )
   .option("--tokens-file <file>", "client tokens (JSON): callers must authenticate, scoped to providers (default: $KEYPOOL_TOKENS_FILE)")
   .option("--tls-cert <file>", "PEM certificate chain: TLS on the gRPC and admin listeners (and the proxy when it runs)")
   .option("--tls-key <file>", "PEM private key for --tls-cert")

@@ -12,6 +12,7 @@ export interface ServeOptions {
   grace: number;
   watch: boolean;
   adminListen?: string;
+  proxyListen?: string;
   tokensFile?: string;
   tlsCert?: string;
   tlsKey?: string;
@@ -51,6 +52,7 @@ export async function serveCommand(opts: ServeOptions): Promise<void> {
       metricsOpen: opts.metricsOpen === true,
       socketMode: Number.isInteger(opts.socketMode) ? opts.socketMode : 0o600,
       insecure: opts.insecure === true,
+      proxyListen: opts.proxyListen,
     });
     if (opts.insecure === true) log.warn("--insecure: keypool accepts callers it cannot authenticate on non-loopback listeners");
   } catch (err) {

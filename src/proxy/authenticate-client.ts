@@ -1,0 +1,38 @@
+import type { IncomingHttpHeaders } from "node:http";
+import type { ProviderApi } from "../../clients/typescript/src/provider-api.js";
+import { AuthState } from "../auth/auth-state.js";
+import { ANONYMOUS, type ClientIdentity } from "../auth/client-identity.js";
+import { clientCredential, expectedPlace } from "./client-credential.js";
+import { ProxyError } from "./proxy-error.js";
+
+const PLACE_TEXT = {
+  authorization: "the Authorization: Bearer header",
+  "x-api-key": "the x-api-key header",
+  "api-key": "the api-key header",
+  "x-goog-api-key": "the x-goog-api-key header",
+  key: "the key query parameter",
+} as const;
+
+/**
+ * Who is calling the proxy. With client tokens configured, the token the
+ * client's SDK sends as its API key must be a keypool client token allowed
+ * to use `provider` (401 or 403 otherwise). Without tokens, whatever the SDK
+ * sent is accepted: reaching the proxy is the permission, as for gRPC. The
+ * value is never kept or forwarded either way.
+ */
+export function authenticateClient(
+  auth: AuthState | undefined,
+  headers: IncomingHttpHeaders,
+  query: URLSearchParams,
+  api: ProviderApi,
+  provider: string,
+): ClientIdentity {
+  if (auth === undefined || !auth.enabled) return ANONYMOUS;
+  const credential = clientCredential(headers, query, api);
+  if (credential === undefined) {
+    throw new ProxyError(401, "missing_client_token", `keypool: a client token is required, sent as the SDK's API key (in ${PLACE_TEXT[expectedPlace(api)]})`);
+  }
+  const client = auth.authenticate(credential.value, undefined);
+  AuthState.requireProvider(client, provider);
+  return client;
+}

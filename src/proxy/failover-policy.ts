@@ -1,0 +1,61 @@
+import type { OutcomeName } from "../../clients/typescript/src/outcome-name.js";
+
+/** How one attempt with one key ended, as far as failover is concerned. */
+export type AttemptEnd =
+  /** The upstream answered with this status and outcome; nothing reached the client yet. */
+  | { readonly kind: "answer"; readonly status: number; readonly outcome: OutcomeName }
+  /** No answer: the connection failed (refused, reset, connect timeout) or the upstream was too slow. */
+  | { readonly kind: "no_answer"; readonly connectionFailed: boolean };
+
+export interface FailoverPolicy {
+  readonly maxAttempts: number;
+  readonly retryServerErrors: boolean;
+}
+
+/**
+ * Whether to try the request again with another key, decided before any byte
+ * reached the client: after a 429 (rate limit or quota: the key cools down),
+ * a 401/403 or Gemini's invalid-key 400 (the key is disabled), a failed
+ * connection, and — when asked — a 5xx; within `maxAttempts` and while time
+ * is left. A timeout is not retried: the upstream may still be working, and
+ * the client's deadline is spent.
+ */
+export function shouldRetry(end: AttemptEnd, attempt: number, policy: FailoverPolicy, remainingMs: number): boolean {
+  if (attempt >= policy.maxAttempts || remainingMs <= 0) return false;
+  if (end.kind === "no_answer") return end.connectionFailed;
+  switch (end.outcome) {
+    case "rate_limited":
+    case "quota_exhausted":
+    case "unauthorized":
+      return true;
+    case "server_error":
+      return policy.retryServerErrors && end.status >= 500;
+    default:
+      return false;
+  }
+}
+
+/** Error codes of a connection that failed before the upstream answered (Node and undici). */
+const CONNECTION_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_CLOSED",
+]);
+
+/** True when an error of the upstream call means the connection failed (worth another key), not a timeout or abort. */
+export function isConnectionFailure(err: unknown): boolean {
+  let e: unknown = err;
+  for (let depth = 0; depth < 3 && e !== null && typeof e === "object"; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && CONNECTION_CODES.has(code)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}

@@ -1,0 +1,71 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
+
+/** Headers that describe one connection, not the message (RFC 9110 7.6.1), and are never forwarded. */
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
+
+/** Every place a provider key or a keypool token travels in; the proxy sets the upstream one itself. */
+const CREDENTIALS = new Set(["authorization", "x-api-key", "api-key", "x-goog-api-key"]);
+
+/**
+ * Request headers set anew for the upstream connection: the host and length
+ * (undici writes them for the buffered body), the expectation (the body is
+ * already here), and the encoding (the proxy reads usage from the body, so it
+ * asks for it uncompressed).
+ */
+const REQUEST_OWN = new Set(["host", "content-length", "expect", "accept-encoding"]);
+
+/** The hop-by-hop headers of a message: the fixed set plus those its Connection header names. */
+function connectionScoped(headers: IncomingHttpHeaders): Set<string> {
+  const names = new Set(HOP_BY_HOP);
+  const connection = headers["connection"];
+  for (const value of Array.isArray(connection) ? connection : connection === undefined ? [] : [connection]) {
+    for (const token of value.split(",")) {
+      const name = token.trim().toLowerCase();
+      if (name !== "") names.add(name);
+    }
+  }
+  return names;
+}
+
+/**
+ * The client's request headers as they go upstream: without hop-by-hop
+ * headers, without any credential (the client's token must never leave the
+ * proxy), without keypool's own `x-keypool-*` controls, and with
+ * `accept-encoding: identity`.
+ */
+export function upstreamRequestHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+  const drop = connectionScoped(headers);
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || drop.has(name) || CREDENTIALS.has(name) || REQUEST_OWN.has(name) || name.startsWith("x-keypool-")) continue;
+    out[name] = value;
+  }
+  out["accept-encoding"] = "identity";
+  return out;
+}
+
+/**
+ * The upstream's response headers as they go to the client: without
+ * hop-by-hop headers (Node writes its own framing). `keepLength` false drops
+ * content-length too, for a body the proxy sends itself.
+ */
+export function clientResponseHeaders(headers: IncomingHttpHeaders, keepLength = true): OutgoingHttpHeaders {
+  const drop = connectionScoped(headers);
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || drop.has(name)) continue;
+    if (!keepLength && name === "content-length") continue;
+    out[name] = value;
+  }
+  return out;
+}

@@ -1,0 +1,341 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { Tracer } from "@opentelemetry/api";
+import type { Dispatcher } from "undici";
+import { outcomeFromError } from "../../clients/typescript/src/error-outcome.js";
+import { headerReader } from "../../clients/typescript/src/header-reader.js";
+import { outcomeFromHttp, parseBody } from "../../clients/typescript/src/http-outcome.js";
+import type { CallOutcome } from "../../clients/typescript/src/outcome-name.js";
+import { apiForProvider, applyKey, type ProviderApi } from "../../clients/typescript/src/provider-api.js";
+import type { TokenUsage } from "../../clients/typescript/src/token-usage.js";
+import type { AuthState } from "../auth/auth-state.js";
+import type { KeyPool } from "../pool/key-pool.js";
+import type { Lease } from "../pool/types.js";
+import type { Logger } from "../telemetry/logger.js";
+import { authenticateClient } from "./authenticate-client.js";
+import type { ConcurrencyGate } from "./concurrency-gate.js";
+import { sendProxyError } from "./error-response.js";
+import { isConnectionFailure, shouldRetry } from "./failover-policy.js";
+import { clientResponseHeaders, upstreamRequestHeaders } from "./hop-by-hop.js";
+import { ProxyError } from "./proxy-error.js";
+import type { ProxyOptions } from "./proxy-options.js";
+import { parseProxyRoute, type ProxyRoute } from "./proxy-route.js";
+import { startProxySpan, type ProxySpan } from "./proxy-span.js";
+import { attemptSignal, type AttemptSignal } from "./attempt-signal.js";
+import { ClientGoneError, pumpBody, UpstreamIdleError } from "./pump-body.js";
+import { readPrefix } from "./read-prefix.js";
+import { readRequestBody } from "./read-request-body.js";
+import { estimateRequest } from "./request-estimate.js";
+import { usageWatcher } from "./response-usage.js";
+import type { RoutableProviders } from "./routable-providers.js";
+import { toProxyError } from "./to-proxy-error.js";
+import { callUpstream } from "./upstream-call.js";
+import { upstreamUrl } from "./upstream-url.js";
+
+/** What every proxied request shares. */
+export interface ProxyContext {
+  readonly pool: KeyPool;
+  readonly auth: AuthState | undefined;
+  readonly log: Logger;
+  readonly tracer: Tracer | undefined;
+  readonly options: ProxyOptions;
+  readonly dispatcher: Dispatcher;
+  readonly gate: ConcurrencyGate;
+  readonly routable: RoutableProviders;
+}
+
+/** Error bodies up to this size are read to classify them (Gemini's retry delay and invalid-key reason are in the body). */
+const ERROR_BODY_BYTES = 64 * 1024;
+
+/** The state of one proxied request, shared by its steps. */
+interface Exchange {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly span: ProxySpan;
+  readonly abort: AbortController;
+  clientGone: boolean;
+  api: ProviderApi | undefined;
+}
+
+/**
+ * Serves one proxied request: route, authenticate, read the body within the
+ * limits, then lease a key, forward, and fail over to another key on a 429,
+ * a rejected key or a failed connection as long as nothing reached the
+ * client; stream the answer back and report its outcome, latency and usage.
+ * Never throws: every failure becomes an answer in the client's format, or a
+ * cut connection once the answer has started.
+ */
+export async function handleProxyRequest(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const ex: Exchange = {
+    req,
+    res,
+    span: startProxySpan(ctx.tracer, req.method ?? "GET", req.headers, { address: req.socket.remoteAddress, port: req.socket.remotePort }),
+    abort: new AbortController(),
+    clientGone: false,
+    api: undefined,
+  };
+  // 'close' before the response finished: the client went away. Aborting ends the upstream request with it.
+  const onClose = () => {
+    if (res.writableFinished) return;
+    ex.clientGone = true;
+    ex.abort.abort();
+  };
+  res.on("close", onClose);
+  let entered = false;
+  try {
+    const route = parseProxyRoute(req.url ?? "/");
+    if (route === undefined) {
+      throw new ProxyError(404, "unknown_route", "keypool: proxy paths are /{provider}/{path of the provider's API}, e.g. /openai/v1/chat/completions");
+    }
+    const api = apiForProvider(route.provider);
+    ex.api = api;
+    if (req.rawHeaders.length / 2 > ctx.options.maxHeaderCount) {
+      throw new ProxyError(431, "too_many_headers", `keypool: more than ${ctx.options.maxHeaderCount} request headers`, undefined, true);
+    }
+    const client = authenticateClient(ctx.auth, req.headers, new URLSearchParams(route.search), api, route.provider);
+    if (!ctx.pool.providerNames().includes(route.provider)) {
+      throw new ProxyError(404, "unknown_provider", `keypool: provider ${JSON.stringify(route.provider)} is not configured (configured: ${ctx.pool.providerNames().join(", ") || "none"})`);
+    }
+    ex.span.route(route.provider);
+    if (client.name !== "") ex.span.set({ "keypool.client": client.name });
+    if (!ctx.routable.has(route.provider)) {
+      throw new ProxyError(502, "no_upstream", `keypool: provider ${route.provider} has no built-in endpoint; set base_url on the provider or its keys`);
+    }
+    const body = await readRequestBody(req, ctx.options.maxBodyBytes);
+    if (!ctx.gate.tryEnter()) {
+      throw new ProxyError(503, "proxy_busy", `keypool: the proxy is at its limit of ${ctx.gate.limit} concurrent upstream requests; retry shortly`, 1000);
+    }
+    entered = true;
+    await forward(ctx, ex, route, client.name, body);
+    ex.span.end(res.statusCode);
+  } catch (err) {
+    if (ex.clientGone || err instanceof ClientGoneError) {
+      ex.span.end(0, "client_gone");
+    } else if (err instanceof StreamBroken) {
+      // The answer had started; the connection was cut so the client sees it incomplete.
+      ex.span.end(res.statusCode, err.outcome);
+    } else {
+      const failure = toProxyError(err, () => ctx.routable.everyKeyDisabled(parseProxyRoute(req.url ?? "/")?.provider ?? ""));
+      if (failure.code === "internal") {
+        ctx.log.error({ err: err instanceof Error ? { name: err.name, stack: err.stack } : String(err) }, "proxy request failed");
+      }
+      sendProxyError(res, ex.api, failure, failure.status === 429 ? { "x-keypool-refused": "RESOURCE_EXHAUSTED" } : {});
+      ex.span.end(failure.status, failure.code);
+    }
+  } finally {
+    if (entered) ctx.gate.leave();
+    res.removeListener("close", onClose);
+  }
+}
+
+/** The lease-forward-report loop. Resolves once the answer is complete; throws what the client should be told. */
+async function forward(ctx: ProxyContext, ex: Exchange, route: ProxyRoute, owner: string, body: Buffer | undefined): Promise<void> {
+  const { pool, options } = ctx;
+  const { req, span } = ex;
+  const estimate = estimateRequest(route.path, body);
+  const deadline = performance.now() + timeBudgetMs(options.upstreamTimeoutMs, req.headers["x-stainless-timeout"]);
+  const baseHeaders = upstreamRequestHeaders(req.headers);
+  const method = req.method ?? "GET";
+  const api = ex.api ?? apiForProvider(route.provider);
+  for (let attempt = 1; ; attempt++) {
+    const lease = await pool.acquire({
+      provider: route.provider,
+      ...(estimate.model === undefined ? {} : { model: estimate.model }),
+      estimatedTokens: estimate.estimatedTokens,
+      maxWaitMs: Math.max(0, Math.min(options.maxWaitMs, deadline - performance.now())),
+      clientId: "proxy",
+      owner,
+      signal: ex.abort.signal,
+    });
+    span.set({ "keypool.key_id": lease.keyId, "keypool.attempts": attempt, "keypool.wait_ms": lease.waitedMs });
+    const url = upstreamUrl(route.provider, route.path, route.search, lease.baseUrl);
+    if (url === undefined) {
+      settle(ctx, ex, lease, { outcome: "cancelled", errorMessage: "key has no base_url" }, undefined, 0);
+      throw new ProxyError(502, "no_upstream", `keypool: key ${lease.keyId} of provider ${route.provider} has no base_url, and the provider no built-in endpoint`);
+    }
+    // Every place a credential travels in is cleared (the client may have put its token in any of them), then the key is set.
+    url.searchParams.delete("key");
+    const headers = new Headers(flatten(baseHeaders));
+    applyKey(headers, url, api, lease.secret);
+    const started = performance.now();
+    const signal = attemptSignal(ex.abort.signal, deadline - started);
+    let up: Dispatcher.ResponseData;
+    try {
+      up = await callUpstream(ctx.dispatcher, {
+        url,
+        method,
+        headers: Object.fromEntries(headers),
+        body,
+        signal: signal.signal,
+        headersTimeoutMs: deadline - started,
+        bodyTimeoutMs: options.upstreamIdleTimeoutMs,
+      });
+    } catch (err) {
+      signal.dispose();
+      if (ex.clientGone) {
+        settle(ctx, ex, lease, CANCELLED, undefined, started);
+        throw new ClientGoneError("client closed the connection");
+      }
+      const outcome: CallOutcome = signal.timedOut
+        ? { outcome: "timeout", errorMessage: `timeout: no answer within ${Math.round(deadline - started)} ms` }
+        : outcomeFromError(err, { secrets: [lease.secret] });
+      settle(ctx, ex, lease, outcome, undefined, started);
+      const connectionFailed = !signal.timedOut && isConnectionFailure(err);
+      if (shouldRetry({ kind: "no_answer", connectionFailed }, attempt, options, deadline - performance.now())) continue;
+      throw connectionFailed
+        ? new ProxyError(502, "upstream_unreachable", `keypool: the upstream of provider ${route.provider} could not be reached (${outcome.errorMessage ?? "connection failed"})`)
+        : new ProxyError(504, "upstream_timeout", `keypool: the upstream of provider ${route.provider} did not answer in time`);
+    }
+    signal.endDeadline();
+    try {
+      const done = await answer(ctx, ex, lease, up, started, attempt, deadline);
+      if (done) return;
+    } finally {
+      signal.dispose();
+    }
+  }
+}
+
+/**
+ * What to do with an upstream answer: pass it to the client (true), or — for
+ * an error another key may not meet — report it and return false so that the
+ * caller tries the next key. Throws what the client should be told instead.
+ */
+async function answer(
+  ctx: ProxyContext,
+  ex: Exchange,
+  lease: Lease,
+  up: Dispatcher.ResponseData,
+  started: number,
+  attempt: number,
+  deadline: number,
+): Promise<boolean> {
+  const { res } = ex;
+  const extra = { "x-keypool-key-id": lease.keyId, "x-keypool-attempts": String(attempt) };
+  const idle = idleLimit(ctx, up);
+  if (up.statusCode < 400) {
+    await streamAnswer(ctx, ex, lease, up, started, extra);
+    return true;
+  }
+  // An error answer: small, read whole (bounded) to classify it, before deciding to fail over.
+  const prefix = await readPrefix(up.body, ERROR_BODY_BYTES).catch((err: unknown) => {
+    const gone = ex.clientGone;
+    settle(ctx, ex, lease, gone ? CANCELLED : outcomeFromError(err, { secrets: [lease.secret] }), undefined, started);
+    throw gone ? new ClientGoneError("client closed the connection") : new ProxyError(502, "upstream_failed", `keypool: the upstream of provider ${lease.provider} failed while answering`);
+  });
+  const parsed = prefix.complete ? parseBody(prefix.bytes.toString("utf8")) : undefined;
+  const outcome = outcomeFromHttp(up.statusCode, headerReader(up.headers), parsed, { secrets: [lease.secret] });
+  settle(ctx, ex, lease, outcome, undefined, started);
+  if (shouldRetry({ kind: "answer", status: up.statusCode, outcome: outcome.outcome }, attempt, ctx.options, deadline - performance.now())) {
+    prefix.discard();
+    return false;
+  }
+  if (outcome.outcome === "unauthorized") {
+    // The client's token was fine; the pool's key was not. The provider's text may show part of the key: not passed on.
+    prefix.discard();
+    throw new ProxyError(
+      502,
+      "upstream_rejected_key",
+      `keypool: the upstream rejected key ${lease.keyId} of provider ${lease.provider} (HTTP ${up.statusCode}); the key is disabled, retry to use another`,
+    );
+  }
+  res.writeHead(up.statusCode, { ...clientResponseHeaders(up.headers, prefix.complete), ...extra });
+  if (prefix.complete) {
+    res.end(prefix.bytes);
+    return true;
+  }
+  res.write(prefix.bytes);
+  await pumpBody(prefix.rest, res, idle).catch((err: unknown) => {
+    res.destroy();
+    throw err instanceof ClientGoneError || ex.clientGone ? new ClientGoneError("client closed the connection") : new StreamBroken("upstream_failed");
+  });
+  res.end();
+  return true;
+}
+
+const CANCELLED: CallOutcome = { outcome: "cancelled", errorMessage: "client closed the connection" };
+
+/** The idle limit of an upstream body: past it, the body is destroyed with an UpstreamIdleError. */
+function idleLimit(ctx: ProxyContext, up: Dispatcher.ResponseData): { idleTimeoutMs: number; onIdle: () => void } {
+  const ms = ctx.options.upstreamIdleTimeoutMs;
+  return { idleTimeoutMs: ms, onIdle: () => up.body.destroy(new UpstreamIdleError(`the upstream sent nothing for ${ms} ms`)) };
+}
+
+/** A success (or other non-error) answer: headers at once, then the body as it comes, its usage read on the way. */
+async function streamAnswer(
+  ctx: ProxyContext,
+  ex: Exchange,
+  lease: Lease,
+  up: Dispatcher.ResponseData,
+  started: number,
+  extra: OutgoingHttpHeaders,
+): Promise<void> {
+  const { res } = ex;
+  const contentType = up.headers["content-type"];
+  const watcher = usageWatcher(Array.isArray(contentType) ? contentType[0] : contentType);
+  res.writeHead(up.statusCode, { ...clientResponseHeaders(up.headers), ...extra });
+  // A stream's headers go out now, not with its first token; a body of known length takes them along.
+  if (up.headers["content-length"] === undefined) res.flushHeaders();
+  const success: CallOutcome = outcomeFromHttp(up.statusCode, headerReader(up.headers), undefined);
+  try {
+    await pumpBody(up.body, res, { ...idleLimit(ctx, up), onChunk: (chunk) => watcher?.push(chunk) });
+  } catch (err) {
+    up.body.destroy();
+    if (ex.clientGone || err instanceof ClientGoneError) {
+      settle(ctx, ex, lease, { ...CANCELLED, httpStatus: up.statusCode }, watcher?.partial(), started);
+      throw new ClientGoneError("client closed the connection");
+    }
+    const outcome = outcomeFromError(err, { secrets: [lease.secret] });
+    settle(ctx, ex, lease, outcome, watcher?.partial(), started);
+    res.destroy();
+    throw new StreamBroken(outcome.outcome);
+  }
+  // Reported before the client sees the end: a caller that reads the stats next finds this request in them.
+  settle(ctx, ex, lease, success, watcher?.end(), started);
+  res.end();
+}
+
+/** An answer that had started could not be completed; the connection was cut. */
+class StreamBroken extends Error {
+  override readonly name = "StreamBroken";
+
+  constructor(readonly outcome: string) {
+    super(`stream broken: ${outcome}`);
+  }
+}
+
+/** Ends a lease with what happened; a lease that already ended (expired) is only logged. */
+function settle(ctx: ProxyContext, ex: Exchange, lease: Lease, outcome: CallOutcome, usage: TokenUsage | undefined, started: number): void {
+  try {
+    ctx.pool.report(
+      lease.leaseId,
+      {
+        outcome: outcome.outcome,
+        httpStatus: outcome.httpStatus,
+        retryAfterMs: outcome.retryAfterMs,
+        errorMessage: outcome.errorMessage,
+        promptTokens: usage?.promptTokens,
+        completionTokens: usage?.completionTokens,
+        latencyMs: started > 0 ? performance.now() - started : undefined,
+      },
+      lease.owner,
+    );
+  } catch (err) {
+    ctx.log.debug({ provider: lease.provider, keyId: lease.keyId, err: err instanceof Error ? err.message : String(err) }, "proxy report failed");
+  }
+  ex.span.set({ "keypool.outcome": outcome.outcome, ...(outcome.httpStatus === undefined ? {} : { "keypool.upstream_status": outcome.httpStatus }) });
+}
+
+/** The time one request may take to get its answer's headers: the proxy's limit, or less when the SDK says its own timeout. */
+function timeBudgetMs(limitMs: number, stainlessTimeout: string | string[] | undefined): number {
+  const seconds = Number(Array.isArray(stainlessTimeout) ? stainlessTimeout[0] : stainlessTimeout);
+  return Number.isFinite(seconds) && seconds > 0 ? Math.min(limitMs, seconds * 1000) : limitMs;
+}
+
+function flatten(headers: Record<string, string | string[]>): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (Array.isArray(value)) for (const v of value) out.push([name, v]);
+    else out.push([name, value]);
+  }
+  return out;
+}

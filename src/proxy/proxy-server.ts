@@ -1,0 +1,174 @@
+import { createServer, STATUS_CODES, type Server } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import type { Tracer } from "@opentelemetry/api";
+import type { Dispatcher } from "undici";
+import type { AuthState } from "../auth/auth-state.js";
+import { checkExposure } from "../grpc/exposure-policy.js";
+import { parseListenAddress } from "../grpc/listen-address.js";
+import { clearStaleSocket, withSocketMode } from "../grpc/unix-socket.js";
+import type { KeyPool } from "../pool/key-pool.js";
+import type { Logger } from "../telemetry/logger.js";
+import { ConcurrencyGate } from "./concurrency-gate.js";
+import { errorBody } from "./error-response.js";
+import { handleProxyRequest, type ProxyContext } from "./proxy-handler.js";
+import { ProxyError } from "./proxy-error.js";
+import { resolveProxyOptions, type ProxyOptions } from "./proxy-options.js";
+import { RoutableProviders } from "./routable-providers.js";
+import { upstreamAgent } from "./upstream-call.js";
+
+export interface ProxyServerOptions {
+  /** The pool the proxy leases from: the same one gRPC callers use, so statistics and metrics are shared. */
+  readonly pool: KeyPool;
+  readonly log: Logger;
+  /** Client tokens; when enabled, the SDK's API key must be a keypool client token. */
+  readonly auth?: AuthState | undefined;
+  /** A span per proxied request when set. */
+  readonly tracer?: Tracer | undefined;
+  /** Accept a non-loopback bind without client tokens. */
+  readonly insecure?: boolean | undefined;
+  /** Limits and failover policy; defaults in DEFAULT_PROXY_OPTIONS. */
+  readonly options?: Partial<ProxyOptions> | undefined;
+  /** Sends upstream requests (tests, benchmarks); default: a keep-alive undici Agent owned by the proxy. */
+  readonly dispatcher?: Dispatcher | undefined;
+  /** File mode of a unix: socket; default 0600. */
+  readonly socketMode?: number | undefined;
+}
+
+/** Longest a client may take to send its whole request (a slow upload must not hold a connection forever). */
+const REQUEST_RECEIVE_TIMEOUT_MS = 120_000;
+
+/**
+ * The HTTP pass-through: `/{provider}/<path>` is forwarded to the provider
+ * with a leased key in place of the client's credential (see
+ * handleProxyRequest). Plain HTTP/1.1 meant for loopback or a unix socket,
+ * like the gRPC listener; a wider bind needs client tokens or --insecure.
+ */
+export class ProxyServer {
+  private readonly server: Server;
+  private readonly context: ProxyContext;
+  private readonly ownsDispatcher: boolean;
+  private readonly sockets = new Set<Socket>();
+  /** Requests being handled, so that shutdown can wait for their reports before closing the upstream pool. */
+  private readonly handling = new Set<Promise<void>>();
+  private boundAddress = "";
+
+  constructor(private readonly config: ProxyServerOptions) {
+    const options = resolveProxyOptions(config.options);
+    this.ownsDispatcher = config.dispatcher === undefined;
+    this.context = {
+      pool: config.pool,
+      auth: config.auth,
+      log: config.log,
+      tracer: config.tracer,
+      options,
+      dispatcher: config.dispatcher ?? upstreamAgent(options),
+      gate: new ConcurrencyGate(options.maxConcurrent),
+      routable: new RoutableProviders(config.pool),
+    };
+    this.server = createServer({ maxHeaderSize: options.maxHeaderBytes }, (req, res) => {
+      const handled = handleProxyRequest(this.context, req, res)
+        .catch((err: unknown) => {
+          // The handler answers every failure itself; reaching here is a bug, which must not take the process down.
+          this.config.log.error({ err: err instanceof Error ? { name: err.name, stack: err.stack } : String(err) }, "proxy handler failed");
+          res.destroy();
+        })
+        .finally(() => this.handling.delete(handled));
+      this.handling.add(handled);
+    });
+    // Counted by the handler instead (431 with a message): Node would silently drop headers beyond its count.
+    this.server.maxHeadersCount = 0;
+    // Receiving a request (head and body) is time-bounded; answering it is not (long streams are normal).
+    this.server.requestTimeout = REQUEST_RECEIVE_TIMEOUT_MS;
+    this.server.on("clientError", (err: NodeJS.ErrnoException, socket: Socket) => rejectMalformed(err, socket));
+    this.server.on("connection", (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once("close", () => this.sockets.delete(socket));
+    });
+  }
+
+  /** Binds (host:port or unix:/path) and serves; resolves with the bound address, the real port when 0 was asked. */
+  async listen(address: string): Promise<string> {
+    const addr = parseListenAddress(address);
+    const warnings = checkExposure("proxy", addr, {
+      tls: false,
+      tokens: this.config.auth?.enabled === true,
+      insecure: this.config.insecure === true,
+    });
+    for (const w of warnings) this.config.log.warn(w);
+    const bind = () =>
+      new Promise<void>((resolve, reject) => {
+        const onError = (err: Error) => reject(err);
+        this.server.once("error", onError);
+        const done = () => {
+          this.server.removeListener("error", onError);
+          resolve();
+        };
+        if (addr.kind === "unix") this.server.listen(addr.path, done);
+        else this.server.listen(addr.port, addr.host.replace(/^\[(.*)\]$/, "$1"), done);
+      });
+    if (addr.kind === "unix") {
+      await clearStaleSocket(addr.path);
+      await withSocketMode(this.config.socketMode ?? 0o600, bind);
+      this.boundAddress = `unix:${addr.path}`;
+    } else {
+      await bind();
+      this.boundAddress = `${addr.host}:${(this.server.address() as AddressInfo).port}`;
+    }
+    this.server.on("error", (err) => this.config.log.error({ err: err.message }, "proxy server error"));
+    return this.boundAddress;
+  }
+
+  /** host:port (or unix:/path) once listening. */
+  get address(): string {
+    return this.boundAddress;
+  }
+
+  /** Upstream requests in flight now. */
+  get inFlight(): number {
+    return this.context.gate.inFlight;
+  }
+
+  /**
+   * Stops accepting connections; requests in flight (streams included) get
+   * `graceMs` to finish, then their connections are cut, which ends their
+   * upstream requests and reports their leases as cancelled.
+   */
+  async close(graceMs = 10_000): Promise<void> {
+    if (this.server.listening) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          this.server.closeAllConnections();
+          for (const socket of this.sockets) socket.destroy();
+        }, graceMs);
+        timer.unref();
+        this.server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        this.server.closeIdleConnections();
+      });
+    }
+    // Cut connections make their handlers report the leases as cancelled; then the upstream pool can go.
+    await Promise.race([Promise.all(this.handling), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
+    if (this.ownsDispatcher) await this.context.dispatcher.destroy();
+  }
+}
+
+/** A request Node could not take: 431 for a head over the size limit, 408 for one too slow, 400 otherwise, in JSON; then the connection closes. */
+function rejectMalformed(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (!socket.writable || err.code === "ECONNRESET") {
+    socket.destroy();
+    return;
+  }
+  const failure =
+    err.code === "HPE_HEADER_OVERFLOW"
+      ? new ProxyError(431, "request_header_fields_too_large", "keypool: the request headers are larger than the proxy's limit")
+      : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? new ProxyError(408, "request_timeout", "keypool: the request was not received in time")
+        : new ProxyError(400, "bad_request", "keypool: malformed HTTP request");
+  const body = `${JSON.stringify(errorBody(undefined, failure))}\n`;
+  const reason = STATUS_CODES[failure.status] ?? "Bad Request";
+  socket.end(
+    `HTTP/1.1 ${failure.status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}

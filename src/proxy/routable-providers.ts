@@ -1,0 +1,37 @@
+import type { KeyPool } from "../pool/key-pool.js";
+import { hasUpstream } from "./upstream-url.js";
+
+/**
+ * Which providers the proxy can send requests to: a built-in origin, or a
+ * `base_url` on at least one key. Recomputed when the configuration
+ * generation moves, so a request costs a set lookup.
+ */
+export class RoutableProviders {
+  private generation = -1;
+  private routable = new Set<string>();
+
+  constructor(private readonly pool: KeyPool) {}
+
+  has(provider: string): boolean {
+    if (this.pool.configGeneration !== this.generation) {
+      const routable = new Set<string>();
+      for (const { provider: name, key, state } of this.pool.keys()) {
+        if (state !== "draining" && hasUpstream(name, key.config.baseUrl)) routable.add(name);
+      }
+      this.routable = routable;
+      this.generation = this.pool.configGeneration;
+    }
+    return this.routable.has(provider);
+  }
+
+  /** True when every key of the provider that is not draining is disabled: no key will serve until an operator acts. */
+  everyKeyDisabled(provider: string): boolean {
+    let any = false;
+    for (const { provider: name, state } of this.pool.keys()) {
+      if (name !== provider || state === "draining") continue;
+      if (state !== "disabled") return false;
+      any = true;
+    }
+    return any;
+  }
+}

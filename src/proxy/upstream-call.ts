@@ -1,0 +1,48 @@
+import { Agent, type Dispatcher } from "undici";
+import type { ProxyOptions } from "./proxy-options.js";
+
+const UNDICI_BACKSTOP_MS = 1_000;
+
+/** One request to the upstream, as undici sends it. */
+export interface UpstreamRequest {
+  readonly url: URL;
+  readonly method: string;
+  readonly headers: Record<string, string | string[]>;
+  readonly body: Buffer | undefined;
+  readonly signal: AbortSignal;
+  /** Time for the response headers to arrive. */
+  readonly headersTimeoutMs: number;
+  /** Longest silence between body chunks. */
+  readonly bodyTimeoutMs: number;
+}
+
+/**
+ * The proxy's connection pool to upstreams: keep-alive connections per
+ * origin, a bounded connect time. The other timeouts are set per request.
+ */
+export function upstreamAgent(options: Pick<ProxyOptions, "connectTimeoutMs">): Agent {
+  // undici's keep-alive defaults (4 s unless the server says otherwise) stay under common server idle timeouts.
+  return new Agent({ connectTimeout: options.connectTimeoutMs });
+}
+
+/**
+ * Sends the request with undici's `request` (no fetch machinery: the body is
+ * a plain Node stream, read only as fast as the client takes it). Resolves
+ * once the status and headers are in; 4xx and 5xx are answers, not errors.
+ */
+export function callUpstream(dispatcher: Dispatcher, req: UpstreamRequest): Promise<Dispatcher.ResponseData> {
+  return dispatcher.request({
+    origin: req.url.origin,
+    path: `${req.url.pathname}${req.url.search}`,
+    method: req.method as Dispatcher.HttpMethod,
+    headers: req.headers,
+    body: req.body ?? null,
+    signal: req.signal,
+    // The proxy keeps both limits with timers of its own (attemptSignal, pumpBody); undici's, which tick
+    // every half second and may fire early or late by as much, stay only as a backstop a second later.
+    headersTimeout: Math.max(1, Math.ceil(req.headersTimeoutMs)) + UNDICI_BACKSTOP_MS,
+    bodyTimeout: req.bodyTimeoutMs + UNDICI_BACKSTOP_MS,
+    // Streams are passed on chunk by chunk; a large buffer would only hide backpressure.
+    highWaterMark: 16 * 1024,
+  });
+}
