@@ -1,0 +1,163 @@
+/**
+ * Benchmark 3: the balancer alone, in process.
+ *
+ * Time per AcquireKey + ReportUsage pair on KeyPool directly (no gRPC) at 5,
+ * 100, 10,000 and 100,000 keys, and memory per key. Uses the system clock, so
+ * real lease timers are set and cleared as in the server.
+ *
+ *   node --expose-gc dist/bench/balancer.js [--keys 5,100,10000,100000] [--budget-ms 1500]
+ */
+import { performance } from "node:perf_hooks";
+import { systemClock } from "../src/clock.js";
+import { ManualClock } from "../src/manual-clock.js";
+import { KeyPool } from "../src/pool/key-pool.js";
+import { parseArgs } from "./lib/args.js";
+import { benchPoolConfig } from "./lib/fake-keys.js";
+import { round } from "./lib/percentile.js";
+import { machine, writeResult } from "./lib/results.js";
+
+const opts = parseArgs(process.argv.slice(2), {
+  keys: "5,100,10000,100000",
+  budgetMs: 1500,
+  maxOps: 1_000_000,
+  minOps: 20,
+});
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+function heapUsed(): number {
+  if (gc !== undefined) {
+    gc();
+    gc();
+  }
+  return process.memoryUsage().heapUsed;
+}
+
+interface Row {
+  keys: number;
+  ops: number;
+  nsPerPair: number;
+  nsPerAcquire: number;
+  nsPerReport: number;
+  pairsPerSecond: number;
+  configBytesPerKey: number;
+  poolBytesPerKey: number;
+  bytesPerKey: number;
+  /** Retained per request after the run: its usage-window entry (about a minute) and its ended-lease record (up to an hour). */
+  bytesPerRecentRequest: number;
+}
+
+async function measure(n: number): Promise<Row> {
+  const h0 = heapUsed();
+  // Limits so high they never bind, so that every limit check runs without refusing.
+  const config = benchPoolConfig(n, { limits: { rpm: 1e9, tpm: 1e12 } });
+  const h1 = heapUsed();
+  const pool = new KeyPool({ clock: systemClock });
+  pool.applyConfig(config);
+  const h2 = heapUsed();
+
+  const pair = async (): Promise<[number, number]> => {
+    const t0 = performance.now();
+    const lease = await pool.acquire({ provider: "openai", estimatedTokens: 20 });
+    const t1 = performance.now();
+    pool.report(lease.leaseId, { outcome: "success", promptTokens: 10, completionTokens: 10 });
+    return [t1 - t0, performance.now() - t1];
+  };
+  // Warm-up: let the JIT settle on the hot paths.
+  const warmEnd = performance.now() + Math.min(300, opts.budgetMs / 5);
+  for (let i = 0; i < 5 || (performance.now() < warmEnd && i < 20_000); i++) await pair();
+
+  let ops = 0;
+  let acquireMs = 0;
+  let reportMs = 0;
+  const start = performance.now();
+  const end = start + opts.budgetMs;
+  while (ops < opts.maxOps && (ops < opts.minOps || performance.now() < end)) {
+    const [a, r] = await pair();
+    acquireMs += a;
+    reportMs += r;
+    ops += 1;
+  }
+  const elapsed = performance.now() - start;
+  const h3 = heapUsed();
+  pool.close();
+  const warmOps = ops; // requests made during the measured part (warm-up ones are a small share)
+  return {
+    keys: n,
+    ops,
+    nsPerPair: round((elapsed * 1e6) / ops, 0),
+    nsPerAcquire: round((acquireMs * 1e6) / ops, 0),
+    nsPerReport: round((reportMs * 1e6) / ops, 0),
+    pairsPerSecond: round(ops / (elapsed / 1000), 0),
+    configBytesPerKey: round((h1 - h0) / n, 0),
+    poolBytesPerKey: round((h2 - h1) / n, 0),
+    bytesPerKey: round((h2 - h0) / n, 0),
+    bytesPerRecentRequest: round((h3 - h2) / warmOps, 0),
+  };
+}
+
+/**
+ * Memory a request leaves behind once it has left every usage window: the
+ * record of its ended lease, kept so that a second report is recognised.
+ * Measured through the pool with a manual clock: `n` pairs, then two minutes
+ * later (windows empty, ended leases still remembered) the heap again.
+ */
+async function endedLeaseBytes(n = 100_000): Promise<number> {
+  const clock = new ManualClock();
+  const pool = new KeyPool({ clock });
+  pool.applyConfig(benchPoolConfig(5));
+  await pool.acquire({ provider: "openai" }).then((l) => pool.report(l.leaseId, { outcome: "success" }));
+  const h0 = heapUsed();
+  for (let i = 0; i < n; i++) {
+    const lease = await pool.acquire({ provider: "openai" });
+    pool.report(lease.leaseId, { outcome: "success", promptTokens: 10, completionTokens: 10 });
+  }
+  clock.advance(120_000);
+  // One more pair looks at every key, which drops what has left their windows.
+  await pool.acquire({ provider: "openai" }).then((l) => pool.report(l.leaseId, { outcome: "success" }));
+  const h1 = heapUsed();
+  pool.close();
+  return round((h1 - h0) / n, 0);
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const keyCounts = opts.keys.split(",").map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  if (gc === undefined) process.stdout.write("balancer: run node with --expose-gc for exact memory figures\n");
+  const rows: Row[] = [];
+  for (const n of keyCounts) {
+    const row = await measure(n);
+    rows.push(row);
+    const us = (ns: number) => (ns / 1000).toFixed(ns < 100_000 ? 1 : 0);
+    process.stdout.write(
+      `  ${String(n).padStart(7)} keys: ${us(row.nsPerPair).padStart(8)} µs per acquire+report ` +
+        `(acquire ${us(row.nsPerAcquire)} µs, report ${us(row.nsPerReport)} µs; ${row.ops} pairs), ` +
+        `${row.bytesPerKey} bytes per key (config ${row.configBytesPerKey}, pool ${row.poolBytesPerKey}), ` +
+        `${row.bytesPerRecentRequest} bytes per recent request\n`,
+    );
+  }
+  // How time grows with keys: the exponent b in time ∝ keys^b between the two largest sizes.
+  const a = rows[rows.length - 2];
+  const b = rows[rows.length - 1];
+  const growthExponent = a !== undefined && b !== undefined ? round(Math.log(b.nsPerPair / a.nsPerPair) / Math.log(b.keys / a.keys), 2) : undefined;
+  const bytesPerEndedLease = await endedLeaseBytes();
+  process.stdout.write(`  an ended lease is remembered in ${bytesPerEndedLease} bytes (for the longest lease TTL, at most 200,000 of them)\n`);
+  const file = writeResult("balancer", {
+    benchmark: "balancer",
+    startedAt: new Date(started).toISOString(),
+    elapsedSeconds: round((Date.now() - started) / 1000, 1),
+    machine: machine(),
+    setup: {
+      clock: "system clock (real lease timers set and cleared)",
+      limits: "rpm 1e9, tpm 1e12 per key: every limit is checked, none binds",
+      gcExposed: gc !== undefined,
+      budgetMsPerSize: opts.budgetMs,
+    },
+    rows,
+    growthExponent,
+    bytesPerEndedLease,
+  });
+  process.stdout.write(`balancer: time grows as keys^${growthExponent} between the two largest sizes; wrote ${file}\n`);
+}
+
+await main();

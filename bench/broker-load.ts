@@ -1,0 +1,105 @@
+/**
+ * The load generator of the broker-overhead benchmark, run in its own process
+ * (forked by broker-overhead.js) so that the client's CPU is not the server's.
+ * Receives one job over IPC, sends back one result, exits.
+ */
+import { performance } from "node:perf_hooks";
+import { Outcome } from "../clients/typescript/src/gen/keypool/v1/keypool.js";
+import { BenchClient } from "./lib/grpc-client.js";
+import { round, summarize } from "./lib/percentile.js";
+
+export interface LoadJob {
+  readonly address: string;
+  readonly mode: "closed" | "open";
+  /** Closed loop: pairs in flight at once. */
+  readonly concurrency: number;
+  /** Open loop: pairs started per second, on schedule whatever the answers do. */
+  readonly rate: number;
+  readonly warmupMs: number;
+  readonly durationMs: number;
+}
+
+export interface LoadResult {
+  readonly pairs: number;
+  readonly seconds: number;
+  readonly pairsPerSecond: number;
+  /** Per pair (AcquireKey then ReportUsage), in microseconds. */
+  readonly latencyUs: { p50: number; p90: number; p99: number; max: number; mean: number };
+  readonly errors: number;
+  readonly firstError: string | undefined;
+  /** Open loop: pairs that were still unanswered when the run ended. */
+  readonly unfinished: number;
+}
+
+async function run(job: LoadJob): Promise<LoadResult> {
+  const client = new BenchClient(job.address);
+  await client.ready();
+  const start = performance.now();
+  const measureFrom = start + job.warmupMs;
+  const end = measureFrom + job.durationMs;
+  const latencies: number[] = [];
+  let pairs = 0;
+  let errors = 0;
+  let firstError: string | undefined;
+
+  const pair = async (scheduled: number): Promise<void> => {
+    try {
+      const lease = await client.acquire("openai");
+      await client.report({ leaseId: lease.leaseId, outcome: Outcome.OUTCOME_SUCCESS, promptTokens: 10, completionTokens: 10 });
+      const done = performance.now();
+      if (scheduled >= measureFrom && done <= end) {
+        pairs += 1;
+        latencies.push((done - scheduled) * 1000);
+      }
+    } catch (err) {
+      errors += 1;
+      firstError ??= err instanceof Error ? err.message : String(err);
+    }
+  };
+
+  let unfinished = 0;
+  if (job.mode === "closed") {
+    const worker = async () => {
+      while (performance.now() < end) await pair(performance.now());
+    };
+    await Promise.all(Array.from({ length: job.concurrency }, worker));
+  } else {
+    const gap = 1000 / job.rate;
+    const inFlight = new Set<Promise<void>>();
+    let k = 0;
+    while (performance.now() < end) {
+      const now = performance.now();
+      while (start + k * gap <= now) {
+        const p = pair(start + k * gap);
+        inFlight.add(p);
+        void p.finally(() => inFlight.delete(p));
+        k += 1;
+      }
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    unfinished = inFlight.size;
+    await Promise.race([Promise.all(inFlight), new Promise((r) => setTimeout(r, 5000))]);
+  }
+  client.close();
+  const s = summarize(latencies);
+  const seconds = job.durationMs / 1000;
+  return {
+    pairs,
+    seconds,
+    pairsPerSecond: round(pairs / seconds, 0),
+    latencyUs: { p50: round(s.p50, 0), p90: round(s.p90, 0), p99: round(s.p99, 0), max: round(s.max, 0), mean: round(s.mean, 0) },
+    errors,
+    firstError,
+    unfinished,
+  };
+}
+
+process.once("message", (job: LoadJob) => {
+  run(job).then(
+    (result) => process.send?.({ ok: true, result }, () => process.exit(0)),
+    (err: unknown) => process.send?.({ ok: false, error: err instanceof Error ? err.stack : String(err) }, () => process.exit(1)),
+  );
+});
+// Nothing to do without a job; a parent that died must not leave this process behind.
+setTimeout(() => process.exit(3), 120_000).unref();
+process.on("disconnect", () => process.exit(4));

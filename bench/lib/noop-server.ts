@@ -1,0 +1,64 @@
+import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall } from "@grpc/grpc-js";
+import { durationFromMs, timestampFromMs } from "../../clients/typescript/src/duration.js";
+import {
+  KeyPoolServiceService,
+  KeyState,
+  Outcome,
+  type AcquireKeyResponse,
+  type KeyPoolServiceServer,
+  type ReportUsageResponse,
+} from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
+
+/** Answers shaped like keypool's (same fields, same sizes), so that only the work behind them differs. */
+const LEASE: AcquireKeyResponse = {
+  leaseId: "ls_AAAAAAAAAAAAAAAAAAAA",
+  keyId: "k000001",
+  apiKey: "sk-bench-000001",
+  provider: "openai",
+  expiresAt: timestampFromMs(Date.UTC(2030, 0, 1)),
+  baseUrl: "",
+  maskedKey: "…0001",
+  waited: durationFromMs(0),
+};
+
+const REPORTED: ReportUsageResponse = {
+  keyState: KeyState.KEY_STATE_ACTIVE,
+  alreadyReported: false,
+  keyId: "k000001",
+  outcome: Outcome.OUTCOME_SUCCESS,
+};
+
+/**
+ * The ceiling of the broker-overhead benchmark: a grpc-js server implementing
+ * KeyPoolService (the generated service definition, same as keypool's) that
+ * answers every call at once with a constant.
+ */
+export async function startNoopServer(address = "127.0.0.1:0"): Promise<{ address: string; stop(): Promise<void> }> {
+  const server = new Server({ "grpc.max_receive_message_length": 4 * 1024 * 1024 });
+  const impl: KeyPoolServiceServer = {
+    acquireKey: (_call: ServerUnaryCall<unknown, AcquireKeyResponse>, cb: sendUnaryData<AcquireKeyResponse>) => cb(null, LEASE),
+    reportUsage: (_call: ServerUnaryCall<unknown, ReportUsageResponse>, cb: sendUnaryData<ReportUsageResponse>) => cb(null, REPORTED),
+    streamStats: (call) => call.end(),
+    reloadConfig: (_call, cb) =>
+      cb(null, { configGeneration: 1, addedKeyIds: [], removedKeyIds: [], updatedKeyIds: [], unchangedKeyIds: [], warnings: [] }),
+  };
+  server.addService(KeyPoolServiceService, impl);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(address, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  const host = address.slice(0, address.lastIndexOf(":"));
+  return {
+    address: `${host}:${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 2000);
+        server.tryShutdown(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      }),
+  };
+}
