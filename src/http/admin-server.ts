@@ -11,6 +11,7 @@ import type { KeypoolMetrics } from "../telemetry/keypool-metrics.js";
 import type { Logger } from "../telemetry/logger.js";
 import { parseStatsRequest } from "../telemetry/stats-request.js";
 import type { StatsSubscribers } from "../telemetry/stats-subscribers.js";
+import { DASHBOARD_PATHS, serveDashboardAsset } from "./dashboard-route.js";
 import { sendError, sendJson } from "./http-errors.js";
 import { createHttpListener, type HttpListener } from "./tls-server.js";
 import { queryProviders } from "./stats-query.js";
@@ -33,15 +34,20 @@ export interface AdminServerOptions {
   readonly insecure?: boolean | undefined;
 }
 
-/** Paths anyone may read: liveness and readiness probes carry no data worth a token. */
-const OPEN_PATHS = new Set(["/healthz", "/readyz"]);
+/**
+ * Paths anyone may read: liveness and readiness probes carry no data worth a
+ * token, and the dashboard's page, script, style and icon (`/`,
+ * `/dashboard.js`, `/dashboard.css`, `/favicon.svg`) are static files without
+ * data: the page reads /v1/stats/stream with the admin token it asks for.
+ */
+const OPEN_PATHS = new Set(["/healthz", "/readyz", ...DASHBOARD_PATHS]);
 
 /**
  * The admin HTTP listener, for monitoring rather than for callers:
  * GET /metrics (Prometheus text), /healthz (the process answers), /readyz
  * (a configuration is loaded and keypool serves), /v1/stats (the statistics
- * snapshot as JSON) and /v1/stats/stream (the same as Server-Sent Events).
- * Read-only and secret-free; it binds to loopback by default.
+ * snapshot as JSON), /v1/stats/stream (the same as Server-Sent Events) and
+ * / (the live dashboard, which reads that stream). Read-only and secret-free; it binds to loopback by default.
  */
 export class AdminServer {
   private server: Server | undefined;
@@ -145,7 +151,11 @@ export class AdminServer {
           serveStatsStream(req, res, url, pool, subscribers);
           return;
         default:
-          throw new KeypoolError("NOT_FOUND", `no such admin endpoint; try /metrics, /healthz, /readyz, /v1/stats, /v1/stats/stream`);
+          if (DASHBOARD_PATHS.includes(url.pathname)) {
+            serveDashboardAsset(req, res, url.pathname);
+            return;
+          }
+          throw new KeypoolError("NOT_FOUND", `no such admin endpoint; try / (the dashboard), /metrics, /healthz, /readyz, /v1/stats, /v1/stats/stream`);
       }
     } catch (err) {
       sendError(res, err, log);

@@ -1,0 +1,211 @@
+#!/usr/bin/env node
+// `npm run screenshot`: starts a keypool sidecar with fake keys and simulated traffic, opens the real
+// dashboard in Debian's Chromium (headless, through playwright-core) while the traffic runs, and saves
+// a screenshot of it (docs/dashboard.png, the README's picture).
+//
+//   node scripts/screenshot.mjs [--out FILE] [--seconds N] [--width PX] [--height PX] [--viewport-only]
+//                               [--color-scheme light|dark]
+//
+// Needs a build (`npm run build`, which the npm script runs first) and `apt-get install chromium`.
+// The keys are obviously fake and never leave this process; the page shows ids and masked keys only.
+import { credentials, Metadata } from "@grpc/grpc-js";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { parseArgs } from "node:util";
+import { chromium } from "playwright-core";
+import { durationFromMs } from "../dist/clients/typescript/src/duration.js";
+import { KeyPoolServiceClient, Outcome } from "../dist/clients/typescript/src/gen/keypool/v1/keypool.js";
+import { parseConfigDocument } from "../dist/src/config/index.js";
+import { startKeypoolServer } from "../dist/src/keypool-server.js";
+import { silentLogger } from "../dist/src/telemetry/logger.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+const { values: args } = parseArgs({
+  options: {
+    out: { type: "string", default: "docs/dashboard.png" },
+    seconds: { type: "string", default: "80" },
+    width: { type: "string", default: "1280" },
+    height: { type: "string", default: "900" },
+    "viewport-only": { type: "boolean", default: false },
+    "color-scheme": { type: "string", default: "light" },
+  },
+});
+const seconds = Number(args.seconds);
+const width = Number(args.width);
+const height = Number(args.height);
+const colorScheme = args["color-scheme"] === "dark" ? "dark" : "light";
+if (!(seconds >= 5) || !(width >= 320) || !(height >= 320)) {
+  process.stderr.write("screenshot: --seconds must be at least 5, --width and --height at least 320\n");
+  process.exit(2);
+}
+if (!existsSync(CHROMIUM)) {
+  process.stderr.write(`screenshot: ${CHROMIUM} not found; install it with: apt-get install -y chromium\n`);
+  process.exit(1);
+}
+
+const secret = (name) => `sk-demo-dashboard-not-a-real-key-${name}`;
+const openaiKeys = [
+  { key: secret("0001"), id: "prod-a", label: "production A" },
+  { key: secret("0002"), id: "prod-b", label: "production B" },
+  { key: secret("0003"), id: "prod-c", label: "production C" },
+  { key: secret("0004"), id: "batch", label: "batch jobs", weight: 2, rpm: 240, tpm: 120000, max_concurrent: 8 },
+  { key: secret("0005"), id: "old-org", label: "previous organisation" },
+];
+const anthropicKeys = [
+  { key: secret("1001"), id: "team-1" },
+  { key: secret("1002"), id: "team-2" },
+  { key: secret("1003"), id: "team-3" },
+  { key: secret("1004"), id: "legacy", label: "legacy key" },
+];
+const configDocument = (openai) =>
+  JSON.stringify({
+    openai: { rpm: 120, tpm: 60000, max_concurrent: 4, keys: openai },
+    anthropic: { rpm: 50, tpm: 40000, rpd: 5000, keys: anthropicKeys },
+  });
+
+const parsed = parseConfigDocument(configDocument(openaiKeys), {}, "screenshot configuration");
+if (!parsed.ok) throw new Error(parsed.errors.join("; "));
+const server = await startKeypoolServer({
+  config: parsed.config,
+  listen: "127.0.0.1:0",
+  adminListen: "127.0.0.1:0",
+  log: silentLogger(),
+});
+const grpc = new KeyPoolServiceClient(server.grpcAddress, credentials.createInsecure());
+const profile = mkdtempSync(join(tmpdir(), "keypool-screenshot-"));
+const stop = new AbortController();
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const between = (a, b) => a + Math.random() * (b - a);
+
+function unary(call) {
+  return new Promise((resolve, reject) => call((err, res) => (err ? reject(err) : resolve(res))));
+}
+
+function acquire(provider, estimatedTokens = 800) {
+  const req = { provider, model: "", estimatedTokens, maxWait: durationFromMs(5_000), leaseTtl: undefined, clientId: "" };
+  return unary((cb) => grpc.acquireKey(req, new Metadata(), { deadline: Date.now() + 7_000 }, cb));
+}
+
+function report(lease, fields) {
+  const req = {
+    leaseId: lease.leaseId,
+    outcome: Outcome.OUTCOME_SUCCESS,
+    httpStatus: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+    latency: undefined,
+    retryAfter: undefined,
+    errorMessage: "",
+    ...fields,
+  };
+  return unary((cb) => grpc.reportUsage(req, new Metadata(), { deadline: Date.now() + 5_000 }, cb));
+}
+
+/** Leases until the balancer hands out `keyId` (reporting the others as successes), then returns that lease. */
+async function leaseOf(provider, keyId) {
+  for (let i = 0; i < 100; i++) {
+    const lease = await acquire(provider).catch(() => undefined);
+    if (lease === undefined) {
+      await sleep(200);
+      continue;
+    }
+    if (lease.keyId === keyId) return lease;
+    await report(lease, { promptTokens: 400, completionTokens: 120, latency: durationFromMs(between(150, 450)) });
+  }
+  throw new Error(`${provider}/${keyId} was not leased`);
+}
+
+/** A simulated application: lease, "call the provider" for a while, report, pause. */
+async function worker(provider, pauseMs) {
+  while (!stop.signal.aborted) {
+    try {
+      const lease = await acquire(provider);
+      const latencyMs = between(180, 700) + (Math.random() < 0.08 ? between(800, 2_400) : 0);
+      await sleep(latencyMs);
+      const fail = Math.random();
+      await report(lease, {
+        outcome: fail < 0.015 ? Outcome.OUTCOME_SERVER_ERROR : Outcome.OUTCOME_SUCCESS,
+        httpStatus: fail < 0.015 ? 503 : 200,
+        promptTokens: Math.round(between(100, 700)),
+        completionTokens: Math.round(between(30, 250)),
+        latency: durationFromMs(latencyMs),
+        errorMessage: fail < 0.015 ? "HTTP 503 overloaded" : "",
+      });
+    } catch {
+      if (stop.signal.aborted) return;
+    }
+    await sleep(between(pauseMs[0], pauseMs[1]));
+  }
+}
+
+let context;
+try {
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width, height },
+    colorScheme,
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  // The page is open from the start, so its sparklines and trends have the whole run to draw.
+  await page.goto(`http://${server.adminAddress}/`);
+  const workers = [
+    ...Array.from({ length: 5 }, () => worker("openai", [200, 600])),
+    ...Array.from({ length: 2 }, () => worker("anthropic", [600, 1_600])),
+  ];
+  const t0 = Date.now();
+  const at = (s) => sleep(Math.max(0, t0 + s * 1_000 - Date.now()));
+
+  // A key whose provider says it is invalid, and one whose daily quota is gone.
+  await at(2);
+  await report(await leaseOf("anthropic", "legacy"), { outcome: Outcome.OUTCOME_UNAUTHORIZED, httpStatus: 401, errorMessage: "invalid x-api-key" });
+  await report(await leaseOf("anthropic", "team-3"), {
+    outcome: Outcome.OUTCOME_QUOTA_EXHAUSTED,
+    httpStatus: 429,
+    retryAfter: durationFromMs(47 * 60_000),
+    errorMessage: "daily token quota exceeded",
+  });
+
+  // An old key is rotated out while one of its calls is still running: it drains.
+  await at(seconds - 14);
+  const held = await leaseOf("openai", "old-org");
+  await server.reloader.applyDocument(configDocument(openaiKeys.filter((k) => k.id !== "old-org")), "api");
+
+  // A 429 with Retry-After shortly before the picture: the key cools down.
+  await at(seconds - 3);
+  await report(await leaseOf("openai", "prod-c"), {
+    outcome: Outcome.OUTCOME_RATE_LIMITED,
+    httpStatus: 429,
+    retryAfter: durationFromMs(24_000),
+    errorMessage: "Retry-After 24s",
+  });
+  await at(seconds);
+  await page.waitForFunction(() => document.querySelector('tr[data-key-id="prod-c"]')?.getAttribute("data-state") === "cooling_down");
+  await sleep(1_200);
+  mkdirSync(dirname(args.out), { recursive: true });
+  await page.screenshot({ path: args.out, fullPage: !args["viewport-only"] });
+  process.stdout.write(`saved ${args.out} (${Math.round(statSync(args.out).size / 1024)} KB, ${width} px wide, ${colorScheme})\n`);
+  stop.abort();
+  await report(held, { promptTokens: 300, completionTokens: 80 }).catch(() => undefined);
+  await Promise.race([Promise.all(workers), sleep(3_000)]);
+} finally {
+  stop.abort();
+  await context?.close();
+  grpc.close();
+  await server.stop(1_000);
+  rmSync(profile, { recursive: true, force: true });
+}
+process.exit(0);

@@ -1,0 +1,116 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { DASHBOARD_PATHS } from "../../src/http/dashboard-route.js";
+import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
+import { silentLogger } from "../../src/telemetry/logger.js";
+import { fakeKeys, poolConfig } from "../support/pool-config.js";
+
+let server: KeypoolServer | undefined;
+let dir: string | undefined;
+
+afterEach(async () => {
+  await server?.stop(1_000);
+  server = undefined;
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+const ADMIN_TOKEN = "kp-test-dashboard-admin-0001";
+const CALLER_TOKEN = "kp-test-dashboard-caller-0001";
+
+async function start(withTokens = false): Promise<string> {
+  let tokensFile: string | undefined;
+  if (withTokens) {
+    dir = mkdtempSync(join(tmpdir(), "keypool-dashboard-"));
+    tokensFile = join(dir, "tokens.json");
+    writeFileSync(
+      tokensFile,
+      JSON.stringify({
+        clients: [
+          { name: "ops", token: ADMIN_TOKEN, providers: ["*"], admin: true },
+          { name: "app", token: CALLER_TOKEN, providers: ["openai"] },
+        ],
+      }),
+      { mode: 0o600 },
+    );
+  }
+  server = await startKeypoolServer({
+    listen: "127.0.0.1:0",
+    adminListen: "127.0.0.1:0",
+    config: poolConfig({ openai: fakeKeys(2) }),
+    tokensFile,
+    log: silentLogger(),
+    watch: false,
+  });
+  return `http://${server.adminAddress}`;
+}
+
+describe("dashboard files on the admin server", () => {
+  it("serves the page, its script, style and icon with their types, revalidation and a strict policy", async () => {
+    const base = await start();
+    const types: Record<string, RegExp> = {
+      "/": /^text\/html/,
+      "/dashboard.js": /^text\/javascript/,
+      "/dashboard.css": /^text\/css/,
+      "/favicon.svg": /^image\/svg\+xml/,
+    };
+    expect([...DASHBOARD_PATHS].sort()).toEqual(Object.keys(types).sort());
+    for (const [path, type] of Object.entries(types)) {
+      const res = await fetch(`${base}${path}`);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get("content-type"), path).toMatch(type);
+      expect(res.headers.get("cache-control")).toBe("no-cache");
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(res.headers.get("content-security-policy")).toContain("script-src 'self'");
+      expect(res.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+      const body = await res.text();
+      expect(body.length).toBeGreaterThan(100);
+      const etag = res.headers.get("etag")!;
+      expect(etag).toMatch(/^"[\w-]+"$/);
+      const again = await fetch(`${base}${path}`, { headers: { "if-none-match": etag } });
+      expect(again.status).toBe(304);
+      expect(await again.text()).toBe("");
+      const head = await fetch(`${base}${path}`, { method: "HEAD" });
+      expect(head.status).toBe(200);
+      expect(Number(head.headers.get("content-length"))).toBe(Buffer.byteLength(body));
+    }
+    const html = await (await fetch(`${base}/`)).text();
+    expect(html).toContain('<script src="/dashboard.js" defer></script>');
+    expect(html).toContain('<link rel="stylesheet" href="/dashboard.css">');
+  });
+
+  it("loads nothing from elsewhere and holds no inline script or style (no CDN, nothing for the policy to block)", async () => {
+    const base = await start();
+    for (const path of DASHBOARD_PATHS) {
+      const text = await (await fetch(`${base}${path}`)).text();
+      // The only absolute URL is the SVG namespace.
+      const urls = [...text.matchAll(/(?:https?:)?\/\/[a-z0-9.-]+\.[a-z]{2,}[^\s"')]*/gi)].map((m) => m[0]);
+      expect(urls.filter((u) => u !== "http://www.w3.org/2000/svg"), path).toEqual([]);
+    }
+    const html = await (await fetch(`${base}/`)).text();
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    expect(html).not.toMatch(/<style|\sstyle=|\son[a-z]+=/i);
+  });
+
+  it("with client tokens, serves the page and its files without a token while the data needs an admin token", async () => {
+    const base = await start(true);
+    for (const path of DASHBOARD_PATHS) expect((await fetch(`${base}${path}`)).status, path).toBe(200);
+    expect((await fetch(`${base}/v1/stats`)).status).toBe(401);
+    expect((await fetch(`${base}/v1/stats/stream`)).status).toBe(401);
+    expect((await fetch(`${base}/v1/stats`, { headers: { authorization: `Bearer ${CALLER_TOKEN}` } })).status).toBe(403);
+    expect((await fetch(`${base}/v1/stats`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status).toBe(200);
+    // Only the exact paths are open: anything else still asks for the token before it is found missing.
+    expect((await fetch(`${base}/index.html`)).status).toBe(401);
+    expect((await fetch(`${base}/dashboard.js.map`)).status).toBe(401);
+  });
+
+  it("the page and its files hold no secret", async () => {
+    const base = await start();
+    for (const path of DASHBOARD_PATHS) {
+      const text = await (await fetch(`${base}${path}`)).text();
+      expect(text).not.toMatch(/sk-test-\d{4}/);
+    }
+  });
+});
