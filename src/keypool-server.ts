@@ -169,7 +169,16 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
   let proxy: ProxyServer | undefined;
   const proxyListen = options.proxyListen?.trim();
   if (proxyListen !== undefined && proxyListen !== "" && proxyListen.toLowerCase() !== "off") {
-    proxy = new ProxyServer({ pool, log, auth, tracer: observability.tracer, insecure: options.insecure, options: options.proxy, socketMode: options.socketMode });
+    proxy = new ProxyServer({
+      pool,
+      log,
+      auth,
+      tracer: observability.tracer,
+      insecure: options.insecure,
+      options: options.proxy,
+      socketMode: options.socketMode,
+      tls: options.tls,
+    });
     try {
       await proxy.listen(proxyListen);
     } catch (err) {

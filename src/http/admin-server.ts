@@ -13,7 +13,7 @@ import { parseStatsRequest } from "../telemetry/stats-request.js";
 import type { StatsSubscribers } from "../telemetry/stats-subscribers.js";
 import { DASHBOARD_PATHS, serveDashboardAsset } from "./dashboard-route.js";
 import { sendError, sendJson } from "./http-errors.js";
-import { createHttpListener, type HttpListener } from "./tls-server.js";
+import { createHttpListener, verifiedCertificateCn, type HttpListener } from "./tls-server.js";
 import { queryProviders } from "./stats-query.js";
 import { serveStatsStream } from "./stats-stream-route.js";
 
@@ -114,7 +114,7 @@ export class AdminServer {
     if (path === "/metrics" && this.options.metricsOpen === true) return;
     const header = req.headers.authorization;
     const token = typeof header === "string" ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
-    AuthState.requireAdmin(auth.authenticate(token, undefined));
+    AuthState.requireAdmin(auth.authenticate(token, verifiedCertificateCn(req)));
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import type { SecureContextOptions } from "node:tls";
+import type { SecureContextOptions, TLSSocket } from "node:tls";
 import { KeypoolError } from "../errors.js";
 import type { TlsFiles } from "../grpc/server-credentials.js";
 import { watchSources, type SourceWatcher } from "../reload/watch-sources.js";
@@ -32,13 +32,31 @@ async function readTls(tls: TlsFiles): Promise<SecureContextOptions & { requestC
   };
 }
 
-export async function createHttpListener(handler: Handler, tls: TlsFiles | undefined, onReloadError: (err: unknown) => void): Promise<HttpListener> {
-  if (tls === undefined) return { server: createHttpServer(handler), close: async () => {} };
-  const server = createHttpsServer(await readTls(tls), handler);
+export async function createHttpListener(
+  handler: Handler,
+  tls: TlsFiles | undefined,
+  onReloadError: (err: unknown) => void,
+  serverOptions: ServerOptions = {},
+): Promise<HttpListener> {
+  if (tls === undefined) return { server: createHttpServer(serverOptions, handler), close: async () => {} };
+  const server = createHttpsServer({ ...serverOptions, ...(await readTls(tls)) }, handler);
   const files = [tls.certFile, tls.keyFile, ...(tls.clientCaFile === undefined ? [] : [tls.clientCaFile])];
   const watcher: SourceWatcher = await watchSources(files, () => {
     // A half-written renewal fails to parse; the next change event retries, and the old context stays meanwhile.
     readTls(tls).then((options) => server.setSecureContext(options), onReloadError);
   });
   return { server, close: () => watcher.close() };
+}
+
+/**
+ * The common name of the client's certificate, when the connection is TLS
+ * and the certificate was verified against the client CA (mTLS); it can stand
+ * for a client token, as on the gRPC listener.
+ */
+export function verifiedCertificateCn(req: IncomingMessage): string | undefined {
+  const socket = req.socket as Partial<TLSSocket>;
+  if (socket.encrypted !== true || socket.authorized !== true || typeof socket.getPeerCertificate !== "function") return undefined;
+  const cn: unknown = socket.getPeerCertificate().subject?.CN;
+  if (Array.isArray(cn)) return typeof cn[0] === "string" ? cn[0] : undefined;
+  return typeof cn === "string" ? cn : undefined;
 }

@@ -17,8 +17,9 @@ const PLACE_TEXT = {
  * Who is calling the proxy. With client tokens configured, the token the
  * client's SDK sends as its API key must be a keypool client token allowed
  * to use `provider` (401 or 403 otherwise). Without tokens, whatever the SDK
- * sent is accepted: reaching the proxy is the permission, as for gRPC. The
- * value is never kept or forwarded either way.
+ * sent is accepted: reaching the proxy is the permission, as for gRPC. Under
+ * mTLS, a verified client certificate's name stands for a token when the SDK
+ * sends none. The value is never kept or forwarded either way.
  */
 export function authenticateClient(
   auth: AuthState | undefined,
@@ -26,9 +27,15 @@ export function authenticateClient(
   query: URLSearchParams,
   api: ProviderApi,
   provider: string,
+  certificateCn?: string,
 ): ClientIdentity {
   if (auth === undefined || !auth.enabled) return ANONYMOUS;
   const credential = clientCredential(headers, query, api);
+  if (credential === undefined && certificateCn !== undefined) {
+    const client = auth.authenticate(undefined, certificateCn);
+    AuthState.requireProvider(client, provider);
+    return client;
+  }
   if (credential === undefined) {
     throw new ProxyError(401, "missing_client_token", `keypool: a client token is required, sent as the SDK's API key (in ${PLACE_TEXT[expectedPlace(api)]})`);
   }

@@ -8,6 +8,7 @@ import type { CallOutcome } from "../../clients/typescript/src/outcome-name.js";
 import { apiForProvider, applyKey, type ProviderApi } from "../../clients/typescript/src/provider-api.js";
 import type { TokenUsage } from "../../clients/typescript/src/token-usage.js";
 import type { AuthState } from "../auth/auth-state.js";
+import { verifiedCertificateCn } from "../http/tls-server.js";
 import type { KeyPool } from "../pool/key-pool.js";
 import type { Lease } from "../pool/types.js";
 import type { Logger } from "../telemetry/logger.js";
@@ -91,7 +92,7 @@ export async function handleProxyRequest(ctx: ProxyContext, req: IncomingMessage
     if (req.rawHeaders.length / 2 > ctx.options.maxHeaderCount) {
       throw new ProxyError(431, "too_many_headers", `keypool: more than ${ctx.options.maxHeaderCount} request headers`, undefined, true);
     }
-    const client = authenticateClient(ctx.auth, req.headers, new URLSearchParams(route.search), api, route.provider);
+    const client = authenticateClient(ctx.auth, req.headers, new URLSearchParams(route.search), api, route.provider, verifiedCertificateCn(req));
     if (!ctx.pool.providerNames().includes(route.provider)) {
       throw new ProxyError(404, "unknown_provider", `keypool: provider ${JSON.stringify(route.provider)} is not configured (configured: ${ctx.pool.providerNames().join(", ") || "none"})`);
     }

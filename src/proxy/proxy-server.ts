@@ -1,9 +1,11 @@
-import { createServer, STATUS_CODES, type Server } from "node:http";
+import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { Tracer } from "@opentelemetry/api";
 import type { Dispatcher } from "undici";
 import type { AuthState } from "../auth/auth-state.js";
 import { checkExposure } from "../grpc/exposure-policy.js";
+import type { TlsFiles } from "../grpc/server-credentials.js";
+import { createHttpListener, type HttpListener } from "../http/tls-server.js";
 import { parseListenAddress } from "../grpc/listen-address.js";
 import { clearStaleSocket, withSocketMode } from "../grpc/unix-socket.js";
 import type { KeyPool } from "../pool/key-pool.js";
@@ -32,6 +34,8 @@ export interface ProxyServerOptions {
   readonly dispatcher?: Dispatcher | undefined;
   /** File mode of a unix: socket; default 0600. */
   readonly socketMode?: number | undefined;
+  /** HTTPS from these PEM files (re-read when they change); with a client CA, mTLS, and a verified certificate's name stands for a token. */
+  readonly tls?: TlsFiles | undefined;
 }
 
 /** Longest a client may take to send its whole request (a slow upload must not hold a connection forever). */
@@ -40,11 +44,13 @@ const REQUEST_RECEIVE_TIMEOUT_MS = 120_000;
 /**
  * The HTTP pass-through: `/{provider}/<path>` is forwarded to the provider
  * with a leased key in place of the client's credential (see
- * handleProxyRequest). Plain HTTP/1.1 meant for loopback or a unix socket,
- * like the gRPC listener; a wider bind needs client tokens or --insecure.
+ * handleProxyRequest). HTTP/1.1, or HTTPS (and mTLS) from the same PEM
+ * files as the other listeners; a non-loopback bind needs TLS and client
+ * tokens, or --insecure, like the gRPC listener.
  */
 export class ProxyServer {
-  private readonly server: Server;
+  private server: Server | undefined;
+  private listener: HttpListener | undefined;
   private readonly context: ProxyContext;
   private readonly ownsDispatcher: boolean;
   private readonly sockets = new Set<Socket>();
@@ -65,46 +71,62 @@ export class ProxyServer {
       gate: new ConcurrencyGate(options.maxConcurrent),
       routable: new RoutableProviders(config.pool),
     };
-    this.server = createServer({ maxHeaderSize: options.maxHeaderBytes }, (req, res) => {
-      const handled = handleProxyRequest(this.context, req, res)
-        .catch((err: unknown) => {
-          // The handler answers every failure itself; reaching here is a bug, which must not take the process down.
-          this.config.log.error({ err: err instanceof Error ? { name: err.name, stack: err.stack } : String(err) }, "proxy handler failed");
-          res.destroy();
-        })
-        .finally(() => this.handling.delete(handled));
-      this.handling.add(handled);
-    });
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const handled = handleProxyRequest(this.context, req, res)
+      .catch((err: unknown) => {
+        // The handler answers every failure itself; reaching here is a bug, which must not take the process down.
+        this.config.log.error({ err: err instanceof Error ? { name: err.name, stack: err.stack } : String(err) }, "proxy handler failed");
+        res.destroy();
+      })
+      .finally(() => this.handling.delete(handled));
+    this.handling.add(handled);
+  }
+
+  private async createServer(): Promise<Server> {
+    const { log, tls } = this.config;
+    this.listener = await createHttpListener(
+      (req, res) => this.handle(req, res),
+      tls,
+      (err) => log.warn({ err: err instanceof Error ? err.message : String(err) }, "proxy TLS files not reloaded"),
+      { maxHeaderSize: this.context.options.maxHeaderBytes },
+    );
+    const server = this.listener.server;
     // Counted by the handler instead (431 with a message): Node would silently drop headers beyond its count.
-    this.server.maxHeadersCount = 0;
+    server.maxHeadersCount = 0;
     // Receiving a request (head and body) is time-bounded; answering it is not (long streams are normal).
-    this.server.requestTimeout = REQUEST_RECEIVE_TIMEOUT_MS;
-    this.server.on("clientError", (err: NodeJS.ErrnoException, socket: Socket) => rejectMalformed(err, socket));
-    this.server.on("connection", (socket: Socket) => {
+    server.requestTimeout = REQUEST_RECEIVE_TIMEOUT_MS;
+    server.on("clientError", (err: NodeJS.ErrnoException, socket: Socket) => rejectMalformed(err, socket));
+    // With TLS, sockets arrive through secureConnection; "connection" sees the raw TCP socket, which is what must be cut at shutdown.
+    server.on("connection", (socket: Socket) => {
       this.sockets.add(socket);
       socket.once("close", () => this.sockets.delete(socket));
     });
+    return server;
   }
 
   /** Binds (host:port or unix:/path) and serves; resolves with the bound address, the real port when 0 was asked. */
   async listen(address: string): Promise<string> {
     const addr = parseListenAddress(address);
     const warnings = checkExposure("proxy", addr, {
-      tls: false,
+      tls: this.config.tls !== undefined,
       tokens: this.config.auth?.enabled === true,
       insecure: this.config.insecure === true,
     });
     for (const w of warnings) this.config.log.warn(w);
+    const server = await this.createServer();
+    this.server = server;
     const bind = () =>
       new Promise<void>((resolve, reject) => {
         const onError = (err: Error) => reject(err);
-        this.server.once("error", onError);
+        server.once("error", onError);
         const done = () => {
-          this.server.removeListener("error", onError);
+          server.removeListener("error", onError);
           resolve();
         };
-        if (addr.kind === "unix") this.server.listen(addr.path, done);
-        else this.server.listen(addr.port, addr.host.replace(/^\[(.*)\]$/, "$1"), done);
+        if (addr.kind === "unix") server.listen(addr.path, done);
+        else server.listen(addr.port, addr.host.replace(/^\[(.*)\]$/, "$1"), done);
       });
     if (addr.kind === "unix") {
       await clearStaleSocket(addr.path);
@@ -112,9 +134,9 @@ export class ProxyServer {
       this.boundAddress = `unix:${addr.path}`;
     } else {
       await bind();
-      this.boundAddress = `${addr.host}:${(this.server.address() as AddressInfo).port}`;
+      this.boundAddress = `${addr.host}:${(server.address() as AddressInfo).port}`;
     }
-    this.server.on("error", (err) => this.config.log.error({ err: err.message }, "proxy server error"));
+    server.on("error", (err) => this.config.log.error({ err: err.message }, "proxy server error"));
     return this.boundAddress;
   }
 
@@ -134,18 +156,20 @@ export class ProxyServer {
    * upstream requests and reports their leases as cancelled.
    */
   async close(graceMs = 10_000): Promise<void> {
-    if (this.server.listening) {
+    await this.listener?.close();
+    const server = this.server;
+    if (server?.listening === true) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
-          this.server.closeAllConnections();
+          server.closeAllConnections();
           for (const socket of this.sockets) socket.destroy();
         }, graceMs);
         timer.unref();
-        this.server.close(() => {
+        server.close(() => {
           clearTimeout(timer);
           resolve();
         });
-        this.server.closeIdleConnections();
+        server.closeIdleConnections();
       });
     }
     // Cut connections make their handlers report the leases as cancelled; then the upstream pool can go.

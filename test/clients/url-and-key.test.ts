@@ -59,4 +59,10 @@ describe("requestFacts", () => {
     expect(gemini.estimatedTokens).toBeGreaterThan(50);
     expect(requestFacts(new URL("https://x.example/openai/deployments/dep-1/chat/completions"), undefined)).toEqual({ model: "dep-1", estimatedTokens: 0 });
   });
+
+  it("takes a model name with a percent sign as written: a body is not URL-encoded, and a malformed escape in a path does not throw", () => {
+    expect(requestFacts(new URL("https://api.openai.com/v1/chat/completions"), '{"model":"%"}').model).toBe("%");
+    expect(requestFacts(new URL("https://g.example/v1beta/models/gem%ZZini:generateContent"), undefined).model).toBe("gem%ZZini");
+    expect(requestFacts(new URL("https://g.example/v1beta/models/gemini%2D2:generateContent"), undefined).model).toBe("gemini-2");
+  });
 });

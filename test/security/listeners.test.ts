@@ -1,5 +1,6 @@
 import { credentials, Metadata } from "@grpc/grpc-js";
 import { statSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -66,5 +67,25 @@ describe("listeners", () => {
     for (const local of ["127.0.0.1:1", "localhost:1", "[::1]:1", "unix:/tmp/x.sock"]) {
       expect(checkExposure("gRPC", parseListenAddress(local), { tls: false, tokens: false, insecure: false })).toEqual([]);
     }
+  });
+
+  it("applies the same policy to the proxy: a wide bind without TLS or tokens is refused and nothing is left running; a unix socket gets 0600", async () => {
+    await expect(start("127.0.0.1:0", { proxyListen: "0.0.0.0:0" })).rejects.toMatchObject({
+      code: "FAILED_PRECONDITION",
+      message: expect.stringMatching(/^proxy listener 0\.0\.0\.0:0 is reachable from other hosts/),
+    });
+    const path = join(tempDir(), "proxy.sock");
+    server = await start("127.0.0.1:0", { proxyListen: `unix:${path}` });
+    expect(server.proxyAddress).toBe(`unix:${path}`);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const answer = await new Promise<number>((resolve, reject) => {
+      const req = request({ socketPath: path, path: "/nowhere/v1/models" }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    expect(answer).toBe(404);
   });
 });

@@ -147,3 +147,71 @@ describe("TLS on the admin listener", () => {
     await expect(get(false)).rejects.toThrow();
   });
 });
+
+describe("TLS on the proxy listener", () => {
+  it("serves HTTPS; with a client CA a verified certificate stands for a token, a token still works, and no certificate or another CA's is refused at the handshake", async () => {
+    const { request } = await import("node:https");
+    const { startSimulator } = await import("../../src/simulator/index.js");
+    const sim = await startSimulator({ keys: { "sk-test-tlsproxy-0001": { label: "k1" } } });
+    const dir = tempDir();
+    const tokens = join(dir, "tokens.json");
+    const APP = "kp-test-tlsproxy-app-token";
+    writeFileSync(
+      tokens,
+      JSON.stringify({
+        clients: [
+          { name: "batch", certificate_cn: "batch.internal", providers: ["openai"] },
+          { name: "app", token: APP, providers: ["openai"] },
+        ],
+      }),
+      { mode: 0o600 },
+    );
+    try {
+      server = await startKeypoolServer({
+        listen: "127.0.0.1:0",
+        proxyListen: "127.0.0.1:0",
+        config: poolConfig({ openai: [{ id: "k1", secret: "sk-test-tlsproxy-0001", baseUrl: `${sim.url}/v1` }] }),
+        log: silentLogger(),
+        tokensFile: tokens,
+        env: {},
+        watch: false,
+        tls: { certFile: pki.serverCert, keyFile: pki.serverKey, clientCaFile: pki.caCert },
+      });
+      const port = Number(server.proxyAddress?.split(":").pop());
+      const chat = (cert: { cert: string; key: string } | undefined, token?: string, ca = pki.caCert) =>
+        new Promise<{ status: number; body: string }>((resolve, reject) => {
+          const body = JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }], max_tokens: 8 });
+          const req = request(
+            {
+              host: "localhost",
+              port,
+              method: "POST",
+              path: "/openai/v1/chat/completions",
+              ca: readFileSync(ca),
+              headers: { "content-type": "application/json", ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
+              ...(cert === undefined ? {} : { cert: readFileSync(cert.cert), key: readFileSync(cert.key) }),
+            },
+            (res) => {
+              let text = "";
+              res.setEncoding("utf8");
+              res.on("data", (c: string) => (text += c));
+              res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+            },
+          );
+          req.on("error", reject);
+          req.end(body);
+        });
+      const byCert = await chat({ cert: pki.clientCert, key: pki.clientKey });
+      expect(byCert.status).toBe(200);
+      expect(JSON.parse(byCert.body).choices).toHaveLength(1);
+      expect((await chat({ cert: pki.clientCert, key: pki.clientKey }, APP)).status).toBe(200);
+      // A wrong token is not rescued by the certificate: a token that is sent must be valid.
+      expect((await chat({ cert: pki.clientCert, key: pki.clientKey }, "kp-test-wrong")).status).toBe(401);
+      await expect(chat(undefined, APP)).rejects.toThrow();
+      await expect(chat({ cert: pki.strangerCert, key: pki.strangerKey }, APP)).rejects.toThrow();
+      expect(sim.keyStats("k1")?.successes).toBe(2);
+    } finally {
+      await sim.close();
+    }
+  });
+});

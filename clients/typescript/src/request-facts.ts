@@ -15,7 +15,8 @@ export interface RequestFacts {
  * token windows until the real count is reported.
  */
 export function requestFacts(url: URL, bodyText: string | undefined): RequestFacts {
-  let model = /\/models\/([^/:]+)[:/]/.exec(url.pathname)?.[1] ?? /\/deployments\/([^/]+)\//.exec(url.pathname)?.[1];
+  const inPath = /\/models\/([^/:]+)[:/]/.exec(url.pathname)?.[1] ?? /\/deployments\/([^/]+)\//.exec(url.pathname)?.[1];
+  let model = inPath === undefined ? undefined : decodePathSegment(inPath);
   let cap = 0;
   if (bodyText !== undefined && bodyText.trimStart().startsWith("{")) {
     try {
@@ -34,5 +35,14 @@ export function requestFacts(url: URL, bodyText: string | undefined): RequestFac
     }
   }
   const prompt = bodyText === undefined ? 0 : Math.ceil(bodyText.length / 4);
-  return { ...(model === undefined ? {} : { model: decodeURIComponent(model) }), estimatedTokens: prompt + Math.round(cap) };
+  return { ...(model === undefined ? {} : { model }), estimatedTokens: prompt + Math.round(cap) };
+}
+
+/** A path segment as the provider will read it; a malformed escape is kept as written rather than failing the request. */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
