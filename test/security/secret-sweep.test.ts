@@ -11,6 +11,7 @@ import {
   type AcquireKeyResponse,
   type ReportUsageRequest,
 } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
+import { startSimulator } from "../../src/simulator/index.js";
 import { tempDir } from "../reload/support.js";
 import { runCli, startCli } from "../support/run-cli.js";
 
@@ -31,13 +32,15 @@ function md(token: string): Metadata {
 
 describe("secret hygiene across every output of a running sidecar", () => {
   it("no log line, span, metric, statistic, error or CLI output carries a configured key or token", async () => {
+    // The provider behind the proxy: it knows the OpenAI keys, and must never see a client token.
+    const sim = await startSimulator({ keys: { [KEYS[0]!]: { label: "o1" }, [KEYS[1]!]: { label: "o2" } } });
     const dir = tempDir();
     const config = join(dir, "keypool.json");
     const tokens = join(dir, "tokens.json");
     writeFileSync(
       config,
       JSON.stringify({
-        openai: { keys: ["${OPENAI_API_KEYS}"], rpm: 100 },
+        openai: { keys: ["${OPENAI_API_KEYS}"], rpm: 100, base_url: `${sim.url}/v1` },
         google: { keys: [KEYS[2]] },
         anthropic: { keys: [{ key: KEYS[3], id: "claude-main" }] },
       }),
@@ -62,12 +65,13 @@ describe("secret hygiene across every output of a running sidecar", () => {
     };
     const outputs: [string, string][] = [];
     const cli = startCli(
-      ["serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--config", config, "--tokens-file", tokens],
+      ["serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--proxy-listen", "127.0.0.1:0", "--config", config, "--tokens-file", tokens],
       env,
     );
     try {
       const [, grpcAddress] = await cli.waitFor(/"grpc":"(127\.0\.0\.1:\d+)"/);
       const [, adminAddress] = await cli.waitFor(/"admin":"(127\.0\.0\.1:\d+)"/);
+      const [, proxyAddress] = await cli.waitFor(/"proxy":"(127\.0\.0\.1:\d+)"/);
       const client = new KeyPoolServiceClient(grpcAddress as string, credentials.createInsecure());
       const call = <T>(fn: (cb: (err: ServiceError | null, res: T) => void) => void) =>
         new Promise<T>((resolve, reject) => fn((err, res) => (err ? reject(err) : resolve(res))));
@@ -98,6 +102,24 @@ describe("secret hygiene across every output of a running sidecar", () => {
       await report(APP, { leaseId: limited.leaseId, httpStatus: 429, retryAfter: durationFromMs(5_000), errorMessage: `Rate limit reached for key ${limited.apiKey}` });
       const revoked = await acquire(APP, { provider: "google" });
       await report(APP, { leaseId: revoked.leaseId, httpStatus: 401, errorMessage: `API key not valid: ${revoked.apiKey} (token ${APP})` });
+      // The same pool through the proxy: a plain and a streamed call, a provider failure, a wrong token, a provider out of scope.
+      const proxied = async (what: string, path: string, token: string, body: object) => {
+        const res = await fetch(`http://${proxyAddress}${path}`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
+        outputs.push([`proxy: ${what}`, `${res.status} ${JSON.stringify([...res.headers])} ${await res.text()}`]);
+      };
+      const chat = { model: "gpt-4o-mini", messages: [{ role: "user", content: "hello" }], max_tokens: 8 };
+      await proxied("chat", "/openai/v1/chat/completions", APP, chat);
+      await proxied("streamed chat", "/openai/v1/chat/completions", APP, { ...chat, stream: true, stream_options: { include_usage: true } });
+      sim.failNext(KEYS[0]!, 500);
+      sim.failNext(KEYS[1]!, 500);
+      await proxied("provider error", "/openai/v1/chat/completions", APP, chat);
+      await proxied("wrong token", "/openai/v1/chat/completions", STRANGER, chat);
+      await proxied("out of scope", "/anthropic/v1/messages", APP, { model: "claude", max_tokens: 8, messages: [] });
+      expect(sim.stats().unknownKeyRequests).toBe(0);
       // Refusals and attacks.
       await failure(acquire(STRANGER, {}), "unknown token");
       await failure(acquire(APP, { provider: "anthropic" }), "out of scope");
@@ -124,7 +146,7 @@ describe("secret hygiene across every output of a running sidecar", () => {
       client.close();
 
       const admin = { authorization: `Bearer ${ADMIN}` };
-      for (const path of ["/metrics", "/v1/stats", "/healthz", "/readyz", "/v1/stats?provider=nope", "/nowhere"]) {
+      for (const path of ["/metrics", "/v1/stats", "/healthz", "/readyz", "/v1/stats?provider=nope", "/nowhere", "/", "/dashboard.js"]) {
         const res = await fetch(`http://${adminAddress}${path}`, { headers: admin });
         outputs.push([`GET ${path}`, await res.text()]);
       }
@@ -144,6 +166,7 @@ describe("secret hygiene across every output of a running sidecar", () => {
     } finally {
       cli.child.kill("SIGTERM");
       await cli.exited;
+      await sim.close();
     }
     outputs.push(["server stdout and stderr (logs, console spans)", cli.output()]);
 
@@ -153,6 +176,11 @@ describe("secret hygiene across every output of a running sidecar", () => {
     expect(all["server stdout and stderr (logs, console spans)"]).toMatch(/keypool\.v1\.KeyPoolService\/AcquireKey/);
     expect(all["GET /metrics"]).toMatch(/keypool_/);
     expect(all["keypool stats"]).toMatch(/openai/);
+    expect(all["proxy: chat"]).toMatch(/^200 /);
+    expect(all["proxy: streamed chat"]).toMatch(/^200 .*data: /s);
+    expect(all["proxy: wrong token"]).toMatch(/^401 /);
+    expect(all["proxy: out of scope"]).toMatch(/^403 /);
+    expect(all["server stdout and stderr (logs, console spans)"]).toMatch(/POST \/openai/);
     expect(all["unknown token"]).toMatch(/^16 /);
     for (const [surface, text] of outputs) {
       for (const secret of [...ALL, ...FRAGMENTS]) expect(text, `${surface} carries ${secret.slice(0, 12)}…`).not.toContain(secret);
