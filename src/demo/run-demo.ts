@@ -140,7 +140,9 @@ function headerLines(durationMs: number, server: KeypoolServer, clients: number)
       `${Math.round(durationMs / 1000)} s (Ctrl-C stops it). Limits are scaled: ${window} per key.`,
     `  sidecar (gRPC)  ${server.grpcAddress}    watch it from another terminal: npx keypool stats --target ${server.grpcAddress} --watch`,
   ];
-  if (server.adminAddress !== undefined) lines.push(`  statistics      http://${server.adminAddress}/v1/stats`);
+  if (server.adminAddress !== undefined) {
+    lines.push(`  dashboard       http://${server.adminAddress}/    (open it in a browser; the same statistics as JSON: /v1/stats)`);
+  }
   const low = DEMO_KEYS.find((k) => k.providerLimit < DEMO_CONFIGURED_LIMIT);
   if (low !== undefined) {
     lines.push(

@@ -18,6 +18,7 @@ describe("keypool demo", () => {
     expect(res.code).toBe(0);
     for (const k of DEMO_KEYS) expect(res.stdout).toMatch(new RegExp(`^${k.id}\\s+…\\w{4}\\s+\\w+`, "m"));
     expect(res.stdout).toContain("keypool demo finished after");
+    expect(res.stdout).toMatch(/dashboard\s+http:\/\/127\.0\.0\.1:\d+\//);
     expectNoSecret(res.stdout + res.stderr);
   });
 
