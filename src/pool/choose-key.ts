@@ -4,6 +4,10 @@ import type { PooledKey } from "./pooled-key.js";
  * The key to lease among those that can serve: the fewest requests in the
  * current minute per unit of weight, then the least recently used, then the
  * smallest id. Deterministic, so the spread can be predicted and measured.
+ *
+ * This linear scan is the definition of the choice. The pool finds the same
+ * key through `KeyIndex` without looking at every key; the property test in
+ * test/pool/key-index.test.ts holds the two to the same answer.
  */
 export function chooseKey(
   keys: Iterable<PooledKey>,

@@ -1,10 +1,10 @@
-import { randomBytes } from "node:crypto";
 import type { Clock, TimerHandle } from "../clock.js";
 import type { PoolConfig, PoolSettings } from "../config/types.js";
 import { KeypoolError, notFound } from "../errors.js";
-import { chooseKey } from "./choose-key.js";
 import { ClientLimits } from "./client-limits.js";
 import { EndedLeases } from "./ended-leases.js";
+import { KeyIndex } from "./key-index.js";
+import { newLeaseId } from "./lease-id.js";
 import { outcomeFromHttpStatus } from "./outcome.js";
 import { PooledKey } from "./pooled-key.js";
 import { redactSecret } from "./redact.js";
@@ -32,6 +32,8 @@ interface Waiter {
 interface ProviderRuntime {
   readonly name: string;
   readonly keys: Map<string, PooledKey>;
+  /** The keys that can still be leased, in the balancer's order; rebuilt by a reload that changes anything. */
+  index: KeyIndex;
   waiters: Waiter[];
   wakeTimer: TimerHandle | undefined;
 }
@@ -117,7 +119,7 @@ export class KeyPool {
     validateReport(report);
     const open = this.leases.get(leaseId);
     if (open === undefined) {
-      const ended = this.ended.get(leaseId);
+      const ended = this.ended.get(leaseId, this.clock.now());
       if (ended === undefined) throw notFound("lease_id: unknown, or ended too long ago to remember");
       if (ended.owner !== owner) throw leaseOfAnother();
       const key = this.providers.get(ended.provider)?.keys.get(ended.keyId);
@@ -156,6 +158,7 @@ export class KeyPool {
     if (after === "cooling_down" || after === "exhausted") this.watchRecovery(key, now);
     this.settleDrain(key);
     const rt = this.providers.get(lease.provider);
+    rt?.index.update(key, now);
     if (rt !== undefined) this.serveWaiters(rt);
     return { provider: lease.provider, keyId: key.id, keyState: after, alreadyReported: false, outcome };
   }
@@ -176,7 +179,7 @@ export class KeyPool {
     for (const [name, provider] of config.providers) {
       let rt = this.providers.get(name);
       if (rt === undefined) {
-        rt = { name, keys: new Map(), waiters: [], wakeTimer: undefined };
+        rt = { name, keys: new Map(), index: new KeyIndex([], now), waiters: [], wakeTimer: undefined };
         this.providers.set(name, rt);
       }
       const wanted = new Set<string>();
@@ -224,7 +227,11 @@ export class KeyPool {
       }
       this.scheduleWake(rt);
     }
-    if (added.length + removed.length + updated.length > 0 || settingsChanged) this.generation += 1;
+    if (added.length + removed.length + updated.length > 0 || settingsChanged) {
+      this.generation += 1;
+      // Keys, limits, weights or model lists may all have changed: a fresh index is simplest and reloads are rare.
+      for (const rt of this.providers.values()) rt.index = new KeyIndex(rt.keys.values(), now);
+    }
     this.config = config;
     if (first) for (const rt of this.providers.values()) for (const key of rt.keys.values()) key.fromFirstConfig = true;
     for (const rt of this.providers.values()) this.serveWaiters(rt);
@@ -280,13 +287,14 @@ export class KeyPool {
     return rt;
   }
 
+  /** The key `chooseKey` would pick over all of the provider's keys, found through the index. */
   private pick(rt: ProviderRuntime, req: NormalizedAcquire, now: number): PooledKey | undefined {
-    return chooseKey(rt.keys.values(), (k) => k.canServe(req.estimatedTokens, req.model, now), now);
+    return rt.index.choose(req.estimatedTokens, req.model, now);
   }
 
   private grant(rt: ProviderRuntime, key: PooledKey, req: NormalizedAcquire, waitedMs: number): Lease {
     const now = this.clock.now();
-    const leaseId = `ls_${randomBytes(15).toString("base64url")}`;
+    const leaseId = newLeaseId();
     key.health.granted(leaseId, now);
     const entry = key.usage.record(now, req.estimatedTokens);
     key.inFlight += 1;
@@ -310,6 +318,7 @@ export class KeyPool {
     };
     const timer = this.clock.setTimer(() => this.expire(leaseId), req.leaseTtlMs);
     this.leases.set(leaseId, { lease, key, entry, timer });
+    rt.index.update(key, now);
     this.emit({ type: "acquired", provider: rt.name, keyId: key.id, waitedMs });
     return lease;
   }
@@ -325,6 +334,7 @@ export class KeyPool {
     this.emit({ type: "lease_expired", provider: open.lease.provider, keyId: open.key.id });
     this.settleDrain(open.key);
     const rt = this.providers.get(open.lease.provider);
+    rt?.index.update(open.key, now);
     if (rt !== undefined) this.serveWaiters(rt);
   }
 
@@ -337,7 +347,7 @@ export class KeyPool {
       open.lease.leaseId,
       { provider: open.lease.provider, keyId: open.key.id, owner: open.lease.owner, how },
       now,
-      this.settings.maxLeaseTtlMs,
+      open.lease.expiresAt - open.lease.acquiredAt,
     );
   }
 

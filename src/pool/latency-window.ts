@@ -15,12 +15,14 @@ export interface LatencyPercentiles {
 /**
  * The upstream latencies of a key's most recent reports: a fixed ring of the
  * last {@link LATENCY_SAMPLES}, each counted for {@link LATENCY_MAX_AGE_MS}.
- * Memory is fixed per key whatever the traffic; percentiles are computed when
+ * Memory is bounded per key whatever the traffic; percentiles are computed when
  * asked (a snapshot), not per report, and cached until something changes.
+ * The ring starts small and doubles up to its capacity, so that the many
+ * keys of a large pool that see few reports do not each hold 16 KB.
  */
 export class LatencyWindow {
-  private readonly values: Float64Array;
-  private readonly times: Float64Array;
+  private values: Float64Array = EMPTY;
+  private times: Float64Array = EMPTY;
   /** Reports recorded over the key's lifetime; the ring holds the last `capacity`. */
   private recorded = 0;
   private cache: { recorded: number; validUntil: number; result: LatencyPercentiles | undefined } | undefined;
@@ -28,14 +30,13 @@ export class LatencyWindow {
   constructor(
     private readonly capacity = LATENCY_SAMPLES,
     private readonly maxAgeMs = LATENCY_MAX_AGE_MS,
-  ) {
-    this.values = new Float64Array(capacity);
-    this.times = new Float64Array(capacity);
-  }
+  ) {}
 
   add(latencyMs: number, now: number): void {
     if (!Number.isFinite(latencyMs) || latencyMs < 0) return;
     const i = this.recorded % this.capacity;
+    // Until the ring is full size it has never wrapped, so a grown copy keeps every sample at its index.
+    if (i >= this.values.length) this.grow();
     this.values[i] = latencyMs;
     this.times[i] = now;
     this.recorded += 1;
@@ -64,7 +65,20 @@ export class LatencyWindow {
     this.cache = { recorded: this.recorded, validUntil: oldestKept + this.maxAgeMs, result };
     return result;
   }
+
+  private grow(): void {
+    const size = Math.min(this.capacity, Math.max(INITIAL_SAMPLES, this.values.length * 2));
+    const values = new Float64Array(size);
+    const times = new Float64Array(size);
+    values.set(this.values);
+    times.set(this.times);
+    this.values = values;
+    this.times = times;
+  }
 }
+
+const EMPTY = new Float64Array(0);
+const INITIAL_SAMPLES = 8;
 
 /** Nearest-rank percentile of sorted values: the smallest value with at least `p` of the values at or below it. */
 function rank(sorted: readonly number[], p: number): number {

@@ -69,7 +69,7 @@ export class PooledKey {
   /** Requests counted now in the minute window, the balancer's measure of use. */
   requestsThisMinute(now: number): number {
     this.usage.advance(now);
-    return this.usage.usage(0).requests;
+    return this.usage.requests(0);
   }
 
   tokensThisMinute(now: number): number {
@@ -97,6 +97,21 @@ export class PooledKey {
     const max = this.config.maxConcurrent;
     if (max !== undefined && this.inFlight >= max) return false;
     return this.usage.waitFor(tokens, now) === 0;
+  }
+
+  /**
+   * When this key can next take a request of no tokens for no particular
+   * model by time alone: `now` when it can now, Infinity when only an event
+   * can change that (a lease ending, a report, a reload). Agrees with
+   * `canServe(0, "", t)` for every t until the next such event, which is
+   * what lets the key index set a key aside until then.
+   */
+  servableAt(now: number): number {
+    if (this.draining) return Infinity;
+    const max = this.config.maxConcurrent;
+    if (max !== undefined && this.inFlight >= max) return Infinity;
+    const healthAt = this.health.leasable(now) ? now : (this.health.availableAt(now) ?? Infinity);
+    return Math.max(healthAt, this.usage.roomAt(0, now));
   }
 
   count(outcome: Outcome, promptTokens: number, completionTokens: number): void {

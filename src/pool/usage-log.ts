@@ -110,6 +110,11 @@ export class UsageLog {
     }
   }
 
+  /** Requests counted now in window `i` (after `advance`), without allocating. */
+  requests(i: number): number {
+    return this.windows[i]?.requests ?? 0;
+  }
+
   /** Requests and tokens counted now in window `i` (after `advance`). */
   usage(i: number): { requests: number; tokens: number } {
     const w = this.windows[i];
@@ -117,12 +122,35 @@ export class UsageLog {
   }
 
   /**
+   * When the oldest entry window `i` counts (after `advance`) stops being
+   * counted, so its count next falls; Infinity when it counts nothing.
+   */
+  leavesAt(i: number): number {
+    const w = this.windows[i];
+    if (w === undefined || w.startSeq >= this.nextSeq) return Infinity;
+    const span = w.spec.perMs + w.spec.marginMs;
+    return this.at(w.startSeq).at + span;
+  }
+
+  /**
    * Milliseconds from `now` until every window has room for one more request
    * of `tokens` tokens: 0 when it fits now, Infinity when it never can.
    */
   waitFor(tokens: number, now: number): number {
+    const at = this.roomAt(tokens, now);
+    return at === now ? 0 : at - now;
+  }
+
+  /**
+   * The time from which every window has room for one more request of
+   * `tokens` tokens, if nothing else is recorded or settled: `now` when it
+   * fits now, Infinity when it never can. An absolute time, computed exactly
+   * as `advance` will compare it, so that a caller waiting until then finds
+   * the room there.
+   */
+  roomAt(tokens: number, now: number): number {
     this.advance(now);
-    let wait = 0;
+    let at = now;
     for (const w of this.windows) {
       const span = w.spec.perMs + w.spec.marginMs;
       if (w.spec.kind === "requests") {
@@ -130,7 +158,7 @@ export class UsageLog {
         if (w.spec.limit < 1) return Infinity;
         // The oldest (requests + 1 - limit) entries must leave first.
         const e = this.at(w.startSeq + (w.requests - w.spec.limit));
-        wait = Math.max(wait, e.at + span - now);
+        at = Math.max(at, e.at + span);
       } else {
         if (w.tokens + tokens <= w.spec.limit) continue;
         if (tokens > w.spec.limit) return Infinity;
@@ -139,13 +167,13 @@ export class UsageLog {
           const e = this.at(seq);
           remaining -= e.tokens;
           if (remaining + tokens <= w.spec.limit) {
-            wait = Math.max(wait, e.at + span - now);
+            at = Math.max(at, e.at + span);
             break;
           }
         }
       }
     }
-    return wait;
+    return at;
   }
 
   /** Entries kept, for memory accounting. */

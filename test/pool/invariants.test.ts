@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { KeypoolError } from "../../src/errors.js";
 import { ManualClock } from "../../src/manual-clock.js";
+import { REPORTED_RETENTION_MS } from "../../src/pool/ended-leases.js";
 import { KeyPool } from "../../src/pool/key-pool.js";
 import { outcomes, type Outcome } from "../../src/pool/outcome.js";
 import type { Lease } from "../../src/pool/types.js";
@@ -68,6 +69,9 @@ describe("balancer invariants (property)", () => {
         const grants = new Map<string, { at: number; tokens: { n: number } }[]>();
         const open: { lease: Lease; tokens: { n: number } }[] = [];
         const ended: string[] = [];
+        /** When each lease ended, by report or by expiry: an ended lease is remembered for two minutes here (TTL 2 s). */
+        const endedAt = new Map<string, number>();
+        const remembered = (id: string) => clock.now() < (endedAt.get(id) ?? -Infinity) + REPORTED_RETENTION_MS;
 
         const keyState = (id: string) => [...pool.keys()].find((k) => k.key.id === id);
         const usageOf = () =>
@@ -105,19 +109,23 @@ describe("balancer invariants (property)", () => {
             const target = live[c.pick % Math.max(1, live.length)];
             if (target === undefined) continue;
             const expired = clock.now() >= target.lease.expiresAt;
-            const res = pool.report(target.lease.leaseId, {
-              outcome: c.outcome,
-              promptTokens: c.tokens,
-              retryAfterMs: c.retryAfterMs,
-            });
+            endedAt.set(target.lease.leaseId, Math.min(clock.now(), target.lease.expiresAt));
             ended.push(target.lease.leaseId);
+            const report = () => pool.report(target.lease.leaseId, { outcome: c.outcome, promptTokens: c.tokens, retryAfterMs: c.retryAfterMs });
+            if (!remembered(target.lease.leaseId)) {
+              // Expired too long ago to be remembered: unknown, and nothing changes.
+              expect(report).toThrow(expect.objectContaining({ code: "NOT_FOUND" }));
+              continue;
+            }
+            const res = report();
             if (!res.alreadyReported && !(c.outcome === "success" && c.tokens === 0)) target.tokens.n = c.tokens;
             expect(res.alreadyReported).toBe(expired);
           } else if (c.kind === "again") {
             const done = ended[c.pick % Math.max(1, ended.length)];
             if (done === undefined) continue;
             const before = usageOf();
-            expect(pool.report(done, { outcome: "unauthorized" }).alreadyReported).toBe(true);
+            if (remembered(done)) expect(pool.report(done, { outcome: "unauthorized" }).alreadyReported).toBe(true);
+            else expect(() => pool.report(done, { outcome: "unauthorized" })).toThrow(expect.objectContaining({ code: "NOT_FOUND" }));
             expect(usageOf()).toEqual(before);
           } else {
             clock.advance(c.ms);

@@ -17,6 +17,17 @@ describe("LatencyWindow", () => {
     expect(w.percentiles(0)).toEqual({ p50: 5, p95: 5, p99: 5, samples: 10 });
   });
 
+  it("grows its ring with the reports up to capacity, losing nothing on the way", () => {
+    const w = new LatencyWindow(100);
+    for (let i = 1; i <= 250; i++) {
+      w.add(i, 0);
+      // The last min(i, 100) reports, whatever the ring's size at the time.
+      const held = Math.min(i, 100);
+      const first = i - held;
+      expect(w.percentiles(0)).toEqual({ samples: held, p50: first + Math.ceil(held * 0.5), p95: first + Math.ceil(held * 0.95), p99: first + Math.ceil(held * 0.99) });
+    }
+  });
+
   it("forgets reports older than the maximum age, and recomputes when one ages out", () => {
     const w = new LatencyWindow(1_000, 60_000);
     w.add(900, 0);

@@ -1,0 +1,10 @@
+import { describe, expect, it } from "vitest";
+import { newLeaseId } from "../../src/pool/lease-id.js";
+
+describe("newLeaseId", () => {
+  it("gives ls_ and 120 random bits in base64url, never the same twice across refills of its byte pool", () => {
+    const ids = Array.from({ length: 10_000 }, () => newLeaseId());
+    for (const id of ids) expect(id).toMatch(/^ls_[A-Za-z0-9_-]{20}$/);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});
