@@ -84,6 +84,8 @@ function line(label: string, r: LoadResult): string {
 
 async function main(): Promise<void> {
   const started = Date.now();
+  // The load average before this benchmark adds its own.
+  const startMachine = machine();
   const keyCounts = opts.keys.split(",").map(Number).filter((n) => Number.isInteger(n) && n > 0);
   const base = { warmupMs: opts.warmupMs, durationMs: opts.durationMs };
   const runs: unknown[] = [];
@@ -126,7 +128,7 @@ async function main(): Promise<void> {
     benchmark: "broker-overhead",
     startedAt: new Date(started).toISOString(),
     elapsedSeconds: round((Date.now() - started) / 1000, 1),
-    machine: machine(),
+    machine: startMachine,
     setup: {
       client: "generated grpc-js KeyPoolServiceClient, one channel, in a forked process",
       server: "in the benchmark's main process: keypool's GrpcServer (startKeypoolServer) or a no-op grpc-js server",

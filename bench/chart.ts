@@ -9,12 +9,14 @@ import {
   balancerChart,
   brokerChart,
   goodputChart,
+  proxyChart,
   soakChart,
   summaryMarkdown,
   type AllResults,
   type BalancerResult,
   type BrokerResult,
   type GoodputResult,
+  type ProxyResult,
   type SoakResult,
 } from "./lib/report.js";
 import { readResult, resultsDir } from "./lib/results.js";
@@ -23,6 +25,7 @@ const all: AllResults = {
   goodput: readResult<GoodputResult>("goodput"),
   broker: readResult<BrokerResult>("broker-overhead"),
   balancer: readResult<BalancerResult>("balancer"),
+  proxy: readResult<ProxyResult>("proxy"),
   soak: readResult<SoakResult>("soak"),
   soakLong: readResult<SoakResult>("soak-long"),
 };
@@ -35,6 +38,7 @@ const write = (name: string, text: string) => {
 if (all.goodput !== undefined) write("goodput.svg", goodputChart(all.goodput));
 if (all.broker !== undefined) write("broker-overhead.svg", brokerChart(all.broker));
 if (all.balancer !== undefined) write("balancer.svg", balancerChart(all.balancer));
+if (all.proxy !== undefined) write("proxy.svg", proxyChart(all.proxy));
 if (all.soak !== undefined) write("soak.svg", soakChart(all.soak));
 if (all.soakLong !== undefined) write("soak-long.svg", soakChart(all.soakLong));
 write("summary.md", summaryMarkdown(all));

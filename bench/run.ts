@@ -24,14 +24,7 @@ const steps: Step[] = [
   { name: "goodput", title: "1. goodput under rate limits vs baselines", script: "goodput.js" },
   { name: "broker-overhead", title: "2. broker overhead vs a no-op gRPC server", script: "broker-overhead.js" },
   { name: "balancer", title: "3. balancer alone", script: "balancer.js", nodeArgs: ["--expose-gc"] },
-  {
-    name: "proxy",
-    title: "4. proxy vs @portkey-ai/gateway",
-    // Placeholder until the proxy issue lands: no fake number is produced.
-    pending:
-      "PENDING: `keypool serve --proxy-listen` does not exist yet; this benchmark (added latency and throughput of the " +
-      "proxy against @portkey-ai/gateway on the same simulator and workload) will be written with the proxy.",
-  },
+  { name: "proxy", title: "4. proxy vs @portkey-ai/gateway", script: "proxy.js" },
   {
     name: "soak",
     title: `5. soak (short version: ${opts.soakSeconds} s; \`npm run bench:soak\` runs 10 minutes)`,

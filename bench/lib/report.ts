@@ -109,10 +109,55 @@ export interface SoakResult {
   readonly intervals: readonly { readonly t: number; readonly errors: number; readonly injected: number; readonly refused: number }[];
 }
 
+export type ProxyTargetName = "direct" | "keypool" | "portkey";
+
+export interface ProxyTargetResult {
+  readonly requestsPerSecond: number;
+  readonly latencyUs: { readonly p50: number; readonly p90: number; readonly p99: number };
+  readonly firstByteUs: { readonly p50: number; readonly p99: number };
+  readonly errors: number;
+  readonly errorReasons: Readonly<Record<string, number>>;
+  readonly upstream429s: number;
+  readonly perKey: readonly number[];
+  readonly keyImbalance: number;
+  readonly proxyCpuUsPerRequest?: number | undefined;
+  readonly proxyCpuCores?: number | undefined;
+}
+
+export interface ProxyScenarioResult {
+  readonly name: string;
+  readonly title: string;
+  readonly mode: "open" | "closed";
+  readonly stream: boolean;
+  readonly concurrency: number;
+  readonly rate: number;
+  readonly targets: Partial<Record<ProxyTargetName, ProxyTargetResult>>;
+  readonly addedLatencyUs: Partial<Record<"keypool" | "portkey", LatencySummary>>;
+}
+
+export interface ProxyResult {
+  readonly startedAt: string;
+  readonly machine: Machine;
+  readonly loadAverage?: { readonly start: readonly number[]; readonly end: readonly number[] } | undefined;
+  readonly setup: {
+    readonly keys: number;
+    readonly simulator: { readonly latencyMs: number };
+    readonly request: { readonly promptChars: number; readonly maxTokens: number; readonly bodyBytes: number };
+    readonly warmupMs: number;
+    readonly durationMs: number;
+    readonly rounds: number;
+    readonly portkey: { readonly version: string };
+  };
+  readonly proxyRssMBAtEnd?: Readonly<Record<string, number | undefined>> | undefined;
+  readonly errors: number;
+  readonly scenarios: readonly ProxyScenarioResult[];
+}
+
 export interface AllResults {
   readonly goodput?: GoodputResult | undefined;
   readonly broker?: BrokerResult | undefined;
   readonly balancer?: BalancerResult | undefined;
+  readonly proxy?: ProxyResult | undefined;
   readonly soak?: SoakResult | undefined;
   readonly soakLong?: SoakResult | undefined;
 }
@@ -164,6 +209,139 @@ export function balancerChart(r: BalancerResult): string {
     bars: r.rows.map((row) => ({ label: `${row.keys.toLocaleString("en-US")} keys`, value: row.nsPerPair / 1000, color: "#2563eb" })),
     references: [{ value: 5, label: "a few µs" }],
   });
+}
+
+const PROXY_LABELS: Record<ProxyTargetName, string> = {
+  direct: "direct (ceiling)",
+  keypool: "keypool proxy",
+  portkey: "@portkey-ai/gateway",
+};
+const PROXY_COLORS: Record<ProxyTargetName, string> = { direct: "#9ca3af", keypool: "#2563eb", portkey: "#f59e0b" };
+const PROXY_ORDER: readonly ProxyTargetName[] = ["direct", "keypool", "portkey"];
+
+/** Throughput of every target in the closed-loop scenarios, with their latency as notes. */
+export function proxyChart(r: ProxyResult): string {
+  return barChart({
+    title: "Proxy vs @portkey-ai/gateway: chat completions per second (closed loop)",
+    unit: "req/s",
+    bars: r.scenarios
+      .filter((s) => s.mode === "closed")
+      .flatMap((s) =>
+        PROXY_ORDER.flatMap((name) => {
+          const t = s.targets[name];
+          if (t === undefined) return [];
+          return [
+            {
+              label: `${PROXY_LABELS[name]}, ${s.concurrency} in flight${s.stream ? ", streamed" : ""}`,
+              value: t.requestsPerSecond,
+              note: `p50 ${ms(t.latencyUs.p50)} / p99 ${ms(t.latencyUs.p99)} ms${t.errors > 0 ? `, ${t.errors} errors` : ""}`,
+              color: PROXY_COLORS[name],
+            },
+          ];
+        }),
+      ),
+  });
+}
+
+export interface ProxyVerdict {
+  /** keypool's throughput over the peer's, per closed-loop scenario. */
+  readonly throughput: readonly { readonly scenario: string; readonly keypool: number; readonly portkey: number; readonly ratio: number }[];
+  /** p50 and p99 of both, per scenario (open and closed loops). */
+  readonly latency: readonly {
+    readonly scenario: string;
+    readonly keypool: LatencySummary;
+    readonly portkey: LatencySummary;
+  }[];
+  /** true when keypool did more requests per second in every closed-loop scenario; undefined when nothing compares. */
+  readonly throughputMet: boolean | undefined;
+  /** true when keypool's p50 and p99 were both lower in every scenario. */
+  readonly latencyMet: boolean | undefined;
+  /** Failed requests in the run, of any target. */
+  readonly errors: number;
+}
+
+/** Whether keypool's proxy beat the peer, scenario by scenario. */
+export function proxyVerdict(r: ProxyResult): ProxyVerdict {
+  const throughput: { scenario: string; keypool: number; portkey: number; ratio: number }[] = [];
+  const latency: { scenario: string; keypool: LatencySummary; portkey: LatencySummary }[] = [];
+  for (const s of r.scenarios) {
+    const k = s.targets.keypool;
+    const p = s.targets.portkey;
+    if (k === undefined || p === undefined) continue;
+    if (s.mode === "closed") {
+      throughput.push({ scenario: s.title, keypool: k.requestsPerSecond, portkey: p.requestsPerSecond, ratio: p.requestsPerSecond > 0 ? k.requestsPerSecond / p.requestsPerSecond : Number.POSITIVE_INFINITY });
+    }
+    latency.push({ scenario: s.title, keypool: { p50: k.latencyUs.p50, p99: k.latencyUs.p99 }, portkey: { p50: p.latencyUs.p50, p99: p.latencyUs.p99 } });
+  }
+  return {
+    throughput,
+    latency,
+    throughputMet: throughput.length === 0 ? undefined : throughput.every((t) => t.keypool > t.portkey),
+    latencyMet: latency.length === 0 ? undefined : latency.every((l) => l.keypool.p50 < l.portkey.p50 && l.keypool.p99 < l.portkey.p99),
+    errors: r.errors,
+  };
+}
+
+const signedMs = (us: number) => `${us >= 0 ? "+" : "−"}${ms(Math.abs(us))}`;
+
+function proxySection(r: ProxyResult): string[] {
+  const st = r.setup;
+  const v = proxyVerdict(r);
+  const rows = r.scenarios.flatMap((s) =>
+    PROXY_ORDER.flatMap((name) => {
+      const t = s.targets[name];
+      if (t === undefined) return [];
+      const reasons = Object.entries(t.errorReasons).map(([k, n]) => `${n} × ${k}`).join(", ");
+      return [
+        `| ${s.title} | ${PROXY_LABELS[name]} | ${t.requestsPerSecond.toFixed(1)} | ${ms(t.latencyUs.p50)} | ${ms(t.latencyUs.p99)} | ` +
+          `${t.proxyCpuUsPerRequest === undefined ? "" : `${Math.round(t.proxyCpuUsPerRequest)} (${t.proxyCpuCores} cores)`} | ` +
+          `${t.perKey.join(" / ")} | ${t.errors === 0 ? "0" : `**${t.errors}** (${reasons})`}${t.upstream429s > 0 ? `, ${t.upstream429s} × 429` : ""} |`,
+      ];
+    }),
+  );
+  const open = r.scenarios.filter((s) => s.mode === "open" && s.targets.direct !== undefined);
+  const rss = r.proxyRssMBAtEnd ?? {};
+  const ratio = (x: number) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : "∞");
+  return [
+    "## 4. Proxy vs @portkey-ai/gateway",
+    "",
+    machineLine(r.machine, r.startedAt) +
+      (r.loadAverage === undefined ? "" : ` (1/5/15 min: ${r.loadAverage.start.join(" / ")}; at the end ${r.loadAverage.end.join(" / ")})`),
+    "",
+    `${st.keys} keys; simulator latency ${st.simulator.latencyMs} ms; OpenAI chat completions with a ${st.request.promptChars}-character prompt ` +
+      `(${st.request.bodyBytes}-byte body), max_tokens ${st.request.maxTokens}; ${st.warmupMs / 1000} s warm-up + ${st.durationMs / 1000} s measured per run, ` +
+      `${st.rounds} round${st.rounds === 1 ? "" : "s"}${st.rounds > 1 ? " (medians)" : ""}. @portkey-ai/gateway ${st.portkey.version} with a loadbalance ` +
+      "config over the same keys; keypool as `keypool serve --proxy-listen`; each in its own process, the load generator in another.",
+    "",
+    r.errors > 0 ? `**This run had ${r.errors} failed requests** (see the errors column); its numbers are not a clean comparison.` : "Every request of the run was answered 200 with a complete completion.",
+    "",
+    "| scenario | target | req/s | p50 ms | p99 ms | proxy CPU µs/request | requests per key | errors |",
+    "|---|---|---:|---:|---:|---:|---|---|",
+    ...rows,
+    "",
+    ...(open.length === 0
+      ? []
+      : [
+          "Added latency at low load (proxy minus direct):",
+          "",
+          "| scenario | keypool p50 / p99 ms | @portkey-ai/gateway p50 / p99 ms |",
+          "|---|---:|---:|",
+          ...open.map((s) => {
+            const k = s.addedLatencyUs.keypool;
+            const p = s.addedLatencyUs.portkey;
+            const cell = (a: LatencySummary | undefined) => (a === undefined ? "" : `${signedMs(a.p50)} / ${signedMs(a.p99)}`);
+            return `| ${s.title} | ${cell(k)} | ${cell(p)} |`;
+          }),
+          "",
+        ]),
+    `- throughput: ${v.throughput.map((t) => `${t.scenario}: keypool ${ratio(t.ratio)} the gateway`).join("; ") || "not compared"} → ` +
+      `${v.throughputMet === undefined ? "not compared" : v.throughputMet ? "**keypool faster in every closed loop**" : "**keypool not faster everywhere**"}`,
+    `- latency: ${v.latencyMet === undefined ? "not compared" : v.latencyMet ? "**keypool's p50 and p99 lower in every scenario**" : "**keypool's p50 or p99 not lower in every scenario**"}`,
+    ...(Object.keys(rss).length === 0 ? [] : [`- resident memory at the end: ${Object.entries(rss).map(([n, mb]) => `${n} ${mb ?? "?"} MB`).join(", ")}`]),
+    "",
+    "![proxy](proxy.svg)",
+    "",
+  ];
 }
 
 export function soakChart(r: SoakResult): string {
@@ -264,12 +442,11 @@ export function summaryMarkdown(all: AllResults): string {
       "",
     );
   }
-  out.push(
-    "## 4. Proxy vs @portkey-ai/gateway",
-    "",
-    "**Pending**: `keypool serve --proxy-listen` does not exist yet. No result is measured or shown.",
-    "",
-  );
+  if (all.proxy !== undefined) {
+    out.push(...proxySection(all.proxy));
+  } else {
+    out.push("## 4. Proxy vs @portkey-ai/gateway", "", "Not run yet: `node dist/bench/proxy.js` writes `bench/results/proxy.json`.", "");
+  }
   for (const [title, s, chart] of [
     ["5. Soak (short run)", all.soak, "soak.svg"],
     ["5. Soak (long run)", all.soakLong, "soak-long.svg"],

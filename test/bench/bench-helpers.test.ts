@@ -1,6 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { parseArgs } from "../../bench/lib/args.js";
 import { percentile, round, slope, summarize } from "../../bench/lib/percentile.js";
+import {
+  addedLatency,
+  chatBody,
+  checkChatAnswer,
+  compare,
+  imbalance,
+  keypoolProxyConfig,
+  median,
+  portkeyLoadBalanceConfig,
+  procCpuMs,
+  promptText,
+} from "../../bench/lib/proxy-workload.js";
+import { proxyChart, proxyVerdict, summaryMarkdown, type ProxyResult, type ProxyTargetResult } from "../../bench/lib/report.js";
 import { barChart, escapeXml, formatNumber, lineChart, niceTicks } from "../../bench/lib/svg-chart.js";
 import { countWithin, evenArrivals, oracleSchedule, poissonArrivals } from "../../bench/lib/workload.js";
 
@@ -153,5 +166,148 @@ describe("parseArgs", () => {
     expect(() => parseArgs(["--nope", "1"], { duration: 1 })).toThrow(/unknown option --nope/);
     expect(() => parseArgs(["--duration", "x"], { duration: 1 })).toThrow(/expected a number/);
     expect(() => parseArgs(["--duration"], { duration: 1 })).toThrow(/needs a value/);
+  });
+});
+
+describe("proxy benchmark helpers", () => {
+  it("builds the same request body every time, of the asked prompt size", () => {
+    expect(promptText(1000)).toHaveLength(1000);
+    expect(promptText(10)).toHaveLength(10);
+    const body = chatBody({ promptChars: 200, maxTokens: 16, stream: false });
+    expect(body).toBe(chatBody({ promptChars: 200, maxTokens: 16, stream: false }));
+    const parsed = JSON.parse(body) as { max_tokens: number; messages: { content: string }[]; stream?: boolean };
+    expect(parsed.max_tokens).toBe(16);
+    expect(parsed.messages[0]?.content).toHaveLength(200);
+    expect(parsed.stream).toBeUndefined();
+    expect((JSON.parse(chatBody({ promptChars: 200, maxTokens: 16, stream: true })) as { stream?: boolean }).stream).toBe(true);
+  });
+
+  it("accepts only complete, successful completions", () => {
+    const ok = JSON.stringify({ object: "chat.completion", choices: [{ message: { content: "hi" } }] });
+    expect(checkChatAnswer(200, ok, false)).toBeUndefined();
+    expect(checkChatAnswer(429, ok, false)).toBe("HTTP 429");
+    expect(checkChatAnswer(200, "{", false)).toBe("body is not JSON");
+    expect(checkChatAnswer(200, JSON.stringify({ object: "chat.completion", choices: [] }), false)).toBe("no completion text");
+    expect(checkChatAnswer(200, JSON.stringify({ status: "failure" }), false)).toBe("not a chat.completion");
+    const stream = 'data: {"object":"chat.completion.chunk"}\n\ndata: [DONE]\n\n';
+    expect(checkChatAnswer(200, stream, true)).toBeUndefined();
+    expect(checkChatAnswer(200, 'data: {"object":"chat.completion.chunk"}\n\n', true)).toMatch(/DONE/);
+    expect(checkChatAnswer(200, "data: [DONE]\n\n", true)).toMatch(/chunk/);
+  });
+
+  it("configures both proxies over the same keys", () => {
+    const secrets = ["sk-a", "sk-b"];
+    const pk = portkeyLoadBalanceConfig(secrets, "http://127.0.0.1:9/v1");
+    expect(pk.strategy.mode).toBe("loadbalance");
+    expect(pk.targets.map((t) => t.api_key)).toEqual(secrets);
+    expect(pk.targets.every((t) => t.provider === "openai" && t.custom_host === "http://127.0.0.1:9/v1")).toBe(true);
+    const kp = keypoolProxyConfig(secrets, "http://127.0.0.1:9/v1", { rpm: 10 }) as { openai: { base_url: string; rpm?: number; tpm?: number; keys: { key: string }[] } };
+    expect(kp.openai.base_url).toBe("http://127.0.0.1:9/v1");
+    expect(kp.openai.rpm).toBe(10);
+    expect("tpm" in kp.openai).toBe(false);
+    expect(kp.openai.keys.map((k) => k.key)).toEqual(secrets);
+  });
+
+  it("reads CPU time from /proc/<pid>/stat, whatever the command name", () => {
+    const fields = Array.from({ length: 50 }, (_, i) => String(i + 3));
+    // Fields 14 (utime) and 15 (stime) are 14 and 15 here: 29 ticks = 290 ms at 100 ticks per second.
+    expect(procCpuMs(`123 (node) ${fields.join(" ")}`)).toBe(290);
+    expect(procCpuMs(`123 (a b) c) ${fields.join(" ")}`)).toBe(290);
+    expect(procCpuMs("garbage")).toBeUndefined();
+    expect(procCpuMs("1 (x) S 1 2")).toBeUndefined();
+  });
+
+  it("median, imbalance, added latency and comparisons", () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 2, 3])).toBe(2.5);
+    expect(median([])).toBeNaN();
+    expect(imbalance([10, 10, 10])).toBe(1);
+    expect(imbalance([5, 15])).toBe(1.5);
+    expect(imbalance([])).toBeNaN();
+    expect(addedLatency({ p50: 15, p99: 30 }, { p50: 10, p99: 12 })).toEqual({ p50: 5, p99: 18 });
+    expect(compare(200, 100, "higher")).toEqual({ winner: "keypool", factor: 2 });
+    expect(compare(20, 10, "lower")).toEqual({ winner: "peer", factor: 0.5 });
+    expect(compare(101, 100, "higher", 0.05).winner).toBe("tie");
+    expect(compare(0, 100, "higher").winner).toBe("tie");
+  });
+});
+
+describe("proxy report", () => {
+  const target = (rps: number, p50: number, p99: number, errors = 0): ProxyTargetResult => ({
+    requestsPerSecond: rps,
+    latencyUs: { p50, p90: p50, p99 },
+    firstByteUs: { p50, p99 },
+    errors,
+    errorReasons: errors > 0 ? { "HTTP 500": errors } : {},
+    upstream429s: 0,
+    perKey: [10, 10],
+    keyImbalance: 1,
+    proxyCpuUsPerRequest: 500,
+    proxyCpuCores: 0.5,
+  });
+  const result = (portkeyRps: number, errors = 0): ProxyResult => ({
+    startedAt: "2026-12-04T04:00:00.000Z",
+    machine: { node: "v20", v8: "x", platform: "linux", arch: "x64", cpus: 2, cpuModel: "cpu", memoryGiB: 1, loadAverage1m: 0.5 },
+    loadAverage: { start: [0.5, 0.4, 0.3], end: [1, 0.5, 0.4] },
+    setup: {
+      keys: 2,
+      simulator: { latencyMs: 10 },
+      request: { promptChars: 100, maxTokens: 16, bodyBytes: 180 },
+      warmupMs: 1000,
+      durationMs: 5000,
+      rounds: 1,
+      portkey: { version: "1.15.2" },
+    },
+    proxyRssMBAtEnd: { keypool: 100, portkey: 150 },
+    errors,
+    scenarios: [
+      {
+        name: "low-load",
+        title: "open loop at 50 req/s",
+        mode: "open",
+        stream: false,
+        concurrency: 0,
+        rate: 50,
+        targets: { direct: target(50, 10_000, 12_000), keypool: target(50, 11_000, 13_000), portkey: target(50, 12_000, 20_000) },
+        addedLatencyUs: { keypool: { p50: 1000, p99: 1000 }, portkey: { p50: 2000, p99: 8000 } },
+      },
+      {
+        name: "closed-16",
+        title: "closed loop, 16 in flight",
+        mode: "closed",
+        stream: false,
+        concurrency: 16,
+        rate: 0,
+        targets: { direct: target(1000, 10_000, 12_000), keypool: target(800, 15_000, 30_000), portkey: target(portkeyRps, 30_000, 50_000, errors) },
+        addedLatencyUs: {},
+      },
+    ],
+  });
+
+  it("judges throughput and latency scenario by scenario", () => {
+    const v = proxyVerdict(result(400));
+    expect(v.throughputMet).toBe(true);
+    expect(v.latencyMet).toBe(true);
+    expect(v.throughput[0]?.ratio).toBe(2);
+    const worse = proxyVerdict(result(900));
+    expect(worse.throughputMet).toBe(false);
+    expect(proxyVerdict({ ...result(400), scenarios: [] }).throughputMet).toBeUndefined();
+  });
+
+  it("charts the closed loops and writes section 4, saying when requests failed", () => {
+    const svg = proxyChart(result(400));
+    expect(svg.match(/<rect x=/g)).toHaveLength(3);
+    expect(svg).toContain("@portkey-ai/gateway");
+    expect(svg).not.toContain("NaN");
+    const md = summaryMarkdown({ proxy: result(400) });
+    expect(md).toContain("## 4. Proxy vs @portkey-ai/gateway");
+    expect(md).toContain("+1.00 / +1.00");
+    expect(md).toContain("keypool faster in every closed loop");
+    expect(md).toContain("Every request of the run was answered 200");
+    expect(md).toContain("![proxy](proxy.svg)");
+    const failed = summaryMarkdown({ proxy: result(400, 7) });
+    expect(failed).toContain("This run had 7 failed requests");
+    expect(failed).toContain("**7** (7 × HTTP 500)");
+    expect(summaryMarkdown({})).toContain("Not run yet");
   });
 });

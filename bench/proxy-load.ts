@@ -1,0 +1,153 @@
+/**
+ * The load generator of the proxy benchmark, run in its own process (forked
+ * by proxy.js) so that neither proxy shares its process. Sends chat
+ * completions with undici over keep-alive connections, checks every answer,
+ * receives one job over IPC, sends back one result, exits.
+ */
+import { performance } from "node:perf_hooks";
+import { Agent, request } from "undici";
+import { round, summarize } from "./lib/percentile.js";
+import { checkChatAnswer } from "./lib/proxy-workload.js";
+
+export interface ProxyLoadJob {
+  /** The chat completions URL of the target. */
+  readonly url: string;
+  /** Headers of each request, used in turn (the direct baseline rotates over the keys this way). */
+  readonly headers: readonly Record<string, string>[];
+  readonly body: string;
+  readonly stream: boolean;
+  readonly mode: "closed" | "open";
+  /** Closed loop: requests in flight at once. */
+  readonly concurrency: number;
+  /** Open loop: requests started per second, on schedule whatever the answers do. */
+  readonly rate: number;
+  readonly warmupMs: number;
+  readonly durationMs: number;
+}
+
+export interface LatencyUs {
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly mean: number;
+}
+
+export interface ProxyLoadResult {
+  /** Successful answers completed within the measured interval. */
+  readonly ok: number;
+  readonly seconds: number;
+  readonly requestsPerSecond: number;
+  /** Start (or scheduled start, open loop) to the last byte of the answer, of requests started in the measured interval. */
+  readonly latencyUs: LatencyUs;
+  /** Start to the first byte of the body (streams: the first event). */
+  readonly firstByteUs: LatencyUs;
+  /** Failed answers or requests, warm-up included: any is a failed run. */
+  readonly errors: number;
+  /** Failures by reason (`HTTP 502`, `stream without its final data: [DONE]`, a network error's code). */
+  readonly errorReasons: Record<string, number>;
+  readonly firstError: string | undefined;
+  /** Open loop: requests still unanswered when the run ended. */
+  readonly unfinished: number;
+}
+
+async function run(job: ProxyLoadJob): Promise<ProxyLoadResult> {
+  const connections = job.mode === "closed" ? job.concurrency : 256;
+  const agent = new Agent({ connections, pipelining: 1, keepAliveTimeout: 30_000 });
+  const start = performance.now();
+  const measureFrom = start + job.warmupMs;
+  const end = measureFrom + job.durationMs;
+  const latencies: number[] = [];
+  const firstBytes: number[] = [];
+  let ok = 0;
+  let errors = 0;
+  const errorReasons: Record<string, number> = {};
+  let firstError: string | undefined;
+  let turn = 0;
+
+  const fail = (reason: string, detail: string) => {
+    errors += 1;
+    errorReasons[reason] = (errorReasons[reason] ?? 0) + 1;
+    firstError ??= detail;
+  };
+
+  const one = async (scheduled: number): Promise<void> => {
+    const headers = job.headers[turn++ % job.headers.length] ?? {};
+    try {
+      const res = await request(job.url, { method: "POST", dispatcher: agent, headers, body: job.body });
+      let firstByte = 0;
+      let text = "";
+      res.body.setEncoding("utf8");
+      for await (const chunk of res.body as AsyncIterable<string>) {
+        if (firstByte === 0) firstByte = performance.now();
+        text += chunk;
+      }
+      const done = performance.now();
+      const problem = checkChatAnswer(res.statusCode, text, job.stream);
+      if (problem !== undefined) {
+        fail(problem, `${problem}: ${text.slice(0, 300)}`);
+        return;
+      }
+      if (done >= measureFrom && done <= end) ok += 1;
+      if (scheduled >= measureFrom && done <= end) {
+        latencies.push((done - scheduled) * 1000);
+        firstBytes.push(((firstByte || done) - scheduled) * 1000);
+      }
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      fail(typeof code === "string" ? code : "request failed", err instanceof Error ? err.message : String(err));
+    }
+  };
+
+  let unfinished = 0;
+  if (job.mode === "closed") {
+    const worker = async () => {
+      while (performance.now() < end) await one(performance.now());
+    };
+    await Promise.all(Array.from({ length: job.concurrency }, worker));
+  } else {
+    const gap = 1000 / job.rate;
+    const inFlight = new Set<Promise<void>>();
+    let k = 0;
+    while (performance.now() < end) {
+      const now = performance.now();
+      while (start + k * gap <= now && start + k * gap < end) {
+        const p = one(start + k * gap);
+        inFlight.add(p);
+        void p.finally(() => inFlight.delete(p));
+        k += 1;
+      }
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    unfinished = inFlight.size;
+    await Promise.race([Promise.all(inFlight), new Promise((r) => setTimeout(r, 5000))]);
+  }
+  await agent.close();
+  const seconds = job.durationMs / 1000;
+  return {
+    ok,
+    seconds,
+    requestsPerSecond: round(ok / seconds, 1),
+    latencyUs: micros(latencies),
+    firstByteUs: micros(firstBytes),
+    errors,
+    errorReasons,
+    firstError,
+    unfinished,
+  };
+}
+
+function micros(samples: readonly number[]): LatencyUs {
+  const s = summarize(samples);
+  return { p50: round(s.p50, 0), p90: round(s.p90, 0), p99: round(s.p99, 0), max: round(s.max, 0), mean: round(s.mean, 0) };
+}
+
+process.once("message", (job: ProxyLoadJob) => {
+  run(job).then(
+    (result) => process.send?.({ ok: true, result }, () => process.exit(0)),
+    (err: unknown) => process.send?.({ ok: false, error: err instanceof Error ? err.stack : String(err) }, () => process.exit(1)),
+  );
+});
+// Nothing to do without a job; a parent that died must not leave this process behind.
+setTimeout(() => process.exit(3), 600_000).unref();
+process.on("disconnect", () => process.exit(4));
