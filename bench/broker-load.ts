@@ -7,6 +7,7 @@ import { performance } from "node:perf_hooks";
 import { Outcome } from "../clients/typescript/src/gen/keypool/v1/keypool.js";
 import { BenchClient } from "./lib/grpc-client.js";
 import { round, summarize } from "./lib/percentile.js";
+import { drive } from "./lib/load-loop.js";
 
 export interface LoadJob {
   readonly address: string;
@@ -57,29 +58,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
     }
   };
 
-  let unfinished = 0;
-  if (job.mode === "closed") {
-    const worker = async () => {
-      while (performance.now() < end) await pair(performance.now());
-    };
-    await Promise.all(Array.from({ length: job.concurrency }, worker));
-  } else {
-    const gap = 1000 / job.rate;
-    const inFlight = new Set<Promise<void>>();
-    let k = 0;
-    while (performance.now() < end) {
-      const now = performance.now();
-      while (start + k * gap <= now) {
-        const p = pair(start + k * gap);
-        inFlight.add(p);
-        void p.finally(() => inFlight.delete(p));
-        k += 1;
-      }
-      await new Promise((r) => setTimeout(r, 1));
-    }
-    unfinished = inFlight.size;
-    await Promise.race([Promise.all(inFlight), new Promise((r) => setTimeout(r, 5000))]);
-  }
+  const unfinished = await drive(job, start, end, pair);
   client.close();
   const s = summarize(latencies);
   const seconds = job.durationMs / 1000;

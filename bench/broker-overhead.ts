@@ -9,7 +9,6 @@
  *
  *   node dist/bench/broker-overhead.js [--keys 5,1000] [--concurrency 32] [--warmup-ms 2000] [--duration-ms 8000]
  */
-import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { startKeypoolServer } from "../src/keypool-server.js";
 import { silentLogger } from "../src/telemetry/logger.js";
@@ -19,6 +18,7 @@ import { startNoopServer } from "./lib/noop-server.js";
 import { round } from "./lib/percentile.js";
 import { machine, writeResult } from "./lib/results.js";
 import type { LoadJob, LoadResult } from "./broker-load.js";
+import { runInFork } from "./lib/load-loop.js";
 
 const opts = parseArgs(process.argv.slice(2), {
   keys: "5,1000",
@@ -32,19 +32,7 @@ const LOADER = fileURLToPath(new URL("./broker-load.js", import.meta.url));
 
 /** Runs one job in a fresh load-generator process. */
 function load(job: LoadJob): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(LOADER, [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-    let settled = false;
-    child.once("message", (msg: { ok: boolean; result?: LoadResult; error?: string }) => {
-      settled = true;
-      if (msg.ok && msg.result !== undefined) resolve(msg.result);
-      else reject(new Error(`load generator failed: ${msg.error ?? "no result"}`));
-    });
-    child.once("exit", (code) => {
-      if (!settled) reject(new Error(`load generator exited with ${code} before answering`));
-    });
-    child.send(job);
-  });
+  return runInFork<LoadJob, LoadResult>(LOADER, job);
 }
 
 interface Target {

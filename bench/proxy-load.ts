@@ -8,6 +8,7 @@ import { performance } from "node:perf_hooks";
 import { Agent, request } from "undici";
 import { round, summarize } from "./lib/percentile.js";
 import { checkChatAnswer } from "./lib/proxy-workload.js";
+import { drive } from "./lib/load-loop.js";
 
 export interface ProxyLoadJob {
   /** The chat completions URL of the target. */
@@ -99,29 +100,7 @@ async function run(job: ProxyLoadJob): Promise<ProxyLoadResult> {
     }
   };
 
-  let unfinished = 0;
-  if (job.mode === "closed") {
-    const worker = async () => {
-      while (performance.now() < end) await one(performance.now());
-    };
-    await Promise.all(Array.from({ length: job.concurrency }, worker));
-  } else {
-    const gap = 1000 / job.rate;
-    const inFlight = new Set<Promise<void>>();
-    let k = 0;
-    while (performance.now() < end) {
-      const now = performance.now();
-      while (start + k * gap <= now && start + k * gap < end) {
-        const p = one(start + k * gap);
-        inFlight.add(p);
-        void p.finally(() => inFlight.delete(p));
-        k += 1;
-      }
-      await new Promise((r) => setTimeout(r, 1));
-    }
-    unfinished = inFlight.size;
-    await Promise.race([Promise.all(inFlight), new Promise((r) => setTimeout(r, 5000))]);
-  }
+  const unfinished = await drive(job, start, end, one);
   await agent.close();
   const seconds = job.durationMs / 1000;
   return {

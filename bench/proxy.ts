@@ -23,7 +23,7 @@
  *       [--targets direct,keypool,portkey] [--keypool-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"]
  *       [--portkey-node-args "..."] [--name proxy]
  */
-import { fork, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { loadavg, tmpdir } from "node:os";
@@ -47,6 +47,7 @@ import {
 } from "./lib/proxy-workload.js";
 import { machine, repoRoot, writeResult } from "./lib/results.js";
 import type { LatencyUs, ProxyLoadJob, ProxyLoadResult } from "./proxy-load.js";
+import { runInFork } from "./lib/load-loop.js";
 
 const opts = parseArgs(process.argv.slice(2), {
   keys: 5,
@@ -93,19 +94,7 @@ interface Target {
 
 /** Runs one job in a fresh load-generator process. */
 function load(job: ProxyLoadJob): Promise<ProxyLoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(LOADER, [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-    let settled = false;
-    child.once("message", (msg: { ok: boolean; result?: ProxyLoadResult; error?: string }) => {
-      settled = true;
-      if (msg.ok && msg.result !== undefined) resolve(msg.result);
-      else reject(new Error(`load generator failed: ${msg.error ?? "no result"}`));
-    });
-    child.once("exit", (code) => {
-      if (!settled) reject(new Error(`load generator exited with ${code} before answering`));
-    });
-    child.send(job);
-  });
+  return runInFork<ProxyLoadJob, ProxyLoadResult>(LOADER, job);
 }
 
 /** Every child started, so that none outlives this process whatever happens. */
