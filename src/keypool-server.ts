@@ -142,6 +142,7 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
     metricsOpen: options.metricsOpen,
     tls: options.tls,
     insecure: options.insecure,
+    socketMode: options.socketMode,
   }).catch(async (err: unknown) => {
     await closeWatchers();
     throw err;

@@ -27,6 +27,8 @@ export interface ObservabilityOptions {
   /** HTTPS for the admin listener. */
   readonly tls?: TlsFiles | undefined;
   readonly insecure?: boolean | undefined;
+  /** File mode of a unix: socket for the admin listener; default 0600. */
+  readonly socketMode?: number | undefined;
 }
 
 /** Metrics, tracing, statistics streams and the admin server of one keypool server. */
@@ -64,6 +66,7 @@ export async function startObservability(options: ObservabilityOptions): Promise
         metricsOpen: options.metricsOpen,
         tls: options.tls,
         insecure: options.insecure,
+        socketMode: options.socketMode,
       });
       try {
         adminAddress = await admin.listen(address);

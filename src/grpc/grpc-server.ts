@@ -11,13 +11,12 @@ import type { ConfigReloader } from "../reload/config-reloader.js";
 import type { Logger } from "../telemetry/logger.js";
 import type { StatsSubscribers } from "../telemetry/stats-subscribers.js";
 import { authorizedService } from "./authorized-service.js";
-import { checkExposure } from "./exposure-policy.js";
 import { keyPoolService } from "./key-pool-service.js";
-import { formatListenAddress, parseListenAddress } from "./listen-address.js";
+import { formatListenAddress, parseListenAddress } from "../listen/listen-address.js";
 import { protoRoot } from "./proto-path.js";
 import { serverCredentials, type TlsFiles } from "./server-credentials.js";
 import { tracedService } from "./traced-service.js";
-import { clearStaleSocket, withSocketMode } from "./unix-socket.js";
+import { openListener } from "../listen/open-listener.js";
 
 const SERVICE_NAME = "keypool.v1.KeyPoolService";
 
@@ -69,25 +68,22 @@ export class GrpcServer {
   async listen(address: string): Promise<string> {
     const addr = parseListenAddress(address);
     const target = formatListenAddress(addr);
-    const warnings = checkExposure("gRPC", addr, {
-      tls: this.options.tls !== undefined,
-      tokens: this.options.auth?.enabled === true,
-      insecure: this.options.insecure === true,
-    });
-    for (const w of warnings) this.options.log.warn(w);
     const credentials = await serverCredentials(this.options.tls);
-    const bind = () =>
-      new Promise<number>((resolve, reject) => {
-        this.server.bindAsync(target, credentials, (err, p) => (err ? reject(err) : resolve(p)));
-      });
-    let port: number;
-    if (addr.kind === "unix") {
-      await clearStaleSocket(addr.path);
-      port = await withSocketMode(this.options.socketMode ?? 0o600, bind);
-    } else {
-      port = await bind();
-    }
-    this.boundAddress = addr.kind === "unix" ? target : `${addr.host}:${port}`;
+    this.boundAddress = await openListener(
+      addr,
+      {
+        name: "gRPC",
+        tls: this.options.tls !== undefined,
+        tokens: this.options.auth?.enabled === true,
+        insecure: this.options.insecure === true,
+        socketMode: this.options.socketMode ?? 0o600,
+        log: this.options.log,
+      },
+      () =>
+        new Promise<number>((resolve, reject) => {
+          this.server.bindAsync(target, credentials, (err, p) => (err ? reject(err) : resolve(p)));
+        }),
+    );
     this.health.setStatus("", "SERVING");
     this.health.setStatus(SERVICE_NAME, "SERVING");
     return this.boundAddress;

@@ -1,9 +1,8 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { AuthState } from "../auth/auth-state.js";
-import type { AddressInfo } from "node:net";
 import { KeypoolError } from "../errors.js";
-import { checkExposure } from "../grpc/exposure-policy.js";
-import type { ListenAddress } from "../grpc/listen-address.js";
+import type { ListenAddress } from "../listen/listen-address.js";
+import { openListener } from "../listen/open-listener.js";
 import type { TlsFiles } from "../grpc/server-credentials.js";
 import type { KeyPool } from "../pool/key-pool.js";
 import { snapshotToJson } from "../pool/stats-json.js";
@@ -13,6 +12,7 @@ import { parseStatsRequest } from "../telemetry/stats-request.js";
 import type { StatsSubscribers } from "../telemetry/stats-subscribers.js";
 import { DASHBOARD_PATHS, serveDashboardAsset } from "./dashboard-route.js";
 import { sendError, sendJson } from "./http-errors.js";
+import { listenHttp } from "./listen-http.js";
 import { createHttpListener, verifiedCertificateCn, type HttpListener } from "./tls-server.js";
 import { queryProviders } from "./stats-query.js";
 import { serveStatsStream } from "./stats-stream-route.js";
@@ -32,6 +32,8 @@ export interface AdminServerOptions {
   readonly tls?: TlsFiles | undefined;
   /** Accept a non-loopback bind without TLS or tokens. */
   readonly insecure?: boolean | undefined;
+  /** File mode of a unix: socket; default 0600. */
+  readonly socketMode?: number | undefined;
 }
 
 /**
@@ -59,8 +61,6 @@ export class AdminServer {
   /** Binds and serves; resolves with the bound address (the real port when 0 was asked). */
   async listen(address: ListenAddress): Promise<string> {
     const { tls, auth, insecure, log } = this.options;
-    const warnings = checkExposure("admin", address, { tls: tls !== undefined, tokens: auth?.enabled === true, insecure: insecure === true });
-    for (const w of warnings) log.warn(w);
     this.listener = await createHttpListener((req, res) => this.handle(req, res), tls, (err) =>
       log.warn({ err: err instanceof Error ? err.message : String(err) }, "admin TLS files not reloaded"),
     );
@@ -68,21 +68,17 @@ export class AdminServer {
     this.server = server;
     // Statistics streams are long-lived; only the headers of a request are time-bounded.
     server.requestTimeout = 0;
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error) => reject(err);
-      server.once("error", onError);
-      const done = () => {
-        server.removeListener("error", onError);
-        resolve();
-      };
-      if (address.kind === "unix") server.listen(address.path, done);
-      else server.listen(address.port, address.host.replace(/^\[(.*)\]$/, "$1"), done);
-    });
-    const bound = server.address();
-    this.boundAddress =
-      address.kind === "unix"
-        ? `unix:${address.path}`
-        : `${address.host}:${typeof bound === "object" && bound !== null ? (bound as AddressInfo).port : address.port}`;
+    try {
+      this.boundAddress = await openListener(
+        address,
+        { name: "admin", tls: tls !== undefined, tokens: auth?.enabled === true, insecure: insecure === true, socketMode: this.options.socketMode ?? 0o600, log },
+        () => listenHttp(server, address),
+      );
+    } catch (err) {
+      // Not serving after all (refused exposure, address in use): the certificate watcher must not outlive it.
+      await this.listener.close();
+      throw err;
+    }
     server.on("error", (err) => log.error({ err: err.message }, "admin server error"));
     return this.boundAddress;
   }

@@ -1,13 +1,13 @@
 import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { Socket } from "node:net";
 import type { Tracer } from "@opentelemetry/api";
 import type { Dispatcher } from "undici";
 import type { AuthState } from "../auth/auth-state.js";
-import { checkExposure } from "../grpc/exposure-policy.js";
 import type { TlsFiles } from "../grpc/server-credentials.js";
+import { listenHttp } from "../http/listen-http.js";
 import { createHttpListener, type HttpListener } from "../http/tls-server.js";
-import { parseListenAddress } from "../grpc/listen-address.js";
-import { clearStaleSocket, withSocketMode } from "../grpc/unix-socket.js";
+import { parseListenAddress } from "../listen/listen-address.js";
+import { openListener } from "../listen/open-listener.js";
 import type { KeyPool } from "../pool/key-pool.js";
 import type { Logger } from "../telemetry/logger.js";
 import { ConcurrencyGate } from "./concurrency-gate.js";
@@ -109,33 +109,20 @@ export class ProxyServer {
   /** Binds (host:port or unix:/path) and serves; resolves with the bound address, the real port when 0 was asked. */
   async listen(address: string): Promise<string> {
     const addr = parseListenAddress(address);
-    const warnings = checkExposure("proxy", addr, {
-      tls: this.config.tls !== undefined,
-      tokens: this.config.auth?.enabled === true,
-      insecure: this.config.insecure === true,
-    });
-    for (const w of warnings) this.config.log.warn(w);
     const server = await this.createServer();
     this.server = server;
-    const bind = () =>
-      new Promise<void>((resolve, reject) => {
-        const onError = (err: Error) => reject(err);
-        server.once("error", onError);
-        const done = () => {
-          server.removeListener("error", onError);
-          resolve();
-        };
-        if (addr.kind === "unix") server.listen(addr.path, done);
-        else server.listen(addr.port, addr.host.replace(/^\[(.*)\]$/, "$1"), done);
-      });
-    if (addr.kind === "unix") {
-      await clearStaleSocket(addr.path);
-      await withSocketMode(this.config.socketMode ?? 0o600, bind);
-      this.boundAddress = `unix:${addr.path}`;
-    } else {
-      await bind();
-      this.boundAddress = `${addr.host}:${(server.address() as AddressInfo).port}`;
-    }
+    this.boundAddress = await openListener(
+      addr,
+      {
+        name: "proxy",
+        tls: this.config.tls !== undefined,
+        tokens: this.config.auth?.enabled === true,
+        insecure: this.config.insecure === true,
+        socketMode: this.config.socketMode ?? 0o600,
+        log: this.config.log,
+      },
+      () => listenHttp(server, addr),
+    );
     server.on("error", (err) => this.config.log.error({ err: err.message }, "proxy server error"));
     return this.boundAddress;
   }

@@ -5,8 +5,8 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { KeyPoolServiceClient } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
-import { checkExposure } from "../../src/grpc/exposure-policy.js";
-import { parseListenAddress } from "../../src/grpc/listen-address.js";
+import { checkExposure } from "../../src/listen/exposure-policy.js";
+import { parseListenAddress } from "../../src/listen/listen-address.js";
 import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
 import { tempDir } from "../reload/support.js";
@@ -17,6 +17,18 @@ afterEach(async () => {
   await server?.stop(500);
   server = undefined;
 });
+
+/** The HTTP status of a GET over a unix socket. */
+function statusOverSocket(socketPath: string, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, path }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
 
 const start = (listen: string, extra = {}) =>
   startKeypoolServer({ listen, config: poolConfig({ openai: fakeKeys(1) }), log: silentLogger(), ...extra });
@@ -78,14 +90,17 @@ describe("listeners", () => {
     server = await start("127.0.0.1:0", { proxyListen: `unix:${path}` });
     expect(server.proxyAddress).toBe(`unix:${path}`);
     expect(statSync(path).mode & 0o777).toBe(0o600);
-    const answer = await new Promise<number>((resolve, reject) => {
-      const req = request({ socketPath: path, path: "/nowhere/v1/models" }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
-      req.on("error", reject);
-      req.end();
-    });
-    expect(answer).toBe(404);
+    expect(await statusOverSocket(path, "/nowhere/v1/models")).toBe(404);
+  });
+
+  it("the admin listener on a unix socket is created 0600 too, replacing a stale socket", async () => {
+    const path = join(tempDir(), "admin.sock");
+    const stale = createServer();
+    await new Promise<void>((r) => stale.listen(path, r));
+    (stale as unknown as { _handle: { close(): void } })._handle.close();
+    server = await start("127.0.0.1:0", { adminListen: `unix:${path}` });
+    expect(server.adminAddress).toBe(`unix:${path}`);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(await statusOverSocket(path, "/healthz")).toBe(200);
   });
 });
