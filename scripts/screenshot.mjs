@@ -8,29 +8,17 @@
 //
 // Needs a build (`npm run build`, which the npm script runs first) and `apt-get install chromium`.
 // The keys are obviously fake and never leave this process; the page shows ids and masked keys only.
-import { credentials, Metadata } from "@grpc/grpc-js";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
-import { durationFromMs } from "../dist/clients/typescript/src/duration.js";
-import { KeyPoolServiceClient, Outcome } from "../dist/clients/typescript/src/gen/keypool/v1/keypool.js";
+import { CHROMIUM_ARGS, CHROMIUM_INSTALL, CHROMIUM_PATH } from "./chromium.mjs";
+import { KeyPoolClient } from "../dist/clients/typescript/src/key-pool-client.js";
 import { parseConfigDocument } from "../dist/src/config/index.js";
 import { startKeypoolServer } from "../dist/src/keypool-server.js";
 import { silentLogger } from "../dist/src/telemetry/logger.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 const { values: args } = parseArgs({
   options: {
@@ -50,8 +38,8 @@ if (!(seconds >= 5) || !(width >= 320) || !(height >= 320)) {
   process.stderr.write("screenshot: --seconds must be at least 5, --width and --height at least 320\n");
   process.exit(2);
 }
-if (!existsSync(CHROMIUM)) {
-  process.stderr.write(`screenshot: ${CHROMIUM} not found; install it with: apt-get install -y chromium\n`);
+if (!existsSync(CHROMIUM_PATH)) {
+  process.stderr.write(`screenshot: ${CHROMIUM_PATH} not found; install it with: ${CHROMIUM_INSTALL}\n`);
   process.exit(1);
 }
 
@@ -83,35 +71,14 @@ const server = await startKeypoolServer({
   adminListen: "127.0.0.1:0",
   log: silentLogger(),
 });
-const grpc = new KeyPoolServiceClient(server.grpcAddress, credentials.createInsecure());
+const pool = new KeyPoolClient(server.grpcAddress);
 const profile = mkdtempSync(join(tmpdir(), "keypool-screenshot-"));
 const stop = new AbortController();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const between = (a, b) => a + Math.random() * (b - a);
 
-function unary(call) {
-  return new Promise((resolve, reject) => call((err, res) => (err ? reject(err) : resolve(res))));
-}
-
-function acquire(provider, estimatedTokens = 800) {
-  const req = { provider, model: "", estimatedTokens, maxWait: durationFromMs(5_000), leaseTtl: undefined, clientId: "" };
-  return unary((cb) => grpc.acquireKey(req, new Metadata(), { deadline: Date.now() + 7_000 }, cb));
-}
-
-function report(lease, fields) {
-  const req = {
-    leaseId: lease.leaseId,
-    outcome: Outcome.OUTCOME_SUCCESS,
-    httpStatus: 0,
-    promptTokens: 0,
-    completionTokens: 0,
-    latency: undefined,
-    retryAfter: undefined,
-    errorMessage: "",
-    ...fields,
-  };
-  return unary((cb) => grpc.reportUsage(req, new Metadata(), { deadline: Date.now() + 5_000 }, cb));
-}
+const acquire = (provider, estimatedTokens = 800) => pool.acquire(provider, { estimatedTokens, maxWaitMs: 5_000 });
+const report = (lease, fields) => pool.report(lease, { outcome: "success", ...fields });
 
 /** Leases until the balancer hands out `keyId` (reporting the others as successes), then returns that lease. */
 async function leaseOf(provider, keyId) {
@@ -122,7 +89,7 @@ async function leaseOf(provider, keyId) {
       continue;
     }
     if (lease.keyId === keyId) return lease;
-    await report(lease, { promptTokens: 400, completionTokens: 120, latency: durationFromMs(between(150, 450)) });
+    await report(lease, { promptTokens: 400, completionTokens: 120, latencyMs: between(150, 450) });
   }
   throw new Error(`${provider}/${keyId} was not leased`);
 }
@@ -136,12 +103,12 @@ async function worker(provider, pauseMs) {
       await sleep(latencyMs);
       const fail = Math.random();
       await report(lease, {
-        outcome: fail < 0.015 ? Outcome.OUTCOME_SERVER_ERROR : Outcome.OUTCOME_SUCCESS,
+        outcome: fail < 0.015 ? "server_error" : "success",
         httpStatus: fail < 0.015 ? 503 : 200,
         promptTokens: Math.round(between(100, 700)),
         completionTokens: Math.round(between(30, 250)),
-        latency: durationFromMs(latencyMs),
-        errorMessage: fail < 0.015 ? "HTTP 503 overloaded" : "",
+        latencyMs,
+        ...(fail < 0.015 ? { errorMessage: "HTTP 503 overloaded" } : {}),
       });
     } catch {
       if (stop.signal.aborted) return;
@@ -153,7 +120,7 @@ async function worker(provider, pauseMs) {
 let context;
 try {
   context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath: CHROMIUM_PATH,
     headless: true,
     args: CHROMIUM_ARGS,
     viewport: { width, height },
@@ -171,11 +138,11 @@ try {
 
   // A key whose provider says it is invalid, and one whose daily quota is gone.
   await at(2);
-  await report(await leaseOf("anthropic", "legacy"), { outcome: Outcome.OUTCOME_UNAUTHORIZED, httpStatus: 401, errorMessage: "invalid x-api-key" });
+  await report(await leaseOf("anthropic", "legacy"), { outcome: "unauthorized", httpStatus: 401, errorMessage: "invalid x-api-key" });
   await report(await leaseOf("anthropic", "team-3"), {
-    outcome: Outcome.OUTCOME_QUOTA_EXHAUSTED,
+    outcome: "quota_exhausted",
     httpStatus: 429,
-    retryAfter: durationFromMs(47 * 60_000),
+    retryAfterMs: 47 * 60_000,
     errorMessage: "daily token quota exceeded",
   });
 
@@ -187,9 +154,9 @@ try {
   // A 429 with Retry-After shortly before the picture: the key cools down.
   await at(seconds - 3);
   await report(await leaseOf("openai", "prod-c"), {
-    outcome: Outcome.OUTCOME_RATE_LIMITED,
+    outcome: "rate_limited",
     httpStatus: 429,
-    retryAfter: durationFromMs(24_000),
+    retryAfterMs: 24_000,
     errorMessage: "Retry-After 24s",
   });
   await at(seconds);
@@ -204,7 +171,7 @@ try {
 } finally {
   stop.abort();
   await context?.close();
-  grpc.close();
+  await pool.close();
   await server.stop(1_000);
   rmSync(profile, { recursive: true, force: true });
 }

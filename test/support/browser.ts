@@ -2,20 +2,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { CHROMIUM_ARGS, CHROMIUM_INSTALL, CHROMIUM_PATH } from "../../scripts/chromium.mjs";
 
-/** Debian's Chromium, driven by playwright-core (which brings no browser of its own). */
-export const CHROMIUM_PATH = "/usr/bin/chromium";
-export const CHROMIUM_INSTALL = "apt-get install -y chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+export { CHROMIUM_INSTALL };
 
 /** Screenshots for a person to look at; the folder is ignored by git. */
 export const TEST_OUTPUT = "test-output";
