@@ -46,6 +46,7 @@ import {
   procCpuMs,
 } from "./lib/proxy-workload.js";
 import { machine, repoRoot, writeResult } from "./lib/results.js";
+import type { ProxyScenarioResult } from "./lib/report.js";
 import type { LatencyUs, ProxyLoadJob, ProxyLoadResult } from "./proxy-load.js";
 import { runInFork } from "./lib/load-loop.js";
 
@@ -244,14 +245,8 @@ function rssMB(pid: number | undefined): number | undefined {
   }
 }
 
-interface Scenario {
-  readonly name: string;
-  readonly title: string;
-  readonly mode: "open" | "closed";
-  readonly stream: boolean;
-  readonly concurrency: number;
-  readonly rate: number;
-}
+/** A scenario is what its result records, before the targets are measured. */
+type Scenario = Omit<ProxyScenarioResult, "targets" | "addedLatencyUs">;
 
 /** One measured run of one target in one scenario. */
 interface Run extends ProxyLoadResult {
