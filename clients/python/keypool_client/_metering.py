@@ -45,6 +45,12 @@ class UsageTap:
             if self._size <= _MAX_JSON_BYTES:
                 self._json.append(data)
 
+    @property
+    def complete(self) -> bool:
+        """Whether the stream's terminal event has passed: the answer is whole even if the
+        caller closes the response before the connection ends."""
+        return self._sse is not None and self._sse.complete
+
     def partial(self) -> Optional[TokenUsage]:
         """Usage seen so far (a stream cut short)."""
         return self._sse.usage if self._sse is not None else None

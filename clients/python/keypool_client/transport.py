@@ -62,6 +62,14 @@ def _busy_response(err: KeyPoolError, request: httpx.Request) -> httpx.Response:
     return httpx.Response(429, headers=headers, json=body, request=request)
 
 
+def _closed(tap: UsageTap):
+    """The outcome and usage of a response its caller closed: a success once the provider's
+    terminal event went by (SDKs stop reading there), otherwise a cancellation."""
+    if tap.complete:
+        return CallOutcome("success"), tap.final()
+    return CallOutcome("cancelled", error_message="response closed before its end"), tap.partial()
+
+
 def _limited(outcome: CallOutcome) -> bool:
     return outcome.outcome in ("rate_limited", "quota_exhausted")
 
@@ -151,7 +159,7 @@ class _MeteredStream(httpx.SyncByteStream):
         try:
             self._inner.close()
         finally:
-            self._end(CallOutcome("cancelled", error_message="response closed before its end"), self._tap.partial())
+            self._end(*_closed(self._tap))
 
     def _end(self, outcome: CallOutcome, usage) -> None:
         if not self._done:
@@ -242,7 +250,7 @@ class _AsyncMeteredStream(httpx.AsyncByteStream):
         try:
             await self._inner.aclose()
         finally:
-            await self._end(CallOutcome("cancelled", error_message="response closed before its end"), self._tap.partial())
+            await self._end(*_closed(self._tap))
 
     async def _end(self, outcome: CallOutcome, usage) -> None:
         if not self._done:

@@ -102,6 +102,21 @@ def _plain(value: Any) -> Any:
     return getattr(value, "__dict__", None)
 
 
+def is_terminal_event(payload: Any) -> bool:
+    """Whether an SSE event's data is the last one its provider sends on a complete answer:
+    OpenAI's ``[DONE]``, Anthropic's ``message_stop``, Gemini's chunk carrying a ``finishReason``.
+    An SDK stops reading there and closes the response, so what follows is no cancellation."""
+    if payload == "[DONE]":
+        return True
+    if not isinstance(payload, dict):
+        return False
+    if payload.get("type") == "message_stop":
+        return True
+    candidates = payload.get("candidates")
+    return isinstance(candidates, list) and any(
+        isinstance(c, dict) and (c.get("finishReason") or c.get("finish_reason")) for c in candidates)
+
+
 class SseUsageTracker:
     """Reads usage out of an SSE stream as its bytes pass by, keeping only the current line."""
 
@@ -111,6 +126,8 @@ class SseUsageTracker:
         self._data: list = []
         self._after_cr = False
         self.usage: Optional[TokenUsage] = None
+        #: True once the provider's terminal event went by (see ``is_terminal_event``).
+        self.complete = False
 
     def push(self, chunk: bytes) -> None:
         """Feeds the next bytes of the stream, split anywhere."""
@@ -155,9 +172,11 @@ class SseUsageTracker:
             return
         payload, self._data = "\n".join(self._data), []
         if not payload.startswith("{"):
+            self.complete = self.complete or is_terminal_event(payload.strip())
             return
         try:
             parsed = json.loads(payload)
         except ValueError:
             return
+        self.complete = self.complete or is_terminal_event(parsed)
         self.usage = merge_usage(self.usage, usage_from_body(parsed))

@@ -44,6 +44,30 @@ def test_sse_usage_in_pieces(size):
     assert track(GEMINI_SSE, size) == TokenUsage(7, 13)
 
 
+ANTHROPIC_STOP = 'event: message_stop\ndata: {"type":"message_stop"}\n\n'
+GEMINI_LAST = 'data: {"candidates":[{"content":{"parts":[{"text":"."}]},"finishReason":"STOP"}]}\r\n\r\n'
+
+
+@pytest.mark.parametrize("size", [1, 4, 1000])
+def test_a_stream_is_complete_once_its_terminal_event_has_passed(size):
+    for whole, cut in ((OPENAI_SSE, OPENAI_SSE[:-len("data: [DONE]\n\n")]),
+                       (ANTHROPIC_SSE + ANTHROPIC_STOP, ANTHROPIC_SSE),
+                       (GEMINI_SSE + GEMINI_LAST, GEMINI_SSE)):
+        for text, complete in ((whole, True), (cut, False), (whole[:-2], False)):
+            tap = UsageTap("text/event-stream; charset=utf-8", "")
+            data = text.encode()
+            for i in range(0, len(data), size):
+                tap.push(data[i:i + size])
+            # Only a dispatched event counts: its blank line must have passed too.
+            assert tap.complete is complete, text
+
+
+def test_json_bodies_are_never_complete_before_their_end():
+    tap = UsageTap("application/json", "")
+    tap.push(b'{"choices":[{"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":2}}')
+    assert tap.complete is False
+
+
 def test_usage_tap_decodes_gzip_json_and_gives_up_on_unknown_encodings():
     tap = UsageTap("application/json", "gzip")
     body = gzip.compress(b'{"usage":{"prompt_tokens":3,"completion_tokens":4}}')
