@@ -5,54 +5,61 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { TestKey } from "../support/pool-config.js";
 import { keypool, simulator } from "../clients/harness.js";
-import { PROTOC_PACKAGES, protocMissing, PYTHON, PYTHON_PACKAGES, pythonMissing, run } from "./python-env.js";
+import { OPENAI_SDK_PACKAGES, openAiSdkMissing, PROTOC_PACKAGES, protocMissing, PYTHON, PYTHON_PACKAGES, pythonMissing, run } from "./python-env.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const ci = Boolean(process.env.CI);
 const missingPython = pythonMissing();
 const missingProtoc = protocMissing();
+const missingOpenAiSdk = openAiSdkMissing();
 
 /** Keys of one provider, ids `${prefix}1..n`, served by the simulator. */
 function keys(prefix: string, n: number, baseUrl: string): TestKey[] {
   return Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i + 1}`, secret: `sk-test-py-${prefix}${i + 1}-0001`, baseUrl }));
 }
 
+/** The simulator and a sidecar over it with every provider clients/python/tests use; the env pytest reads. */
+async function pythonTestStack() {
+  const sim = await simulator({ keys: {}, completionTokens: 5 });
+  const v1 = `${sim.url}/v1`;
+  const providers = {
+    openai: keys("p", 5, v1),
+    aio: keys("a", 5, v1),
+    lease: keys("l", 2, v1),
+    tight: keys("t", 1, v1),
+    retry: keys("r", 2, v1),
+    // Not known to the simulator: answered 401.
+    revoked: keys("v", 1, v1),
+    // Streams closed at their terminal event, one provider per dialect (test_sdk_streams.py).
+    sdkopenai: keys("so", 1, v1),
+    sdkanthropic: keys("sa", 1, sim.url),
+    sdkgemini: keys("sg", 1, sim.url),
+    sdkcut: keys("sc", 1, v1),
+    sdkreal: keys("sr", 1, v1),
+  };
+  for (const [name, list] of Object.entries(providers)) {
+    if (name === "revoked") continue;
+    for (const k of list) sim.addKey(k.secret, { label: k.id!, ...(k.id === "t1" || k.id === "r1" ? { rpm: 1 } : {}) });
+  }
+  const fallbackKey = "sk-test-py-fallback-0001";
+  sim.addKey(fallbackKey, { label: "fallback" });
+  const server = await keypool(providers);
+  const env = { ...process.env, KEYPOOL_TARGET: server.grpcAddress, KEYPOOL_SIM_URL: sim.url, KEYPOOL_TEST_FALLBACK_KEY: fallbackKey, PYTHONDONTWRITEBYTECODE: "1" };
+  return { sim, server, env };
+}
+
+function pytest(args: string[], env: NodeJS.ProcessEnv) {
+  return run(PYTHON, ["-m", "pytest", ...args, "-q", "-rs", "-p", "no:cacheprovider"], { cwd: root, env });
+}
+
 describe("Python client (clients/python, pytest)", () => {
-  // Locally a missing package skips with what to install; CI must have them.
+  // Locally a missing package skips (the run's last line says what to install); CI must have them.
   const skipPython = missingPython !== undefined && !ci;
-  if (skipPython) console.warn(`skipping the Python client tests: ${missingPython}; install with: ${PYTHON_PACKAGES}`);
 
   it.skipIf(skipPython)("pytest passes against the real server and simulator; the transport spread 20 calls over five keys", async () => {
     if (missingPython !== undefined) throw new Error(`${missingPython}; CI needs: ${PYTHON_PACKAGES}`);
-    const sim = await simulator({ keys: {}, completionTokens: 5 });
-    const v1 = `${sim.url}/v1`;
-    const providers = {
-      openai: keys("p", 5, v1),
-      aio: keys("a", 5, v1),
-      lease: keys("l", 2, v1),
-      tight: keys("t", 1, v1),
-      retry: keys("r", 2, v1),
-      // Not known to the simulator: answered 401.
-      revoked: keys("v", 1, v1),
-      // Streams closed at their terminal event, one provider per dialect (test_sdk_streams.py).
-      sdkopenai: keys("so", 1, v1),
-      sdkanthropic: keys("sa", 1, sim.url),
-      sdkgemini: keys("sg", 1, sim.url),
-      sdkcut: keys("sc", 1, v1),
-      sdkreal: keys("sr", 1, v1),
-    };
-    for (const [name, list] of Object.entries(providers)) {
-      if (name === "revoked") continue;
-      for (const k of list) sim.addKey(k.secret, { label: k.id!, ...(k.id === "t1" || k.id === "r1" ? { rpm: 1 } : {}) });
-    }
-    const fallbackKey = "sk-test-py-fallback-0001";
-    sim.addKey(fallbackKey, { label: "fallback" });
-    const server = await keypool(providers);
-
-    const result = await run(PYTHON, ["-m", "pytest", "clients/python/tests", "-q", "-rs", "-p", "no:cacheprovider"], {
-      cwd: root,
-      env: { ...process.env, KEYPOOL_TARGET: server.grpcAddress, KEYPOOL_SIM_URL: sim.url, KEYPOOL_TEST_FALLBACK_KEY: fallbackKey, PYTHONDONTWRITEBYTECODE: "1" },
-    });
+    const { sim, server, env } = await pythonTestStack();
+    const result = await pytest(["clients/python/tests"], env);
     if (process.env.KEYPOOL_SHOW_PYTEST) console.log(result.output);
     expect(result.output).not.toMatch(/\bfailed\b|\berror\b/);
     expect(result.code).toBe(0);
@@ -67,8 +74,20 @@ describe("Python client (clients/python, pytest)", () => {
     expect(server.pool.openLeaseCount()).toBe(0);
   });
 
+  // The SDK is no Debian package: .ci/run installs it into its venv; elsewhere it may skip.
+  const skipOpenAiSdk = (missingPython ?? missingOpenAiSdk) !== undefined && !ci;
+  it.skipIf(skipOpenAiSdk)("the OpenAI Python SDK's streamed calls through KeyPoolTransport count as successes", async () => {
+    const missing = missingPython ?? missingOpenAiSdk;
+    if (missing !== undefined) throw new Error(`${missing}; CI needs: ${OPENAI_SDK_PACKAGES}`);
+    const { sim, server, env } = await pythonTestStack();
+    const result = await pytest(["clients/python/tests/test_sdk_streams.py", "-k", "openai_sdk"], env);
+    expect(result.output).toMatch(/\b1 passed\b/);
+    expect(result.output).not.toMatch(/skipped|failed|error/);
+    expect(sim.keyStats("sr1")?.requests).toBe(3);
+    expect(server.pool.openLeaseCount()).toBe(0);
+  });
+
   const skipProtoc = missingProtoc !== undefined && !ci;
-  if (skipProtoc) console.warn(`skipping the Python stub regeneration check: ${missingProtoc}; install with: ${PROTOC_PACKAGES}`);
 
   it.skipIf(skipProtoc)("generate.sh reproduces the committed stubs from proto/", async () => {
     if (missingProtoc !== undefined) throw new Error(`${missingProtoc}; CI needs: ${PROTOC_PACKAGES}`);

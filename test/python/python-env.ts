@@ -1,17 +1,29 @@
 import { spawn, spawnSync } from "node:child_process";
 
-export const PYTHON = "/usr/bin/python3";
-/** What a machine needs for the Python client's tests (Debian 12 packages). */
-export const PYTHON_PACKAGES = "apt-get install -y python3-grpcio python3-protobuf python3-httpx python3-pytest";
+/** The interpreter that runs the Python client's tests: any that has its dependencies and pytest. */
+export const PYTHON = process.env["KEYPOOL_PYTHON"] || "/usr/bin/python3";
+/** What a machine needs for the Python client's tests: Debian 12 packages, or a venv of one's own. */
+export const PYTHON_PACKAGES =
+  "apt-get install -y python3-grpcio python3-protobuf python3-httpx python3-pytest, or set KEYPOOL_PYTHON to a Python where `pip install ./clients/python pytest` ran";
 /** What regenerating the Python stubs needs. */
 export const PROTOC_PACKAGES = "apt-get install -y protobuf-compiler protobuf-compiler-grpc";
 
 /** Why the Python tests cannot run here, or undefined when they can. */
 export function pythonMissing(): string | undefined {
   const probe = spawnSync(PYTHON, ["-c", "import grpc, google.protobuf, httpx, pytest"], { encoding: "utf8" });
-  if (probe.error !== undefined) return `${PYTHON} is not installed`;
+  if (probe.error !== undefined) return `${PYTHON} not found`;
   if (probe.status !== 0) return `${PYTHON} lacks ${/No module named '([^']+)'/.exec(probe.stderr)?.[1] ?? "a module"}`;
   return undefined;
+}
+
+/** What the OpenAI SDK test needs: the SDK (no Debian package) beside the client, in a venv. */
+export const OPENAI_SDK_PACKAGES = "set KEYPOOL_PYTHON to a venv where `pip install ./clients/python pytest openai==3.22.1` ran";
+
+/** Why the OpenAI Python SDK test cannot run here, or undefined when it can. */
+export function openAiSdkMissing(): string | undefined {
+  const probe = spawnSync(PYTHON, ["-c", "import openai"], { encoding: "utf8" });
+  if (probe.error !== undefined) return `${PYTHON} not found`;
+  return probe.status === 0 ? undefined : `${PYTHON} lacks openai`;
 }
 
 /** Why the stubs cannot be regenerated here, or undefined when they can. */
