@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { resolveEnv } from "../config/load-config.js";
 import type { Env } from "../config/interpolate.js";
-import { KeypoolError } from "../errors.js";
+import { KeypoolError } from "../protocol/keypool-error.js";
 import { ANONYMOUS, mayUse, type ClientIdentity } from "./client-identity.js";
 import type { ClientRegistry } from "./client-registry.js";
 import { parseTokensDocument } from "./tokens-document.js";

@@ -1,7 +1,7 @@
 import type { handleServerStreamingCall, ServerWritableStream } from "@grpc/grpc-js";
-import { durationToMs } from "../../clients/typescript/src/duration.js";
+import { durationToMs } from "../protocol/duration.js";
 import type { StreamStatsRequest, StreamStatsResponse } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
-import { KeypoolError } from "../errors.js";
+import { KeypoolError } from "../protocol/keypool-error.js";
 import type { KeyPool } from "../pool/key-pool.js";
 import type { Logger } from "../telemetry/logger.js";
 import { SnapshotFeed } from "../telemetry/snapshot-feed.js";

@@ -1,6 +1,6 @@
 import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
-import { encodeRetryStatus, RETRY_AFTER_MS_KEY, STATUS_DETAILS_KEY } from "../../clients/typescript/src/status-details.js";
-import { KeypoolError } from "../errors.js";
+import { encodeRetryStatus, RETRY_AFTER_MS_KEY, STATUS_DETAILS_KEY } from "../protocol/status-details.js";
+import { KeypoolError } from "../protocol/keypool-error.js";
 import type { Logger } from "../telemetry/logger.js";
 
 /**

@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import { KeypoolError, type ErrorCode } from "../errors.js";
+import { KeypoolError, type ErrorCode } from "../protocol/keypool-error.js";
 import type { Logger } from "../telemetry/logger.js";
 
 const httpStatus: Readonly<Record<ErrorCode, number>> = {

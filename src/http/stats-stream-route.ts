@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { KeypoolError } from "../errors.js";
+import { KeypoolError } from "../protocol/keypool-error.js";
 import type { KeyPool } from "../pool/key-pool.js";
 import { snapshotToJson } from "../pool/stats-json.js";
 import { SnapshotFeed } from "../telemetry/snapshot-feed.js";

@@ -1,5 +1,5 @@
 import type { PoolSettings } from "../config/types.js";
-import { KeypoolError } from "../errors.js";
+import { KeypoolError } from "../protocol/keypool-error.js";
 
 interface Bucket {
   tokens: number;

@@ -1,11 +1,11 @@
-import type { Clock, TimerHandle } from "../clock.js";
+import type { Clock, TimerHandle } from "../clock/clock.js";
 import type { PoolConfig, PoolSettings } from "../config/types.js";
-import { KeypoolError, notFound } from "../errors.js";
+import { KeypoolError, notFound } from "../protocol/keypool-error.js";
 import { ClientLimits } from "./client-limits.js";
 import { EndedLeases } from "./ended-leases.js";
 import { KeyIndex } from "./key-index.js";
 import { newLeaseId } from "./lease-id.js";
-import { outcomeFromHttpStatus } from "./outcome.js";
+import { outcomeFromHttpStatus } from "../protocol/outcome.js";
 import { PooledKey } from "./pooled-key.js";
 import { redactSecret } from "./redact.js";
 import { poolSnapshot } from "./snapshot.js";

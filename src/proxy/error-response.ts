@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import type { ProviderApi } from "../../clients/typescript/src/provider-api.js";
+import type { ProviderApi } from "../provider-http/provider-api.js";
 import type { ProxyError } from "./proxy-error.js";
 
 const ANTHROPIC_TYPES: Readonly<Record<number, string>> = {

@@ -1,4 +1,4 @@
-import { KeypoolError } from "../errors.js";
+import { KeypoolError } from "../protocol/keypool-error.js";
 import { ProxyError } from "./proxy-error.js";
 
 /**

@@ -1,5 +1,5 @@
 import { loadConfig, parseConfigDocument, resolveEnv, type ConfigResult } from "../config/index.js";
-import { KeypoolError } from "../errors.js";
+import { KeypoolError } from "../protocol/keypool-error.js";
 import type { KeyPool } from "../pool/key-pool.js";
 import type { ConfigDiff } from "../pool/types.js";
 

@@ -1,5 +1,5 @@
 import { status, type ServiceError } from "@grpc/grpc-js";
-import { decodeRetryDelayMs, RETRY_AFTER_MS_KEY, STATUS_DETAILS_KEY } from "./status-details.js";
+import { decodeRetryDelayMs, RETRY_AFTER_MS_KEY, STATUS_DETAILS_KEY } from "../../../src/protocol/status-details.js";
 
 /**
  * A call to the keypool sidecar failed. `code` is the gRPC status

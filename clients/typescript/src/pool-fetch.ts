@@ -1,16 +1,16 @@
-import { outcomeFromError } from "./error-outcome.js";
+import { outcomeFromError } from "../../../src/provider-http/error-outcome.js";
 import { KeyPoolError } from "./errors.js";
-import { headerReader } from "./header-reader.js";
-import { outcomeFromHttp, parseBody } from "./http-outcome.js";
+import { headerReader } from "../../../src/provider-http/header-reader.js";
+import { outcomeFromHttp, parseBody } from "../../../src/provider-http/http-outcome.js";
 import type { Lease } from "./lease.js";
 import type { LeaseBroker, UsageReport } from "./lease-broker.js";
 import { meteredBody } from "./metered-body.js";
-import type { CallOutcome } from "./outcome-name.js";
-import { apiForProvider, applyKey, DEFAULT_BASE_URLS, rewriteUrl, type ProviderApi } from "./provider-api.js";
-import { requestFacts } from "./request-facts.js";
-import { SseUsageTracker } from "./sse-usage.js";
-import type { TokenUsage } from "./token-usage.js";
-import { usageFromBody } from "./usage-from-response.js";
+import type { CallOutcome } from "../../../src/protocol/outcome.js";
+import { apiForProvider, applyKey, DEFAULT_BASE_URLS, rewriteUrl, type ProviderApi } from "../../../src/provider-http/provider-api.js";
+import { requestFacts } from "../../../src/provider-http/request-facts.js";
+import { SseUsageTracker } from "../../../src/provider-http/sse-usage.js";
+import type { TokenUsage } from "../../../src/provider-http/token-usage.js";
+import { usageFromBody } from "../../../src/provider-http/usage-from-response.js";
 
 /** Options of `client.fetch(provider, options)`. */
 export interface PoolFetchOptions {

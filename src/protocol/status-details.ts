@@ -1,5 +1,5 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { Duration } from "./gen/google/protobuf/duration.js";
+import { Duration } from "../../clients/typescript/src/gen/google/protobuf/duration.js";
 import { durationFromMs, durationToMs } from "./duration.js";
 
 /** Metadata key under which gRPC carries a google.rpc.Status with details. */

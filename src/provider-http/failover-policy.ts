@@ -1,4 +1,4 @@
-import type { OutcomeName } from "../../clients/typescript/src/outcome-name.js";
+import type { OutcomeName } from "../protocol/outcome.js";
 
 /** How one attempt with one key ended, as far as failover is concerned. */
 export type AttemptEnd =
