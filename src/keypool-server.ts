@@ -4,7 +4,7 @@ import { systemClock, type Clock } from "./clock/clock.js";
 import { readableByOthersWarning } from "./config/file-permissions.js";
 import { loadConfig } from "./config/index.js";
 import type { PoolConfig } from "./config/types.js";
-import { KeypoolError } from "./protocol/keypool-error.js";
+import { invalidConfig, KeypoolError } from "./protocol/keypool-error.js";
 import { GrpcServer } from "./grpc/grpc-server.js";
 import type { TlsFiles } from "./listen/server-credentials.js";
 import { startObservability } from "./observability.js";
@@ -85,7 +85,7 @@ export async function readConfig(options: Pick<KeypoolServerOptions, "configFile
     envFile: options.envFile,
     env: options.env ?? process.env,
   });
-  if (!result.ok) throw new KeypoolError("INVALID_ARGUMENT", "invalid configuration", undefined, result.errors);
+  if (!result.ok) throw invalidConfig("invalid configuration", result.errors);
   return result.config;
 }
 

@@ -1,7 +1,8 @@
 /**
- * The one error type of keypool. It carries a status code named after the
- * gRPC codes and a message that is safe to show to any caller: it never
- * contains a secret. Transports map it to their own status in one place.
+ * The one error type of the keypool server. It carries a status code named after the gRPC codes, a machine-readable
+ * `reason` that tells refusals of one code apart (the transports map both,
+ * gRPC in ErrorInfo, HTTP in status and body), and a message that is safe to
+ * show to any caller: it never contains a secret.
  */
 export type ErrorCode =
   | "INVALID_ARGUMENT"
@@ -14,10 +15,37 @@ export type ErrorCode =
   | "DEADLINE_EXCEEDED"
   | "CANCELLED"
   | "UNIMPLEMENTED"
-  | "INTERNAL";
+  | "INTERNAL"
+  | "UNKNOWN";
+
+/**
+ * Why a call failed, stable across versions. Where one code has several
+ * causes a caller would handle differently, each has its own reason; the
+ * others carry their code's generic reason.
+ */
+export type ErrorReason =
+  /** A request field is missing or out of range; the message names it. */
+  | "INVALID_FIELD"
+  /** A configuration, tokens file or command line was rejected; the details list every problem. */
+  | "INVALID_CONFIG"
+  /** Every key is at its limits or cooling down: retry after `retryAfterMs`. */
+  | "POOL_BUSY"
+  /** The calling client is over its own acquisition rate or open-lease limit. */
+  | "CLIENT_LIMITED"
+  /** Every live key of the provider is disabled: nothing serves until an operator acts. */
+  | "ALL_KEYS_DISABLED"
+  /** No key can ever serve this request (model not served, estimate above every token limit). */
+  | "NO_KEY_CAN_SERVE"
+  /** Every other code is its own generic reason. */
+  | Exclude<ErrorCode, "INVALID_ARGUMENT">;
+
+/** The reason an error of `code` has when nothing more specific is said. */
+export function genericReason(code: ErrorCode): ErrorReason {
+  return code === "INVALID_ARGUMENT" ? "INVALID_FIELD" : code;
+}
 
 export class KeypoolError extends Error {
-  override readonly name = "KeypoolError";
+  override readonly name: string = "KeypoolError";
 
   constructor(
     readonly code: ErrorCode,
@@ -26,8 +54,10 @@ export class KeypoolError extends Error {
     readonly retryAfterMs?: number,
     /** Extra safe detail lines, e.g. every config error of a rejected reload. */
     readonly details: readonly string[] = [],
+    readonly reason: ErrorReason = genericReason(code),
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -35,6 +65,26 @@ export function invalidArgument(message: string, details: readonly string[] = []
   return new KeypoolError("INVALID_ARGUMENT", message, undefined, details);
 }
 
+export function invalidConfig(message: string, details: readonly string[]): KeypoolError {
+  return new KeypoolError("INVALID_ARGUMENT", message, undefined, details, "INVALID_CONFIG");
+}
+
 export function notFound(message: string): KeypoolError {
   return new KeypoolError("NOT_FOUND", message);
+}
+
+export function poolBusy(message: string, retryAfterMs: number | undefined): KeypoolError {
+  return new KeypoolError("RESOURCE_EXHAUSTED", message, retryAfterMs, [], "POOL_BUSY");
+}
+
+export function clientLimited(message: string, retryAfterMs: number): KeypoolError {
+  return new KeypoolError("RESOURCE_EXHAUSTED", message, retryAfterMs, [], "CLIENT_LIMITED");
+}
+
+export function allKeysDisabled(message: string): KeypoolError {
+  return new KeypoolError("FAILED_PRECONDITION", message, undefined, [], "ALL_KEYS_DISABLED");
+}
+
+export function noKeyCanServe(message: string): KeypoolError {
+  return new KeypoolError("FAILED_PRECONDITION", message, undefined, [], "NO_KEY_CAN_SERVE");
 }

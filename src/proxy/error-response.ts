@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
 import type { ProviderApi } from "../provider-http/provider-api.js";
+import { retryHeaders } from "../protocol/http-error.js";
 import type { ProxyError } from "./proxy-error.js";
 
 const ANTHROPIC_TYPES: Readonly<Record<number, string>> = {
@@ -52,12 +53,6 @@ export function errorBody(api: ProviderApi | undefined, err: ProxyError): unknow
     default:
       return { error: { code: err.code, message: err.message } };
   }
-}
-
-/** Headers that tell a client when to come back: seconds for everyone, milliseconds for the SDKs that read them. */
-export function retryHeaders(retryAfterMs: number): Record<string, string> {
-  const ms = Math.max(1, Math.ceil(retryAfterMs));
-  return { "retry-after": String(Math.ceil(ms / 1000)), "retry-after-ms": String(ms) };
 }
 
 /** Answers with the error in the client's format; a response already started is cut instead. */

@@ -115,7 +115,7 @@ export async function handleProxyRequest(ctx: ProxyContext, req: IncomingMessage
       // The answer had started; the connection was cut so the client sees it incomplete.
       ex.span.end(res.statusCode, err.outcome);
     } else {
-      const failure = toProxyError(err, () => ctx.routable.everyKeyDisabled(parseProxyRoute(req.url ?? "/")?.provider ?? ""));
+      const failure = toProxyError(err);
       if (failure.code === "internal") {
         ctx.log.error({ err: err instanceof Error ? { name: err.name, stack: err.stack } : String(err) }, "proxy request failed");
       }

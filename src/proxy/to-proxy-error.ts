@@ -1,41 +1,40 @@
-import { KeypoolError } from "../protocol/keypool-error.js";
+import { httpStatusOf } from "../protocol/http-error.js";
+import { KeypoolError, type ErrorReason } from "../protocol/keypool-error.js";
 import { ProxyError } from "./proxy-error.js";
+
+/** The proxy's stable snake_case `error.code` for each reason, as its clients already match on them. */
+const proxyCodes: Partial<Readonly<Record<ErrorReason, string>>> = {
+  UNAUTHENTICATED: "invalid_client_token",
+  PERMISSION_DENIED: "provider_not_allowed",
+  NOT_FOUND: "unknown_provider",
+  POOL_BUSY: "pool_busy",
+  CLIENT_LIMITED: "pool_busy",
+  RESOURCE_EXHAUSTED: "pool_busy",
+  ALL_KEYS_DISABLED: "no_usable_key",
+  NO_KEY_CAN_SERVE: "no_key_serves_request",
+  FAILED_PRECONDITION: "no_key_serves_request",
+  INVALID_FIELD: "invalid_request",
+  INVALID_CONFIG: "invalid_request",
+  UNAVAILABLE: "unavailable",
+  CANCELLED: "cancelled",
+  DEADLINE_EXCEEDED: "upstream_timeout",
+};
+
+/** How long a client waits before retrying an answer that names no delay. */
+const DEFAULT_RETRY_MS = 1000;
 
 /**
  * The one mapping from anything thrown while serving a proxy request to the
  * HTTP answer. A ProxyError stays; a KeypoolError (authentication, the pool's
- * refusals) keeps its safe message under the HTTP status that fits a proxy:
- * the pool being full is a 429 with its retry delay, no key being usable a
- * 503, a request no key could ever serve a 400. Anything else is a 500 with a
- * generic message (the caller logs the detail). `everyKeyDisabled` tells the
- * two FAILED_PRECONDITION refusals apart.
+ * refusals) keeps its safe message under the status of the one HTTP mapping,
+ * its reason telling the pool's refusals apart. Anything else is a 500 with a
+ * generic message (the caller logs the detail).
  */
-export function toProxyError(err: unknown, everyKeyDisabled: () => boolean): ProxyError {
+export function toProxyError(err: unknown): ProxyError {
   if (err instanceof ProxyError) return err;
-  if (!(err instanceof KeypoolError)) return new ProxyError(500, "internal", "keypool: internal error");
-  const message = `keypool: ${err.message}`;
-  switch (err.code) {
-    case "UNAUTHENTICATED":
-      return new ProxyError(401, "invalid_client_token", message);
-    case "PERMISSION_DENIED":
-      return new ProxyError(403, "provider_not_allowed", message);
-    case "NOT_FOUND":
-      return new ProxyError(404, "unknown_provider", message);
-    case "RESOURCE_EXHAUSTED":
-      return new ProxyError(429, "pool_busy", message, err.retryAfterMs ?? 1000);
-    case "FAILED_PRECONDITION":
-      return everyKeyDisabled()
-        ? new ProxyError(503, "no_usable_key", message)
-        : new ProxyError(400, "no_key_serves_request", message);
-    case "INVALID_ARGUMENT":
-      return new ProxyError(400, "invalid_request", message);
-    case "UNAVAILABLE":
-      return new ProxyError(503, "unavailable", message, 1000);
-    case "CANCELLED":
-      return new ProxyError(499, "cancelled", message);
-    case "DEADLINE_EXCEEDED":
-      return new ProxyError(504, "upstream_timeout", message);
-    default:
-      return new ProxyError(500, "internal", "keypool: internal error");
-  }
+  const code = err instanceof KeypoolError ? proxyCodes[err.reason] : undefined;
+  if (!(err instanceof KeypoolError) || code === undefined) return new ProxyError(500, "internal", "keypool: internal error");
+  const status = httpStatusOf(err);
+  const retry = status === 429 || err.code === "UNAVAILABLE" ? (err.retryAfterMs ?? DEFAULT_RETRY_MS) : undefined;
+  return new ProxyError(status, code, `keypool: ${err.message}`, retry);
 }

@@ -1,5 +1,5 @@
 import { status, type ServiceError } from "@grpc/grpc-js";
-import { decodeRetryDelayMs, RETRY_AFTER_MS_KEY, STATUS_DETAILS_KEY } from "../../../src/protocol/status-details.js";
+import { decodeStatusDetails, RETRY_AFTER_MS_KEY, STATUS_DETAILS_KEY } from "../../../src/protocol/status-details.js";
 
 /**
  * A call to the keypool sidecar failed. `code` is the gRPC status
@@ -16,9 +16,12 @@ export class KeyPoolError extends Error {
   readonly details: string;
   /** When the pool is busy: how long until a key can serve (google.rpc.RetryInfo). */
   readonly retryAfterMs: number | undefined;
+  /** The server's machine-readable reason (google.rpc.ErrorInfo), e.g. `POOL_BUSY`, `ALL_KEYS_DISABLED`, `NO_KEY_CAN_SERVE`. */
+  readonly reason: string | undefined;
 
-  constructor(code: status, details: string, message: string, retryAfterMs?: number, options?: { cause?: unknown }) {
+  constructor(code: status, details: string, message: string, retryAfterMs?: number, options?: { cause?: unknown; reason?: string }) {
     super(message, options);
+    this.reason = options?.reason;
     this.code = code;
     this.codeName = status[code] ?? String(code);
     this.details = details;
@@ -53,17 +56,19 @@ export function toKeyPoolError(err: unknown, method: string, target: string): Ke
       { cause: err },
     );
   }
-  const retryAfterMs = code === status.RESOURCE_EXHAUSTED ? retryDelayOf(e) : undefined;
+  const statusDetails = detailsOf(e);
+  const retryAfterMs = code === status.RESOURCE_EXHAUSTED ? (statusDetails.retryAfterMs ?? retryTrailerOf(e)) : undefined;
   const wait = retryAfterMs === undefined ? "" : `; retry in ${Math.ceil(retryAfterMs)} ms`;
-  return new KeyPoolError(code, details, `keypool ${method} failed with ${codeName}: ${details}${wait}`, retryAfterMs, { cause: err });
+  const reason = statusDetails.reason === undefined ? {} : { reason: statusDetails.reason };
+  return new KeyPoolError(code, details, `keypool ${method} failed with ${codeName}: ${details}${wait}`, retryAfterMs, { cause: err, ...reason });
 }
 
-function retryDelayOf(e: Partial<ServiceError>): number | undefined {
-  const details = e.metadata?.get(STATUS_DETAILS_KEY)[0];
-  if (details instanceof Uint8Array) {
-    const ms = decodeRetryDelayMs(details);
-    if (ms !== undefined) return ms;
-  }
+function detailsOf(e: Partial<ServiceError>): { reason?: string; retryAfterMs?: number } {
+  const bytes = e.metadata?.get(STATUS_DETAILS_KEY)[0];
+  return bytes instanceof Uint8Array ? decodeStatusDetails(bytes) : {};
+}
+
+function retryTrailerOf(e: Partial<ServiceError>): number | undefined {
   const trailer = e.metadata?.get(RETRY_AFTER_MS_KEY)[0];
   const ms = typeof trailer === "string" ? Number(trailer) : NaN;
   return Number.isFinite(ms) ? ms : undefined;

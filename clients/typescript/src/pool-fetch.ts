@@ -1,5 +1,6 @@
 import { outcomeFromError } from "../../../src/provider-http/error-outcome.js";
 import { KeyPoolError } from "./errors.js";
+import { retryHeaders } from "../../../src/protocol/http-error.js";
 import { headerReader } from "../../../src/provider-http/header-reader.js";
 import { outcomeFromHttp, parseBody } from "../../../src/provider-http/http-outcome.js";
 import type { Lease } from "./lease.js";
@@ -162,12 +163,7 @@ class JsonCollector {
  */
 function poolBusyResponse(err: KeyPoolError): Response {
   const retryMs = Math.max(0, Math.ceil(err.retryAfterMs ?? 1000));
-  const headers = new Headers({
-    "content-type": "application/json",
-    "retry-after-ms": String(retryMs),
-    "retry-after": String(Math.ceil(retryMs / 1000)),
-    "x-keypool-refused": err.codeName,
-  });
+  const headers = new Headers({ "content-type": "application/json", ...retryHeaders(retryMs), "x-keypool-refused": err.codeName });
   const body = { error: { message: `keypool: ${err.details}`, type: "keypool_pool_busy", code: err.codeName } };
   return new Response(JSON.stringify(body), { status: 429, statusText: "Too Many Requests", headers });
 }
