@@ -1,5 +1,6 @@
 /**
- * The one error type of the keypool server. It carries a status code named after the gRPC codes, a machine-readable
+ * The one error type of keypool, on the server and in the TypeScript client
+ * (which exports it as KeyPoolError). It carries a status code named after the gRPC codes, a machine-readable
  * `reason` that tells refusals of one code apart (the transports map both,
  * gRPC in ErrorInfo, HTTP in status and body), and a message that is safe to
  * show to any caller: it never contains a secret.
@@ -44,6 +45,26 @@ export function genericReason(code: ErrorCode): ErrorReason {
   return code === "INVALID_ARGUMENT" ? "INVALID_FIELD" : code;
 }
 
+const errorCodes: ReadonlySet<string> = new Set<ErrorCode>([
+  "INVALID_ARGUMENT",
+  "NOT_FOUND",
+  "RESOURCE_EXHAUSTED",
+  "FAILED_PRECONDITION",
+  "UNAUTHENTICATED",
+  "PERMISSION_DENIED",
+  "UNAVAILABLE",
+  "DEADLINE_EXCEEDED",
+  "CANCELLED",
+  "UNIMPLEMENTED",
+  "INTERNAL",
+  "UNKNOWN",
+]);
+
+/** A status code's name as keypool's code; names keypool never answers with (ABORTED, ...) are UNKNOWN. */
+export function errorCodeOf(name: string): ErrorCode {
+  return errorCodes.has(name) ? (name as ErrorCode) : "UNKNOWN";
+}
+
 export class KeypoolError extends Error {
   override readonly name: string = "KeypoolError";
 
@@ -58,6 +79,11 @@ export class KeypoolError extends Error {
     options?: { cause?: unknown },
   ) {
     super(message, options);
+  }
+
+  /** The code's name, the same as `code`: the name the TypeScript client has always offered. */
+  get codeName(): ErrorCode {
+    return this.code;
   }
 }
 

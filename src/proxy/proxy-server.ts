@@ -11,7 +11,7 @@ import { openListener } from "../listen/open-listener.js";
 import type { KeyPool } from "../pool/key-pool.js";
 import type { Logger } from "../telemetry/logger.js";
 import { ConcurrencyGate } from "./concurrency-gate.js";
-import { errorBody } from "./error-response.js";
+import { errorBody } from "../provider-http/error-body.js";
 import { handleProxyRequest, type ProxyContext } from "./proxy-handler.js";
 import { ProxyError } from "./proxy-error.js";
 import { resolveProxyOptions, type ProxyOptions } from "./proxy-options.js";

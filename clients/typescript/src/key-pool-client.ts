@@ -1,4 +1,4 @@
-import { credentials as grpcCredentials, Metadata, status, type ChannelCredentials, type ClientOptions } from "@grpc/grpc-js";
+import { credentials as grpcCredentials, Metadata, type ChannelCredentials, type ClientOptions } from "@grpc/grpc-js";
 import { durationFromMs } from "../../../src/protocol/duration.js";
 import { KeyPoolError, KeyPoolUnavailableError } from "./errors.js";
 import {
@@ -159,7 +159,7 @@ export class KeyPoolClient implements LeaseBroker {
     try {
       await this.report(lease, report);
     } catch (err) {
-      const error = err instanceof KeyPoolError ? err : new KeyPoolError(status.UNKNOWN, String(err), `keypool report failed: ${String(err)}`);
+      const error = err instanceof KeyPoolError ? err : new KeyPoolError("UNKNOWN", `keypool report failed: ${String(err)}`);
       if (this.options.onReportError !== undefined) this.options.onReportError(error, lease);
       else this.warn(error, lease);
     }
