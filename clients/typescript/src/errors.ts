@@ -7,7 +7,8 @@ import { decodeStatusDetails, RETRY_AFTER_MS_KEY, STATUS_DETAILS_KEY, type Statu
  * name this client has always exported. `code` is the status
  * (`RESOURCE_EXHAUSTED` when the pool is busy, with `retryAfterMs`;
  * `FAILED_PRECONDITION` when no key can serve, ...), `reason` what the server
- * said about it (`POOL_BUSY`, `ALL_KEYS_DISABLED`, `NO_KEY_CAN_SERVE`, ...).
+ * said about it (`POOL_BUSY`, `ALL_KEYS_DISABLED`, `NO_KEY_CAN_SERVE`, ...),
+ * `details` the server's own explanation as its one line.
  */
 export { KeypoolError as KeyPoolError };
 
@@ -34,11 +35,11 @@ export function toKeyPoolError(err: unknown, method: string, target: string): Ke
   const reason = (said.reason as ErrorReason | undefined) ?? genericReason(code);
   if (UNREACHABLE.has(grpcCode)) {
     const message = `keypool sidecar at ${target} is unavailable: ${method} failed with ${codeName} (${details})`;
-    return new KeyPoolUnavailableError(code, message, undefined, [], reason, { cause: err });
+    return new KeyPoolUnavailableError(code, message, undefined, [details], reason, { cause: err });
   }
   const retryAfterMs = grpcCode === status.RESOURCE_EXHAUSTED ? (said.retryAfterMs ?? retryTrailerOf(e)) : undefined;
   const wait = retryAfterMs === undefined ? "" : `; retry in ${Math.ceil(retryAfterMs)} ms`;
-  return new KeypoolError(code, `keypool ${method} failed with ${codeName}: ${details}${wait}`, retryAfterMs, [], reason, { cause: err });
+  return new KeypoolError(code, `keypool ${method} failed with ${codeName}: ${details}${wait}`, retryAfterMs, [details], reason, { cause: err });
 }
 
 function statusDetailsOf(e: Partial<ServiceError>): StatusDetails {

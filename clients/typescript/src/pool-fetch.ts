@@ -165,7 +165,7 @@ class JsonCollector {
  * apart from a provider's 429.
  */
 function poolBusyResponse(err: KeyPoolError, api: ProviderApi): Response {
-  const answer = httpErrorOf(err, err.message);
+  const answer = httpErrorOf(err, `keypool: ${err.details.join("; ")}`);
   const headers = new Headers({ "content-type": "application/json", ...retryHeaders(answer.retryAfterMs ?? 0), "x-keypool-refused": err.code });
   return new Response(JSON.stringify(errorBody(api, answer)), { status: answer.status, statusText: "Too Many Requests", headers });
 }
