@@ -9,8 +9,8 @@
  *   node --expose-gc dist/bench/balancer.js [--keys 5,100,10000,100000] [--budget-ms 1500]
  */
 import { performance } from "node:perf_hooks";
-import { systemClock } from "../src/clock.js";
-import { ManualClock } from "../src/manual-clock.js";
+import { systemClock } from "../src/clock/clock.js";
+import { ManualClock } from "../test/support/manual-clock.js";
 import { KeyPool } from "../src/pool/key-pool.js";
 import { parseArgs } from "./lib/args.js";
 import { benchPoolConfig } from "./lib/fake-keys.js";

@@ -11,7 +11,7 @@
  *   node dist/bench/goodput.js [--duration 30] [--load 1] [--keys 5] [--limit 60] [--window-ms 6000]
  */
 import { performance } from "node:perf_hooks";
-import { durationFromMs } from "../clients/typescript/src/duration.js";
+import { durationFromMs } from "../src/protocol/duration.js";
 import { Outcome } from "../clients/typescript/src/gen/keypool/v1/keypool.js";
 import { startKeypoolServer, type KeypoolServer } from "../src/keypool-server.js";
 import { seededRandom } from "../src/simulator/seeded-random.js";

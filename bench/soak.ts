@@ -12,7 +12,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
-import { durationFromMs } from "../clients/typescript/src/duration.js";
+import { durationFromMs } from "../src/protocol/duration.js";
 import { Outcome } from "../clients/typescript/src/gen/keypool/v1/keypool.js";
 import { startSimulator } from "../src/simulator/index.js";
 import { parseArgs, sleep } from "./lib/args.js";

@@ -1,12 +1,12 @@
 import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { AuthState } from "./auth/auth-state.js";
-import { systemClock, type Clock } from "./clock.js";
+import { systemClock, type Clock } from "./clock/clock.js";
 import { readableByOthersWarning } from "./config/file-permissions.js";
 import { loadConfig } from "./config/index.js";
 import type { PoolConfig } from "./config/types.js";
-import { KeypoolError } from "./errors.js";
+import { invalidConfig, KeypoolError } from "./protocol/keypool-error.js";
 import { GrpcServer } from "./grpc/grpc-server.js";
-import type { TlsFiles } from "./grpc/server-credentials.js";
+import type { TlsFiles } from "./listen/server-credentials.js";
 import { startObservability } from "./observability.js";
 import { KeyPool } from "./pool/key-pool.js";
 import type { ProxyOptions } from "./proxy/proxy-options.js";
@@ -85,7 +85,7 @@ export async function readConfig(options: Pick<KeypoolServerOptions, "configFile
     envFile: options.envFile,
     env: options.env ?? process.env,
   });
-  if (!result.ok) throw new KeypoolError("INVALID_ARGUMENT", "invalid configuration", undefined, result.errors);
+  if (!result.ok) throw invalidConfig("invalid configuration", result.errors);
   return result.config;
 }
 

@@ -1,9 +1,9 @@
 import type { Tracer } from "@opentelemetry/api";
 import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
 import type { AuthState } from "./auth/auth-state.js";
-import type { TlsFiles } from "./grpc/server-credentials.js";
+import type { TlsFiles } from "./listen/server-credentials.js";
 import { AdminServer } from "./http/admin-server.js";
-import { parseAdminListen } from "./http/admin-listen.js";
+import { parseAdminListen } from "./listen/admin-listen.js";
 import type { KeyPool } from "./pool/key-pool.js";
 import { KeypoolMetrics } from "./telemetry/keypool-metrics.js";
 import type { Logger } from "./telemetry/logger.js";

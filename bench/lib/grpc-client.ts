@@ -1,5 +1,5 @@
 import { credentials, Metadata, status, type ServiceError } from "@grpc/grpc-js";
-import { durationFromMs } from "../../clients/typescript/src/duration.js";
+import { durationFromMs } from "../../src/protocol/duration.js";
 import {
   KeyPoolServiceClient,
   type AcquireKeyResponse,

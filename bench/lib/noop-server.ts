@@ -1,5 +1,5 @@
 import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall } from "@grpc/grpc-js";
-import { durationFromMs, timestampFromMs } from "../../clients/typescript/src/duration.js";
+import { durationFromMs, timestampFromMs } from "../../src/protocol/duration.js";
 import {
   KeyPoolServiceService,
   KeyState,

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { resolveEnv } from "../config/load-config.js";
 import type { Env } from "../config/interpolate.js";
-import { KeypoolError } from "../errors.js";
+import { invalidConfig, KeypoolError } from "../protocol/keypool-error.js";
 import { ANONYMOUS, mayUse, type ClientIdentity } from "./client-identity.js";
 import type { ClientRegistry } from "./client-registry.js";
 import { parseTokensDocument } from "./tokens-document.js";
@@ -30,11 +30,11 @@ export class AuthState {
     try {
       text = await readFile(file, "utf8");
     } catch {
-      throw new KeypoolError("INVALID_ARGUMENT", "tokens file rejected", undefined, [`tokens file ${file}: cannot be read`]);
+      throw invalidConfig("tokens file rejected", [`tokens file ${file}: cannot be read`]);
     }
     const env = await resolveEnv(this.source);
     const result = env.ok ? parseTokensDocument(text, env.value, file) : { ok: false as const, errors: [env.error] };
-    if (!result.ok) throw new KeypoolError("INVALID_ARGUMENT", "tokens file rejected", undefined, result.errors);
+    if (!result.ok) throw invalidConfig("tokens file rejected", result.errors);
     this.registry = result.registry;
   }
 

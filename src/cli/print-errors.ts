@@ -1,4 +1,4 @@
-import { KeypoolError } from "../errors.js";
+import { KeypoolError } from "../protocol/keypool-error.js";
 
 /** Prints an error for a person: the message and each detail on its own line. Returns the exit code. */
 export function printError(err: unknown): number {

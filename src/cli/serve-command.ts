@@ -1,6 +1,6 @@
-import { KeypoolError } from "../errors.js";
-import { DEFAULT_ADMIN_LISTEN } from "../http/admin-listen.js";
-import type { TlsFiles } from "../grpc/server-credentials.js";
+import { KeypoolError } from "../protocol/keypool-error.js";
+import { DEFAULT_ADMIN_LISTEN } from "../listen/admin-listen.js";
+import type { TlsFiles } from "../listen/server-credentials.js";
 import { startKeypoolServer, type KeypoolServer } from "../keypool-server.js";
 import { createLogger } from "../telemetry/logger.js";
 import { printError } from "./print-errors.js";

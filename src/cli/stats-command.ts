@@ -1,11 +1,11 @@
 import { status, type ServiceError } from "@grpc/grpc-js";
-import { durationFromMs } from "../../clients/typescript/src/duration.js";
+import { durationFromMs } from "../protocol/duration.js";
 import type { StreamStatsResponse } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
 import { parseDuration } from "../config/duration.js";
 import { snapshotFromProto } from "../grpc/stats-messages.js";
 import { snapshotToJson } from "../pool/stats-json.js";
 import { connect, type ConnectionOptions } from "./sidecar-connection.js";
-import { renderStatsTable } from "./stats-table.js";
+import { renderStatsTable } from "../stats-table/stats-table.js";
 
 export interface StatsOptions extends ConnectionOptions {
   provider: string[];

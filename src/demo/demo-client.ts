@@ -1,5 +1,5 @@
 import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
-import { durationFromMs } from "../../clients/typescript/src/duration.js";
+import { durationFromMs } from "../protocol/duration.js";
 import {
   Outcome,
   type AcquireKeyResponse,

@@ -1,6 +1,6 @@
 import { credentials } from "@grpc/grpc-js";
 import { KeyPoolServiceClient } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
-import { renderStatsTable } from "../cli/stats-table.js";
+import { renderStatsTable } from "../stats-table/stats-table.js";
 import { parseConfigDocument } from "../config/index.js";
 import { startKeypoolServer, type KeypoolServer } from "../keypool-server.js";
 import type { KeyStateName } from "../pool/types.js";

@@ -14,7 +14,7 @@ import { authorizedService } from "./authorized-service.js";
 import { keyPoolService } from "./key-pool-service.js";
 import { formatListenAddress, parseListenAddress } from "../listen/listen-address.js";
 import { protoRoot } from "./proto-path.js";
-import { serverCredentials, type TlsFiles } from "./server-credentials.js";
+import { serverCredentials, type TlsFiles } from "../listen/server-credentials.js";
 import { tracedService } from "./traced-service.js";
 import { openListener } from "../listen/open-listener.js";
 

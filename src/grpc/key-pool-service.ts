@@ -1,13 +1,14 @@
 import type { handleUnaryCall, sendUnaryData, ServerUnaryCall } from "@grpc/grpc-js";
-import { durationToMs } from "../../clients/typescript/src/duration.js";
+import { durationToMs } from "../protocol/duration.js";
 import type { KeyPoolServiceServer } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
-import { KeypoolError } from "../errors.js";
+import { KeypoolError } from "../protocol/keypool-error.js";
 import type { KeyPool } from "../pool/key-pool.js";
 import type { ConfigReloader } from "../reload/config-reloader.js";
 import type { Logger } from "../telemetry/logger.js";
 import { StatsSubscribers } from "../telemetry/stats-subscribers.js";
 import { callerOf } from "./caller.js";
-import { keyStateToProto, leaseToProto, outcomeFromProto, outcomeToProto } from "./messages.js";
+import { keyStateToProto, outcomeToProto } from "../protocol/proto-names.js";
+import { leaseToProto, reportedOutcome } from "./messages.js";
 import { setRpcAttributes } from "./rpc-span.js";
 import { streamStatsHandler } from "./stream-stats.js";
 import { toServiceError } from "./to-status.js";
@@ -76,7 +77,7 @@ export function keyPoolService({ pool, log, reloader, statsSubscribers }: Servic
     reportUsage: unary(log, (call) => {
       const req = call.request;
       const result = pool.report(req.leaseId, {
-        outcome: outcomeFromProto(req.outcome),
+        outcome: reportedOutcome(req.outcome),
         httpStatus: req.httpStatus,
         promptTokens: req.promptTokens,
         completionTokens: req.completionTokens,

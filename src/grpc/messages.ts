@@ -1,44 +1,14 @@
-import { durationFromMs, timestampFromMs } from "../../clients/typescript/src/duration.js";
-import { KeyState, Outcome as ProtoOutcome, type AcquireKeyResponse } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
-import { invalidArgument } from "../errors.js";
-import type { Outcome } from "../pool/outcome.js";
-import type { KeyStateName, Lease } from "../pool/types.js";
+import { type AcquireKeyResponse } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
+import { durationFromMs, timestampFromMs } from "../protocol/duration.js";
+import { invalidArgument } from "../protocol/keypool-error.js";
+import type { OutcomeName } from "../protocol/outcome.js";
+import { isKnownProtoOutcome, outcomeFromProto } from "../protocol/proto-names.js";
+import type { Lease } from "../pool/types.js";
 
-const outcomeByProto = new Map<number, Outcome | undefined>([
-  [ProtoOutcome.OUTCOME_UNSPECIFIED, undefined],
-  [ProtoOutcome.OUTCOME_SUCCESS, "success"],
-  [ProtoOutcome.OUTCOME_RATE_LIMITED, "rate_limited"],
-  [ProtoOutcome.OUTCOME_QUOTA_EXHAUSTED, "quota_exhausted"],
-  [ProtoOutcome.OUTCOME_UNAUTHORIZED, "unauthorized"],
-  [ProtoOutcome.OUTCOME_SERVER_ERROR, "server_error"],
-  [ProtoOutcome.OUTCOME_CLIENT_ERROR, "client_error"],
-  [ProtoOutcome.OUTCOME_TIMEOUT, "timeout"],
-  [ProtoOutcome.OUTCOME_CANCELLED, "cancelled"],
-]);
-
-const protoByOutcome = new Map<Outcome, ProtoOutcome>(
-  [...outcomeByProto].flatMap(([p, o]) => (o === undefined ? [] : [[o, p as ProtoOutcome]])),
-);
-
-export function outcomeFromProto(value: number): Outcome | undefined {
-  if (!outcomeByProto.has(value)) throw invalidArgument(`outcome: unknown value ${value}`);
-  return outcomeByProto.get(value);
-}
-
-export function outcomeToProto(outcome: Outcome | undefined): ProtoOutcome {
-  return outcome === undefined ? ProtoOutcome.OUTCOME_UNSPECIFIED : (protoByOutcome.get(outcome) ?? ProtoOutcome.OUTCOME_UNSPECIFIED);
-}
-
-const keyStates: Record<KeyStateName, KeyState> = {
-  active: KeyState.KEY_STATE_ACTIVE,
-  cooling_down: KeyState.KEY_STATE_COOLING_DOWN,
-  exhausted: KeyState.KEY_STATE_EXHAUSTED,
-  disabled: KeyState.KEY_STATE_DISABLED,
-  draining: KeyState.KEY_STATE_DRAINING,
-};
-
-export function keyStateToProto(state: KeyStateName): KeyState {
-  return keyStates[state];
+/** The outcome a ReportKey request names; a value this version does not know is the caller's error. */
+export function reportedOutcome(value: number): OutcomeName | undefined {
+  if (!isKnownProtoOutcome(value)) throw invalidArgument(`outcome: unknown value ${value}`);
+  return outcomeFromProto(value);
 }
 
 export function leaseToProto(lease: Lease): AcquireKeyResponse {

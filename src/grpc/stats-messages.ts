@@ -1,6 +1,5 @@
-import { durationFromMs, durationToMs, timestampFromMs, timestampToMs } from "../../clients/typescript/src/duration.js";
+import { durationFromMs, durationToMs, timestampFromMs, timestampToMs } from "../protocol/duration.js";
 import {
-  KeyState,
   type KeyLimits,
   type KeyStats,
   type ProviderStats,
@@ -8,8 +7,7 @@ import {
 } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
 import type { WindowLimit } from "../config/types.js";
 import type { KeyLimitsSnapshot, KeySnapshot, PoolSnapshot, ProviderSnapshot } from "../pool/stats-types.js";
-import type { KeyStateName } from "../pool/types.js";
-import { keyStateToProto } from "./messages.js";
+import { keyStateFromProto, keyStateToProto } from "../protocol/proto-names.js";
 
 /** A statistics snapshot as the StreamStats message. */
 export function snapshotToProto(s: PoolSnapshot): StreamStatsResponse {
@@ -81,14 +79,6 @@ function limitsToProto(l: KeyLimitsSnapshot): KeyLimits {
   };
 }
 
-const stateNames = new Map<KeyState, KeyStateName>([
-  [KeyState.KEY_STATE_ACTIVE, "active"],
-  [KeyState.KEY_STATE_COOLING_DOWN, "cooling_down"],
-  [KeyState.KEY_STATE_EXHAUSTED, "exhausted"],
-  [KeyState.KEY_STATE_DISABLED, "disabled"],
-  [KeyState.KEY_STATE_DRAINING, "draining"],
-]);
-
 /**
  * A StreamStats message back as a snapshot, for clients that print it (the
  * `keypool stats` command). Latency samples are not in the message: a key
@@ -123,7 +113,7 @@ function keyFromProto(k: KeyStats): KeySnapshot {
     keyId: k.keyId,
     label: k.label,
     maskedKey: k.maskedKey,
-    state: stateNames.get(k.state) ?? "active",
+    state: keyStateFromProto(k.state) ?? "active",
     stateReason: k.stateReason,
     cooldownUntil: timestampToMs(k.cooldownUntil),
     inFlight: k.inFlight,

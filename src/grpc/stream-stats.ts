@@ -1,7 +1,6 @@
 import type { handleServerStreamingCall, ServerWritableStream } from "@grpc/grpc-js";
-import { durationToMs } from "../../clients/typescript/src/duration.js";
+import { durationToMs } from "../protocol/duration.js";
 import type { StreamStatsRequest, StreamStatsResponse } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
-import { KeypoolError } from "../errors.js";
 import type { KeyPool } from "../pool/key-pool.js";
 import type { Logger } from "../telemetry/logger.js";
 import { SnapshotFeed } from "../telemetry/snapshot-feed.js";
@@ -68,10 +67,7 @@ export function streamStatsHandler({ pool, log, subscribers }: StreamStatsDeps):
     };
     if (!subscribers.add(subscription)) {
       done = true;
-      const why = subscribers.isClosed
-        ? new KeypoolError("UNAVAILABLE", "keypool is shutting down")
-        : new KeypoolError("RESOURCE_EXHAUSTED", `too many statistics streams (at most ${subscribers.limit}); retry later`, 5_000);
-      call.emit("error", toServiceError(why, log));
+      call.emit("error", toServiceError(subscribers.refusal(), log));
       return;
     }
     // Whichever way the call ends (client cancel, our end, a transport failure), the one cleanup runs.

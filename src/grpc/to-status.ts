@@ -1,11 +1,12 @@
 import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
-import { encodeRetryStatus, RETRY_AFTER_MS_KEY, STATUS_DETAILS_KEY } from "../../clients/typescript/src/status-details.js";
-import { KeypoolError } from "../errors.js";
+import { encodeStatusDetails, RETRY_AFTER_MS_KEY, STATUS_DETAILS_KEY } from "../protocol/status-details.js";
+import { KeypoolError } from "../protocol/keypool-error.js";
 import type { Logger } from "../telemetry/logger.js";
 
 /**
  * The one mapping from thrown values to gRPC status. A KeypoolError keeps its
- * code and safe message; anything else is an internal error whose message
+ * code and safe message, its reason in google.rpc.ErrorInfo and its delay in
+ * google.rpc.RetryInfo; anything else is an internal error whose message
  * the caller never sees (it could hold anything), only the log does.
  */
 export function toServiceError(err: unknown, log: Logger): Partial<ServiceError> {
@@ -16,9 +17,7 @@ export function toServiceError(err: unknown, log: Logger): Partial<ServiceError>
   const code = status[err.code];
   const message = err.details.length > 0 ? `${err.message}: ${err.details.join("; ")}` : err.message;
   const metadata = new Metadata();
-  if (err.retryAfterMs !== undefined) {
-    metadata.set(STATUS_DETAILS_KEY, Buffer.from(encodeRetryStatus(code, message, err.retryAfterMs)));
-    metadata.set(RETRY_AFTER_MS_KEY, String(Math.ceil(err.retryAfterMs)));
-  }
+  metadata.set(STATUS_DETAILS_KEY, Buffer.from(encodeStatusDetails(code, message, { reason: err.reason, retryAfterMs: err.retryAfterMs })));
+  if (err.retryAfterMs !== undefined) metadata.set(RETRY_AFTER_MS_KEY, String(Math.ceil(err.retryAfterMs)));
   return { code, details: message, metadata };
 }

@@ -1,9 +1,9 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { AuthState } from "../auth/auth-state.js";
-import { KeypoolError } from "../errors.js";
+import { KeypoolError } from "../protocol/keypool-error.js";
 import type { ListenAddress } from "../listen/listen-address.js";
 import { openListener } from "../listen/open-listener.js";
-import type { TlsFiles } from "../grpc/server-credentials.js";
+import type { TlsFiles } from "../listen/server-credentials.js";
 import type { KeyPool } from "../pool/key-pool.js";
 import { snapshotToJson } from "../pool/stats-json.js";
 import type { KeypoolMetrics } from "../telemetry/keypool-metrics.js";
@@ -12,8 +12,8 @@ import { parseStatsRequest } from "../telemetry/stats-request.js";
 import type { StatsSubscribers } from "../telemetry/stats-subscribers.js";
 import { DASHBOARD_PATHS, serveDashboardAsset } from "./dashboard-route.js";
 import { sendError, sendJson } from "./http-errors.js";
-import { listenHttp } from "./listen-http.js";
-import { createHttpListener, verifiedCertificateCn, type HttpListener } from "./tls-server.js";
+import { listenHttp } from "../listen/listen-http.js";
+import { createHttpListener, verifiedCertificateCn, type HttpListener } from "../listen/tls-server.js";
 import { queryProviders } from "./stats-query.js";
 import { serveStatsStream } from "./stats-stream-route.js";
 

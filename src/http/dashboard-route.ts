@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { KeypoolError } from "../errors.js";
+import { KeypoolError } from "../protocol/keypool-error.js";
 
 /** Where each dashboard path comes from, and what it is served as. */
 const ASSETS: Readonly<Record<string, { readonly file: string; readonly type: string }>> = {

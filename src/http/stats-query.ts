@@ -1,5 +1,5 @@
 import { parseDuration } from "../config/duration.js";
-import { invalidArgument } from "../errors.js";
+import { invalidArgument } from "../protocol/keypool-error.js";
 
 /** Providers named in a query string, as ?provider=a&provider=b or ?provider=a,b. */
 export function queryProviders(url: URL): string[] {

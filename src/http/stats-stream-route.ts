@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { KeypoolError } from "../errors.js";
 import type { KeyPool } from "../pool/key-pool.js";
 import { snapshotToJson } from "../pool/stats-json.js";
 import { SnapshotFeed } from "../telemetry/snapshot-feed.js";
@@ -47,10 +46,7 @@ export function serveStatsStream(req: IncomingMessage, res: ServerResponse, url:
     subscribers.delete(subscription);
     res.removeListener("close", cleanup);
   };
-  if (!subscribers.add(subscription)) {
-    if (subscribers.isClosed) throw new KeypoolError("UNAVAILABLE", "keypool is shutting down");
-    throw new KeypoolError("RESOURCE_EXHAUSTED", `too many statistics streams (at most ${subscribers.limit}); retry later`, 5_000);
-  }
+  if (!subscribers.add(subscription)) throw subscribers.refusal();
   res.on("close", cleanup);
   res.writeHead(200, {
     "content-type": "text/event-stream; charset=utf-8",

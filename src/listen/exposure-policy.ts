@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import { KeypoolError } from "../errors.js";
+import { KeypoolError } from "../protocol/keypool-error.js";
 import type { ListenAddress } from "./listen-address.js";
 
 /** True for addresses only this machine can reach. */

@@ -1,6 +1,6 @@
 import { lstat, unlink } from "node:fs/promises";
 import { connect } from "node:net";
-import { KeypoolError } from "../errors.js";
+import { KeypoolError } from "../protocol/keypool-error.js";
 
 /**
  * Makes a Unix socket path ready for binding. A socket left behind by a

@@ -1,5 +1,5 @@
 import type { PoolSettings } from "../config/types.js";
-import { KeypoolError } from "../errors.js";
+import { clientLimited, type KeypoolError } from "../protocol/keypool-error.js";
 
 interface Bucket {
   tokens: number;
@@ -37,7 +37,7 @@ export class ClientLimits {
         const retry = Math.ceil(((1 - b.tokens) * 1000) / rate);
         return {
           limit: "client_rate",
-          error: new KeypoolError("RESOURCE_EXHAUSTED", `client ${label(client)} is over its acquisition rate of ${rate}/s`, retry),
+          error: clientLimited(`client ${label(client)} is over its acquisition rate of ${rate}/s`, retry),
         };
       }
       b.tokens -= 1;
@@ -49,8 +49,7 @@ export class ClientLimits {
     if (open >= settings.maxOpenLeasesPerClient) {
       return {
         limit: "client_open_leases",
-        error: new KeypoolError(
-          "RESOURCE_EXHAUSTED",
+        error: clientLimited(
           `client ${label(client)} holds ${open} open leases, the most allowed; report some first`,
           OPEN_LEASES_RETRY_MS,
         ),

@@ -1,5 +1,5 @@
 import type { PoolSettings } from "../config/types.js";
-import type { Outcome } from "./outcome.js";
+import type { Outcome } from "../protocol/outcome.js";
 
 export type HealthState = "active" | "cooling_down" | "exhausted" | "disabled";
 

@@ -1,11 +1,11 @@
-import type { Clock, TimerHandle } from "../clock.js";
+import type { Clock, TimerHandle } from "../clock/clock.js";
 import type { PoolConfig, PoolSettings } from "../config/types.js";
-import { KeypoolError, notFound } from "../errors.js";
+import { allKeysDisabled, KeypoolError, noKeyCanServe, notFound, poolBusy } from "../protocol/keypool-error.js";
 import { ClientLimits } from "./client-limits.js";
 import { EndedLeases } from "./ended-leases.js";
 import { KeyIndex } from "./key-index.js";
 import { newLeaseId } from "./lease-id.js";
-import { outcomeFromHttpStatus } from "./outcome.js";
+import { outcomeFromHttpStatus } from "../protocol/outcome.js";
 import { PooledKey } from "./pooled-key.js";
 import { redactSecret } from "./redact.js";
 import { poolSnapshot } from "./snapshot.js";
@@ -380,8 +380,7 @@ export class KeyPool {
   private wait(rt: ProviderRuntime, req: NormalizedAcquire, signal: AbortSignal | undefined): Promise<Lease> {
     if (rt.waiters.length >= this.settings.maxWaitingPerProvider) {
       const retryMs = Math.max(1, Math.ceil(this.retryDelay(rt, req, this.clock.now())));
-      const err = new KeypoolError(
-        "RESOURCE_EXHAUSTED",
+      const err = poolBusy(
         `${rt.waiters.length} acquisitions are already waiting for provider ${rt.name}, the most allowed`,
         Number.isFinite(retryMs) ? retryMs : undefined,
       );
@@ -461,17 +460,12 @@ export class KeyPool {
     const live = [...rt.keys.values()].filter((k) => !k.draining);
     if (live.length > 0 && live.every((k) => k.health.current(now) === "disabled")) {
       const reasons = [...new Set(live.map((k) => k.health.stateReason(now)))].join("; ");
-      err = new KeypoolError("FAILED_PRECONDITION", `every key of provider ${rt.name} is disabled (${reasons})`);
+      err = allKeysDisabled(`every key of provider ${rt.name} is disabled (${reasons})`);
     } else if (Number.isFinite(retryMs)) {
       const ms = Math.max(1, Math.ceil(retryMs));
-      err = new KeypoolError(
-        "RESOURCE_EXHAUSTED",
-        `every key of provider ${rt.name} is at its limits or cooling down; retry in ${ms} ms`,
-        ms,
-      );
+      err = poolBusy(`every key of provider ${rt.name} is at its limits or cooling down; retry in ${ms} ms`, ms);
     } else {
-      err = new KeypoolError(
-        "FAILED_PRECONDITION",
+      err = noKeyCanServe(
         `no key of provider ${rt.name} can ever serve this request (model not served, or estimated_tokens above every key's token limit)`,
       );
     }

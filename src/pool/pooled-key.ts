@@ -1,7 +1,7 @@
 import type { KeyConfig, PoolSettings } from "../config/types.js";
 import { KeyHealth } from "./key-health.js";
 import { LatencyWindow } from "./latency-window.js";
-import type { Outcome } from "./outcome.js";
+import type { Outcome } from "../protocol/outcome.js";
 import { UsageLog, type WindowSpec } from "./usage-log.js";
 
 const MINUTE = 60_000;

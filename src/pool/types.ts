@@ -1,6 +1,8 @@
-import type { Outcome } from "./outcome.js";
+import type { Outcome } from "../protocol/outcome.js";
 
-export type KeyStateName = "active" | "cooling_down" | "exhausted" | "disabled" | "draining";
+import type { KeyStateName } from "../protocol/proto-names.js";
+
+export type { KeyStateName };
 
 export interface AcquireRequest {
   readonly provider: string;

@@ -1,4 +1,4 @@
-import { invalidArgument } from "../errors.js";
+import { invalidArgument } from "../protocol/keypool-error.js";
 import type { PoolSettings } from "../config/types.js";
 import type { AcquireRequest, UsageReport } from "./types.js";
 

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
-import type { ProviderApi } from "../../clients/typescript/src/provider-api.js";
+import type { ProviderApi } from "../provider-http/provider-api.js";
 import { AuthState } from "../auth/auth-state.js";
 import { ANONYMOUS, type ClientIdentity } from "../auth/client-identity.js";
 import { clientCredential, expectedPlace } from "./client-credential.js";

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
-import type { ProviderApi } from "../../clients/typescript/src/provider-api.js";
+import type { ProviderApi } from "../provider-http/provider-api.js";
 
 /** Where a client's credential was found, named as its SDK sends it (for messages; never the value). */
 export type CredentialPlace = "authorization" | "x-api-key" | "api-key" | "x-goog-api-key" | "key";

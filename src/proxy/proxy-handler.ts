@@ -1,21 +1,21 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Tracer } from "@opentelemetry/api";
 import type { Dispatcher } from "undici";
-import { outcomeFromError } from "../../clients/typescript/src/error-outcome.js";
-import { headerReader } from "../../clients/typescript/src/header-reader.js";
-import { outcomeFromHttp, parseBody } from "../../clients/typescript/src/http-outcome.js";
-import type { CallOutcome } from "../../clients/typescript/src/outcome-name.js";
-import { apiForProvider, applyKey, type ProviderApi } from "../../clients/typescript/src/provider-api.js";
-import type { TokenUsage } from "../../clients/typescript/src/token-usage.js";
+import { outcomeFromError } from "../provider-http/error-outcome.js";
+import { headerReader } from "../provider-http/header-reader.js";
+import { outcomeFromHttp, parseBody } from "../provider-http/http-outcome.js";
+import type { CallOutcome } from "../protocol/outcome.js";
+import { apiForProvider, applyKey, type ProviderApi } from "../provider-http/provider-api.js";
+import type { TokenUsage } from "../provider-http/token-usage.js";
 import type { AuthState } from "../auth/auth-state.js";
-import { verifiedCertificateCn } from "../http/tls-server.js";
+import { verifiedCertificateCn } from "../listen/tls-server.js";
 import type { KeyPool } from "../pool/key-pool.js";
 import type { Lease } from "../pool/types.js";
 import type { Logger } from "../telemetry/logger.js";
 import { authenticateClient } from "./authenticate-client.js";
 import type { ConcurrencyGate } from "./concurrency-gate.js";
 import { sendProxyError } from "./error-response.js";
-import { isConnectionFailure, shouldRetry } from "./failover-policy.js";
+import { isConnectionFailure, shouldRetry } from "../provider-http/failover-policy.js";
 import { clientResponseHeaders, upstreamRequestHeaders } from "./hop-by-hop.js";
 import { ProxyError } from "./proxy-error.js";
 import type { ProxyOptions } from "./proxy-options.js";
@@ -115,7 +115,7 @@ export async function handleProxyRequest(ctx: ProxyContext, req: IncomingMessage
       // The answer had started; the connection was cut so the client sees it incomplete.
       ex.span.end(res.statusCode, err.outcome);
     } else {
-      const failure = toProxyError(err, () => ctx.routable.everyKeyDisabled(parseProxyRoute(req.url ?? "/")?.provider ?? ""));
+      const failure = toProxyError(err);
       if (failure.code === "internal") {
         ctx.log.error({ err: err instanceof Error ? { name: err.name, stack: err.stack } : String(err) }, "proxy request failed");
       }

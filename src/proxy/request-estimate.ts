@@ -1,4 +1,4 @@
-import { requestFacts } from "../../clients/typescript/src/request-facts.js";
+import { requestFacts } from "../provider-http/request-facts.js";
 
 export interface RequestEstimate {
   /** Model named by the body or the path; the acquisition asks for a key serving it. */

@@ -1,7 +1,7 @@
-import { parseBody } from "../../clients/typescript/src/http-outcome.js";
-import { SseUsageTracker } from "../../clients/typescript/src/sse-usage.js";
-import type { TokenUsage } from "../../clients/typescript/src/token-usage.js";
-import { usageFromBody } from "../../clients/typescript/src/usage-from-response.js";
+import { parseBody } from "../provider-http/http-outcome.js";
+import { SseUsageTracker } from "../provider-http/sse-usage.js";
+import type { TokenUsage } from "../provider-http/token-usage.js";
+import { usageFromBody } from "../provider-http/usage-from-response.js";
 
 /** Watches a response body go by and says what token usage it carried. */
 export interface UsageWatcher {

@@ -24,14 +24,4 @@ export class RoutableProviders {
     return this.routable.has(provider);
   }
 
-  /** True when every key of the provider that is not draining is disabled: no key will serve until an operator acts. */
-  everyKeyDisabled(provider: string): boolean {
-    let any = false;
-    for (const { provider: name, state } of this.pool.keys()) {
-      if (name !== provider || state === "draining") continue;
-      if (state !== "disabled") return false;
-      any = true;
-    }
-    return any;
-  }
 }

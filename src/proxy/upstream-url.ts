@@ -1,4 +1,4 @@
-import { apiForProvider, rewriteUrl } from "../../clients/typescript/src/provider-api.js";
+import { apiForProvider, rewriteUrl } from "../provider-http/provider-api.js";
 
 /**
  * The base URLs the providers document (what an SDK calls without a base URL

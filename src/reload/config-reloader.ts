@@ -1,5 +1,5 @@
 import { loadConfig, parseConfigDocument, resolveEnv, type ConfigResult } from "../config/index.js";
-import { KeypoolError } from "../errors.js";
+import { invalidConfig } from "../protocol/keypool-error.js";
 import type { KeyPool } from "../pool/key-pool.js";
 import type { ConfigDiff } from "../pool/types.js";
 
@@ -68,7 +68,7 @@ export class ConfigReloader {
   private apply(result: ConfigResult, trigger: ReloadTrigger): ConfigDiff {
     if (!result.ok) {
       this.emit({ result: "rejected", trigger, errors: result.errors });
-      throw new KeypoolError("INVALID_ARGUMENT", "configuration rejected; the running configuration stays", undefined, result.errors);
+      throw invalidConfig("configuration rejected; the running configuration stays", result.errors);
     }
     const before = this.pool.configGeneration;
     const diff = this.pool.applyConfig(result.config);

@@ -1,4 +1,4 @@
-import { invalidArgument, notFound } from "../errors.js";
+import { invalidArgument, notFound } from "../protocol/keypool-error.js";
 import { DEFAULT_STATS_INTERVAL_MS, MAX_STATS_INTERVAL_MS, MIN_STATS_INTERVAL_MS } from "./snapshot-feed.js";
 
 export interface StatsRequest {

@@ -1,3 +1,8 @@
+import { KeypoolError } from "../protocol/keypool-error.js";
+
+/** How long a refused stream waits before asking again. */
+const REFUSED_RETRY_MS = 5_000;
+
 /** Most live statistics streams (gRPC StreamStats and SSE together) by default. */
 export const DEFAULT_MAX_STATS_STREAMS = 64;
 
@@ -49,6 +54,13 @@ export class StatsSubscribers {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** Why `add` refused a stream, the same over gRPC and SSE. */
+  refusal(): KeypoolError {
+    return this.closed
+      ? new KeypoolError("UNAVAILABLE", "keypool is shutting down")
+      : new KeypoolError("RESOURCE_EXHAUSTED", `too many statistics streams (at most ${this.limit}); retry later`, REFUSED_RETRY_MS);
   }
 
   /** Refuses new streams and ends the live ones. */

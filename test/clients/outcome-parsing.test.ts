@@ -9,8 +9,8 @@ import {
   retryAfterMsFromBody,
   retryAfterMsFromHeaders,
 } from "../../clients/typescript/src/index.js";
-import { parseGoDuration } from "../../clients/typescript/src/retry-after.js";
-import { safeMessage } from "../../clients/typescript/src/redact.js";
+import { parseGoDuration } from "../../src/provider-http/retry-after.js";
+import { safeMessage } from "../../src/provider-http/safe-message.js";
 
 const NOW = Date.parse("2026-11-25T10:00:00Z");
 const h = (record: Record<string, string>) => headerReader(new Headers(record));

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { durationFromMs } from "../../clients/typescript/src/duration.js";
+import { durationFromMs } from "../../src/protocol/duration.js";
 import { Outcome, type AcquireKeyResponse } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
 import type { PoolConfig } from "../../src/config/types.js";
 import { startKeypoolServer, type KeypoolServer, type KeypoolServerOptions } from "../../src/keypool-server.js";

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { durationFromMs } from "../../clients/typescript/src/duration.js";
+import { durationFromMs } from "../../src/protocol/duration.js";
 import { Outcome } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
 import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
 import { startSimulator, type Simulator } from "../../src/simulator/index.js";

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { ManualClock } from "../../src/manual-clock.js";
+import { ManualClock } from "../support/manual-clock.js";
 import { AdminServer } from "../../src/http/admin-server.js";
-import { parseAdminListen } from "../../src/http/admin-listen.js";
+import { parseAdminListen } from "../../src/listen/admin-listen.js";
 import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
 import { KeyPool } from "../../src/pool/key-pool.js";
 import { KeypoolMetrics } from "../../src/telemetry/keypool-metrics.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ManualClock } from "../../src/manual-clock.js";
+import { ManualClock } from "../support/manual-clock.js";
 import { KeyPool } from "../../src/pool/key-pool.js";
 import type { PoolEvent } from "../../src/pool/types.js";
 import { fakeKeys, poolConfig } from "../support/pool-config.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ManualClock } from "../../src/manual-clock.js";
+import { ManualClock } from "../support/manual-clock.js";
 import { EndedLeases, MAX_REMEMBERED, REPORTED_RETENTION_MS, expiredRetentionMs } from "../../src/pool/ended-leases.js";
 import { KeyPool } from "../../src/pool/key-pool.js";
 import { fakeKeys, poolConfig } from "../support/pool-config.js";

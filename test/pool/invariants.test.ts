@@ -1,10 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { KeypoolError } from "../../src/errors.js";
-import { ManualClock } from "../../src/manual-clock.js";
+import { KeypoolError } from "../../src/protocol/keypool-error.js";
+import { ManualClock } from "../support/manual-clock.js";
 import { REPORTED_RETENTION_MS } from "../../src/pool/ended-leases.js";
 import { KeyPool } from "../../src/pool/key-pool.js";
-import { outcomes, type Outcome } from "../../src/pool/outcome.js";
+import { outcomes, type Outcome } from "../../src/protocol/outcome.js";
 import type { Lease } from "../../src/pool/types.js";
 import { poolConfig } from "../support/pool-config.js";
 import { fuzzRuns } from "../support/fuzz-runs.js";

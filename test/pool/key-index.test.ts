@@ -1,11 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { PoolSettings } from "../../src/config/types.js";
-import { KeypoolError } from "../../src/errors.js";
-import { ManualClock } from "../../src/manual-clock.js";
+import { KeypoolError } from "../../src/protocol/keypool-error.js";
+import { ManualClock } from "../support/manual-clock.js";
 import { chooseKey } from "../../src/pool/choose-key.js";
 import { KeyPool } from "../../src/pool/key-pool.js";
-import { outcomes, type Outcome } from "../../src/pool/outcome.js";
+import { outcomes, type Outcome } from "../../src/protocol/outcome.js";
 import type { Lease } from "../../src/pool/types.js";
 import { fuzzRuns } from "../support/fuzz-runs.js";
 import { poolConfig, type TestKey } from "../support/pool-config.js";

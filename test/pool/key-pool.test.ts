@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { KeypoolError } from "../../src/errors.js";
-import { ManualClock } from "../../src/manual-clock.js";
+import { KeypoolError } from "../../src/protocol/keypool-error.js";
+import { ManualClock } from "../support/manual-clock.js";
 import { KeyPool } from "../../src/pool/key-pool.js";
 import type { PoolEvent } from "../../src/pool/types.js";
 import { fakeKeys, poolConfig } from "../support/pool-config.js";

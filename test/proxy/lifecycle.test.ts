@@ -6,7 +6,7 @@ import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
 import { KeyPool } from "../../src/pool/key-pool.js";
 import { ProxyServer } from "../../src/proxy/proxy-server.js";
-import { systemClock } from "../../src/clock.js";
+import { systemClock } from "../../src/clock/clock.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
 import { startCli } from "../support/run-cli.js";
 import { poolConfig } from "../support/pool-config.js";

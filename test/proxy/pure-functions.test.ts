@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { clientCredential } from "../../src/proxy/client-credential.js";
-import { errorBody } from "../../src/proxy/error-response.js";
-import { isConnectionFailure, shouldRetry } from "../../src/proxy/failover-policy.js";
+import { errorBody } from "../../src/provider-http/error-body.js";
+import { isConnectionFailure, shouldRetry } from "../../src/provider-http/failover-policy.js";
 import { clientResponseHeaders, upstreamRequestHeaders } from "../../src/proxy/hop-by-hop.js";
 import { ProxyError } from "../../src/proxy/proxy-error.js";
 import { resolveProxyOptions } from "../../src/proxy/proxy-options.js";

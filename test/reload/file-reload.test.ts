@@ -1,7 +1,7 @@
 import { mkdirSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { durationFromMs } from "../../clients/typescript/src/duration.js";
+import { durationFromMs } from "../../src/protocol/duration.js";
 import { Outcome } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
 import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
 import { silentLogger } from "../../src/telemetry/logger.js";

@@ -2,7 +2,7 @@ import { credentials, Metadata, type ServiceError } from "@grpc/grpc-js";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { durationFromMs } from "../../clients/typescript/src/duration.js";
+import { durationFromMs } from "../../src/protocol/duration.js";
 import {
   KeyPoolServiceClient,
   Outcome,

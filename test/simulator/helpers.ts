@@ -1,5 +1,5 @@
 import { afterEach } from "vitest";
-import { ManualClock } from "../../src/manual-clock.js";
+import { ManualClock } from "../support/manual-clock.js";
 import { startSimulator, type Simulator, type SimulatorOptions } from "../../src/simulator/index.js";
 
 /** Simulators started by a test, closed after it. */

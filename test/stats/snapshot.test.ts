@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ManualClock } from "../../src/manual-clock.js";
+import { ManualClock } from "../support/manual-clock.js";
 import { KeyPool } from "../../src/pool/key-pool.js";
 import { snapshotToJson } from "../../src/pool/stats-json.js";
 import type { KeySnapshot } from "../../src/pool/stats-types.js";

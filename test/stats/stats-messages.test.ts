@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { StreamStatsResponse } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
-import { compactCount, ratio, shortDuration } from "../../src/cli/stats-format.js";
+import { compactCount, ratio, shortDuration } from "../../src/stats-table/stats-format.js";
 import { snapshotFromProto, snapshotToProto } from "../../src/grpc/stats-messages.js";
-import { ManualClock } from "../../src/manual-clock.js";
+import { ManualClock } from "../support/manual-clock.js";
 import { KeyPool } from "../../src/pool/key-pool.js";
 import { poolConfig } from "../support/pool-config.js";
 

@@ -1,7 +1,7 @@
 import { connect, constants } from "node:http2";
 import { afterEach, describe, expect, it } from "vitest";
 import { StreamStatsRequest } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
-import { durationFromMs } from "../../clients/typescript/src/duration.js";
+import { durationFromMs } from "../../src/protocol/duration.js";
 import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
 import { TestClient } from "../support/grpc-client.js";

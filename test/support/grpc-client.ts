@@ -6,7 +6,7 @@ import {
   type ReportUsageRequest,
   type ReportUsageResponse,
 } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
-import { decodeRetryDelayMs, RETRY_AFTER_MS_KEY, STATUS_DETAILS_KEY } from "../../clients/typescript/src/status-details.js";
+import { decodeRetryDelayMs, RETRY_AFTER_MS_KEY, STATUS_DETAILS_KEY } from "../../src/protocol/status-details.js";
 
 /** The generated client with promise-returning calls, for tests. */
 export class TestClient {

@@ -1,5 +1,5 @@
 import { Metadata, type ClientReadableStream } from "@grpc/grpc-js";
-import { durationFromMs } from "../../clients/typescript/src/duration.js";
+import { durationFromMs } from "../../src/protocol/duration.js";
 import type { StreamStatsResponse } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
 import type { TestClient } from "./grpc-client.js";
 

@@ -1,9 +1,9 @@
 import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { durationFromMs } from "../../clients/typescript/src/duration.js";
+import { durationFromMs } from "../../src/protocol/duration.js";
 import { Outcome } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
 import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
-import { ManualClock } from "../../src/manual-clock.js";
+import { ManualClock } from "../support/manual-clock.js";
 import { createLogger } from "../../src/telemetry/logger.js";
 import { TestClient } from "../support/grpc-client.js";
 import { fakeKeys, poolConfig } from "../support/pool-config.js";

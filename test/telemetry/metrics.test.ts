@@ -1,6 +1,6 @@
 import { status } from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
-import { durationFromMs } from "../../clients/typescript/src/duration.js";
+import { durationFromMs } from "../../src/protocol/duration.js";
 import { Outcome } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
 import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
 import { silentLogger } from "../../src/telemetry/logger.js";

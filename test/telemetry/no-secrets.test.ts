@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
 import { afterEach, describe, expect, it } from "vitest";
-import { durationFromMs } from "../../clients/typescript/src/duration.js";
+import { durationFromMs } from "../../src/protocol/duration.js";
 import { Outcome, StreamStatsResponse } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
 import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
 import { createLogger } from "../../src/telemetry/logger.js";

@@ -1,36 +1,22 @@
 import { status, type ServiceError } from "@grpc/grpc-js";
-import { decodeRetryDelayMs, RETRY_AFTER_MS_KEY, STATUS_DETAILS_KEY } from "./status-details.js";
+import { errorCodeOf, genericReason, KeypoolError, type ErrorReason } from "../../../src/protocol/keypool-error.js";
+import { decodeStatusDetails, RETRY_AFTER_MS_KEY, STATUS_DETAILS_KEY, type StatusDetails } from "../../../src/protocol/status-details.js";
 
 /**
- * A call to the keypool sidecar failed. `code` is the gRPC status
+ * A call to the keypool sidecar failed: keypool's one error type, under the
+ * name this client has always exported. `code` is the status
  * (`RESOURCE_EXHAUSTED` when the pool is busy, with `retryAfterMs`;
- * `FAILED_PRECONDITION` when no key can ever serve the request; ...).
+ * `FAILED_PRECONDITION` when no key can serve, ...), `reason` what the server
+ * said about it (`POOL_BUSY`, `ALL_KEYS_DISABLED`, `NO_KEY_CAN_SERVE`, ...),
+ * `details` the server's own explanation as its one line.
  */
-export class KeyPoolError extends Error {
-  override readonly name: string = "KeyPoolError";
-  /** gRPC status code. */
-  readonly code: status;
-  /** The status code's name, e.g. `RESOURCE_EXHAUSTED`. */
-  readonly codeName: string;
-  /** The server's explanation. */
-  readonly details: string;
-  /** When the pool is busy: how long until a key can serve (google.rpc.RetryInfo). */
-  readonly retryAfterMs: number | undefined;
-
-  constructor(code: status, details: string, message: string, retryAfterMs?: number, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-    this.codeName = status[code] ?? String(code);
-    this.details = details;
-    this.retryAfterMs = retryAfterMs;
-  }
-}
+export { KeypoolError as KeyPoolError };
 
 /**
  * The sidecar could not be reached or did not answer in time. The client fails
  * closed with this error unless a fallback key is configured.
  */
-export class KeyPoolUnavailableError extends KeyPoolError {
+export class KeyPoolUnavailableError extends KeypoolError {
   override readonly name: string = "KeyPoolUnavailableError";
 }
 
@@ -38,32 +24,30 @@ export class KeyPoolUnavailableError extends KeyPoolError {
 const UNREACHABLE = new Set<status>([status.UNAVAILABLE, status.DEADLINE_EXCEEDED]);
 
 /** The client's error for a failed gRPC call of `method` to `target`. */
-export function toKeyPoolError(err: unknown, method: string, target: string): KeyPoolError {
-  if (err instanceof KeyPoolError) return err;
+export function toKeyPoolError(err: unknown, method: string, target: string): KeypoolError {
+  if (err instanceof KeypoolError) return err;
   const e = err as Partial<ServiceError>;
-  const code = typeof e.code === "number" ? e.code : status.UNKNOWN;
+  const grpcCode = typeof e.code === "number" ? e.code : status.UNKNOWN;
   const details = typeof e.details === "string" ? e.details : String((err as Error)?.message ?? err);
-  const codeName = status[code] ?? String(code);
-  if (UNREACHABLE.has(code)) {
-    return new KeyPoolUnavailableError(
-      code,
-      details,
-      `keypool sidecar at ${target} is unavailable: ${method} failed with ${codeName} (${details})`,
-      undefined,
-      { cause: err },
-    );
+  const codeName = status[grpcCode] ?? String(grpcCode);
+  const code = errorCodeOf(codeName);
+  const said = statusDetailsOf(e);
+  const reason = (said.reason as ErrorReason | undefined) ?? genericReason(code);
+  if (UNREACHABLE.has(grpcCode)) {
+    const message = `keypool sidecar at ${target} is unavailable: ${method} failed with ${codeName} (${details})`;
+    return new KeyPoolUnavailableError(code, message, undefined, [details], reason, { cause: err });
   }
-  const retryAfterMs = code === status.RESOURCE_EXHAUSTED ? retryDelayOf(e) : undefined;
+  const retryAfterMs = grpcCode === status.RESOURCE_EXHAUSTED ? (said.retryAfterMs ?? retryTrailerOf(e)) : undefined;
   const wait = retryAfterMs === undefined ? "" : `; retry in ${Math.ceil(retryAfterMs)} ms`;
-  return new KeyPoolError(code, details, `keypool ${method} failed with ${codeName}: ${details}${wait}`, retryAfterMs, { cause: err });
+  return new KeypoolError(code, `keypool ${method} failed with ${codeName}: ${details}${wait}`, retryAfterMs, [details], reason, { cause: err });
 }
 
-function retryDelayOf(e: Partial<ServiceError>): number | undefined {
-  const details = e.metadata?.get(STATUS_DETAILS_KEY)[0];
-  if (details instanceof Uint8Array) {
-    const ms = decodeRetryDelayMs(details);
-    if (ms !== undefined) return ms;
-  }
+function statusDetailsOf(e: Partial<ServiceError>): StatusDetails {
+  const bytes = e.metadata?.get(STATUS_DETAILS_KEY)[0];
+  return bytes instanceof Uint8Array ? decodeStatusDetails(bytes) : {};
+}
+
+function retryTrailerOf(e: Partial<ServiceError>): number | undefined {
   const trailer = e.metadata?.get(RETRY_AFTER_MS_KEY)[0];
   const ms = typeof trailer === "string" ? Number(trailer) : NaN;
   return Number.isFinite(ms) ? ms : undefined;

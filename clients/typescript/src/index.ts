@@ -9,19 +9,19 @@ export type { AcquireOptions, LeaseBroker, UsageReport } from "./lease-broker.js
 export { withKey, withKeyStream, type WithKeyOptions } from "./with-key.js";
 export { poolFetch, type PoolFetchOptions } from "./pool-fetch.js";
 export type { StatsOptions } from "./stats-stream.js";
-export type { KeyStateName } from "./proto-names.js";
-export type { CallOutcome, OutcomeName } from "./outcome-name.js";
-export type { TokenUsage } from "./token-usage.js";
+export type { ReportedKeyState as KeyStateName } from "../../../src/protocol/proto-names.js";
+export type { CallOutcome, OutcomeName } from "../../../src/protocol/outcome.js";
+export type { TokenUsage } from "../../../src/provider-http/token-usage.js";
 // Pure helpers, shared with anything that sits between a caller and a provider.
-export { usageFromBody } from "./usage-from-response.js";
-export { SseUsageTracker } from "./sse-usage.js";
-export { outcomeFromHttp, parseBody } from "./http-outcome.js";
-export { outcomeFromError } from "./error-outcome.js";
-export { outcomeFromFetchResponse } from "./fetch-response-outcome.js";
-export { retryAfterMsFromBody, retryAfterMsFromHeaders } from "./retry-after.js";
-export { headerReader, type HeaderReader } from "./header-reader.js";
-export { apiForProvider, applyKey, rewriteUrl, type ProviderApi } from "./provider-api.js";
-export { requestFacts, type RequestFacts } from "./request-facts.js";
+export { usageFromBody } from "../../../src/provider-http/usage-from-response.js";
+export { SseUsageTracker } from "../../../src/provider-http/sse-usage.js";
+export { outcomeFromHttp, parseBody } from "../../../src/provider-http/http-outcome.js";
+export { outcomeFromError } from "../../../src/provider-http/error-outcome.js";
+export { outcomeFromFetchResponse } from "../../../src/provider-http/fetch-response-outcome.js";
+export { retryAfterMsFromBody, retryAfterMsFromHeaders } from "../../../src/provider-http/retry-after.js";
+export { headerReader, type HeaderReader } from "../../../src/provider-http/header-reader.js";
+export { apiForProvider, applyKey, rewriteUrl, type ProviderApi } from "../../../src/provider-http/provider-api.js";
+export { requestFacts, type RequestFacts } from "../../../src/provider-http/request-facts.js";
 export type {
   ProviderStats,
   KeyStats,

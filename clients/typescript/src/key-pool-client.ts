@@ -1,5 +1,5 @@
-import { credentials as grpcCredentials, Metadata, status, type ChannelCredentials, type ClientOptions } from "@grpc/grpc-js";
-import { durationFromMs } from "./duration.js";
+import { credentials as grpcCredentials, Metadata, type ChannelCredentials, type ClientOptions } from "@grpc/grpc-js";
+import { durationFromMs } from "../../../src/protocol/duration.js";
 import { KeyPoolError, KeyPoolUnavailableError } from "./errors.js";
 import {
   KeyPoolServiceClient,
@@ -14,10 +14,10 @@ import {
 import { unaryCall } from "./grpc-call.js";
 import { fallbackLease, leaseFromProto, type FallbackKey, type Lease } from "./lease.js";
 import type { AcquireOptions, LeaseBroker, UsageReport } from "./lease-broker.js";
-import type { OutcomeName } from "./outcome-name.js";
+import type { OutcomeName } from "../../../src/protocol/outcome.js";
 import { poolFetch, type PoolFetchOptions } from "./pool-fetch.js";
-import { keyStateFromProto, outcomeFromProto, outcomeToProto, type KeyStateName } from "./proto-names.js";
-import { safeMessage } from "./redact.js";
+import { keyStateFromProto, outcomeFromProto, outcomeToProto, type ReportedKeyState } from "../../../src/protocol/proto-names.js";
+import { safeMessage } from "../../../src/provider-http/safe-message.js";
 import { statsStream, type StatsOptions } from "./stats-stream.js";
 import { withKey, withKeyStream, type WithKeyOptions } from "./with-key.js";
 
@@ -52,7 +52,7 @@ export interface KeyPoolClientOptions {
 export interface ReportResult {
   readonly keyId: string;
   /** The key's state after the report. */
-  readonly keyState: KeyStateName;
+  readonly keyState: ReportedKeyState;
   /** True when the lease had been reported before; nothing changed. */
   readonly alreadyReported: boolean;
   /** The outcome as applied (derived from the HTTP status when none was given). */
@@ -148,7 +148,7 @@ export class KeyPoolClient implements LeaseBroker {
     const res = await call;
     return {
       keyId: res.keyId,
-      keyState: keyStateFromProto(res.keyState),
+      keyState: keyStateFromProto(res.keyState) ?? "unspecified",
       alreadyReported: res.alreadyReported,
       outcome: outcomeFromProto(res.outcome),
     };
@@ -159,7 +159,7 @@ export class KeyPoolClient implements LeaseBroker {
     try {
       await this.report(lease, report);
     } catch (err) {
-      const error = err instanceof KeyPoolError ? err : new KeyPoolError(status.UNKNOWN, String(err), `keypool report failed: ${String(err)}`);
+      const error = err instanceof KeyPoolError ? err : new KeyPoolError("UNKNOWN", `keypool report failed: ${String(err)}`);
       if (this.options.onReportError !== undefined) this.options.onReportError(error, lease);
       else this.warn(error, lease);
     }

@@ -1,5 +1,5 @@
 import type { Lease } from "./lease.js";
-import type { OutcomeName } from "./outcome-name.js";
+import type { OutcomeName } from "../../../src/protocol/outcome.js";
 
 /** Where a key comes from. */
 export interface AcquireOptions {

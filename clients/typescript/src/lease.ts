@@ -1,5 +1,5 @@
 import { inspect } from "node:util";
-import { durationToMs, timestampToMs } from "./duration.js";
+import { durationToMs, timestampToMs } from "../../../src/protocol/duration.js";
 import type { AcquireKeyResponse } from "./gen/keypool/v1/keypool.js";
 
 /**

@@ -1,16 +1,19 @@
-import { outcomeFromError } from "./error-outcome.js";
+import { outcomeFromError } from "../../../src/provider-http/error-outcome.js";
 import { KeyPoolError } from "./errors.js";
-import { headerReader } from "./header-reader.js";
-import { outcomeFromHttp, parseBody } from "./http-outcome.js";
+import { httpErrorOf, retryHeaders } from "../../../src/protocol/http-error.js";
+import { errorBody } from "../../../src/provider-http/error-body.js";
+import { shouldRetry, type FailoverPolicy } from "../../../src/provider-http/failover-policy.js";
+import { headerReader } from "../../../src/provider-http/header-reader.js";
+import { outcomeFromHttp, parseBody } from "../../../src/provider-http/http-outcome.js";
 import type { Lease } from "./lease.js";
 import type { LeaseBroker, UsageReport } from "./lease-broker.js";
 import { meteredBody } from "./metered-body.js";
-import type { CallOutcome } from "./outcome-name.js";
-import { apiForProvider, applyKey, DEFAULT_BASE_URLS, rewriteUrl, type ProviderApi } from "./provider-api.js";
-import { requestFacts } from "./request-facts.js";
-import { SseUsageTracker } from "./sse-usage.js";
-import type { TokenUsage } from "./token-usage.js";
-import { usageFromBody } from "./usage-from-response.js";
+import type { CallOutcome } from "../../../src/protocol/outcome.js";
+import { apiForProvider, applyKey, DEFAULT_BASE_URLS, rewriteUrl, type ProviderApi } from "../../../src/provider-http/provider-api.js";
+import { requestFacts } from "../../../src/provider-http/request-facts.js";
+import { SseUsageTracker } from "../../../src/provider-http/sse-usage.js";
+import type { TokenUsage } from "../../../src/provider-http/token-usage.js";
+import { usageFromBody } from "../../../src/provider-http/usage-from-response.js";
 
 /** Options of `client.fetch(provider, options)`. */
 export interface PoolFetchOptions {
@@ -50,7 +53,8 @@ const MAX_JSON_BYTES = 8 * 1024 * 1024;
 export function poolFetch(broker: LeaseBroker, provider: string, options: PoolFetchOptions = {}): typeof globalThis.fetch {
   const api = options.api ?? apiForProvider(provider);
   const sdkBaseUrl = options.sdkBaseUrl ?? DEFAULT_BASE_URLS[api];
-  const retry = options.retryRateLimited ?? true;
+  // A rejected key stays the caller's to see: the SDK's own error names it, and the pool has disabled that key.
+  const failover: FailoverPolicy = { maxAttempts: (options.retryRateLimited ?? true) ? 2 : 1, retryServerErrors: false, retryRejectedKeys: false };
 
   return async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const send = options.fetch ?? globalThis.fetch;
@@ -70,11 +74,11 @@ export function poolFetch(broker: LeaseBroker, provider: string, options: PoolFe
     try {
       lease = await acquire();
     } catch (err) {
-      if (err instanceof KeyPoolError && err.codeName === "RESOURCE_EXHAUSTED") return poolBusyResponse(err);
+      if (err instanceof KeyPoolError && err.codeName === "RESOURCE_EXHAUSTED") return poolBusyResponse(err, api);
       throw err;
     }
     let previous: Response | undefined;
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       const url = rewriteUrl(new URL(request.url), lease.baseUrl, sdkBaseUrl);
       const headers = new Headers(request.headers);
       applyKey(headers, url, api, lease.apiKey);
@@ -94,8 +98,7 @@ export function poolFetch(broker: LeaseBroker, provider: string, options: PoolFe
       const outcome = outcomeFromHttp(res.status, headerReader(res.headers), parseBody(text), { secrets: [lease.apiKey] });
       await settle(broker, lease, { ...outcome, latencyMs: performance.now() - started });
       const copy = copyResponse(res, text);
-      const limited = outcome.outcome === "rate_limited" || outcome.outcome === "quota_exhausted";
-      if (!(limited && retry && attempt === 0)) return copy;
+      if (!shouldRetry({ kind: "answer", status: res.status, outcome: outcome.outcome }, attempt, failover, Number.POSITIVE_INFINITY)) return copy;
       previous = copy;
       try {
         // The reported 429 cools that key down, so the pool hands out another one.
@@ -158,18 +161,13 @@ class JsonCollector {
 /**
  * Every key is busy: answered as the provider would answer one busy key, a 429
  * with Retry-After, so that an SDK's own retry waits exactly until the pool has
- * room. `x-keypool-refused` tells it apart from a provider's 429.
+ * room, its body in the SDK's own error dialect. `x-keypool-refused` tells it
+ * apart from a provider's 429.
  */
-function poolBusyResponse(err: KeyPoolError): Response {
-  const retryMs = Math.max(0, Math.ceil(err.retryAfterMs ?? 1000));
-  const headers = new Headers({
-    "content-type": "application/json",
-    "retry-after-ms": String(retryMs),
-    "retry-after": String(Math.ceil(retryMs / 1000)),
-    "x-keypool-refused": err.codeName,
-  });
-  const body = { error: { message: `keypool: ${err.details}`, type: "keypool_pool_busy", code: err.codeName } };
-  return new Response(JSON.stringify(body), { status: 429, statusText: "Too Many Requests", headers });
+function poolBusyResponse(err: KeyPoolError, api: ProviderApi): Response {
+  const answer = httpErrorOf(err, `keypool: ${err.details.join("; ")}`);
+  const headers = new Headers({ "content-type": "application/json", ...retryHeaders(answer.retryAfterMs ?? 0), "x-keypool-refused": err.code });
+  return new Response(JSON.stringify(errorBody(api, answer)), { status: answer.status, statusText: "Too Many Requests", headers });
 }
 
 function copyResponse(res: Response, body: ConstructorParameters<typeof Response>[0]): Response {

@@ -1,5 +1,5 @@
 import { status, type Metadata, type ServiceError } from "@grpc/grpc-js";
-import { durationFromMs } from "./duration.js";
+import { durationFromMs } from "../../../src/protocol/duration.js";
 import { toKeyPoolError } from "./errors.js";
 import type { KeyPoolServiceClient, StreamStatsResponse } from "./gen/keypool/v1/keypool.js";
 

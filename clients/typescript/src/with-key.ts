@@ -1,10 +1,10 @@
-import { outcomeFromError } from "./error-outcome.js";
-import { outcomeFromFetchResponse } from "./fetch-response-outcome.js";
+import { outcomeFromError } from "../../../src/provider-http/error-outcome.js";
+import { outcomeFromFetchResponse } from "../../../src/provider-http/fetch-response-outcome.js";
 import type { Lease } from "./lease.js";
 import type { AcquireOptions, LeaseBroker, UsageReport } from "./lease-broker.js";
-import type { CallOutcome } from "./outcome-name.js";
-import { mergeUsage, type TokenUsage } from "./token-usage.js";
-import { usageFromBody } from "./usage-from-response.js";
+import type { CallOutcome } from "../../../src/protocol/outcome.js";
+import { mergeUsage, type TokenUsage } from "../../../src/provider-http/token-usage.js";
+import { usageFromBody } from "../../../src/provider-http/usage-from-response.js";
 
 export interface WithKeyOptions<T> extends AcquireOptions {
   /** Reads the token usage of a result whose shape the built-in reader does not know. */

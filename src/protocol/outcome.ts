@@ -1,5 +1,8 @@
-/** What happened to the provider call made with a leased key. */
-export type Outcome =
+/**
+ * What happened to a provider call made with a leased key, by name: the one
+ * list that the pool, the transports and the clients share.
+ */
+export type OutcomeName =
   | "success"
   | "rate_limited"
   | "quota_exhausted"
@@ -9,7 +12,10 @@ export type Outcome =
   | "timeout"
   | "cancelled";
 
-export const outcomes: readonly Outcome[] = [
+/** The core's name for an outcome name. */
+export type Outcome = OutcomeName;
+
+export const outcomes: readonly OutcomeName[] = [
   "success",
   "rate_limited",
   "quota_exhausted",
@@ -24,7 +30,7 @@ export const outcomes: readonly Outcome[] = [
  * The outcome an HTTP status stands for, when the caller reported only the
  * status. Undefined when the status says nothing (0, 1xx, 3xx).
  */
-export function outcomeFromHttpStatus(status: number): Outcome | undefined {
+export function outcomeFromHttpStatus(status: number): OutcomeName | undefined {
   if (status >= 200 && status < 300) return "success";
   if (status === 429) return "rate_limited";
   if (status === 401 || status === 403) return "unauthorized";
@@ -33,4 +39,15 @@ export function outcomeFromHttpStatus(status: number): Outcome | undefined {
   if (status >= 500 && status < 600) return "server_error";
   if (status >= 400 && status < 500) return "client_error";
   return undefined;
+}
+
+/** An outcome with what the provider said about it, ready to be reported. */
+export interface CallOutcome {
+  readonly outcome: OutcomeName;
+  /** Upstream HTTP status, when there was a response. */
+  readonly httpStatus?: number;
+  /** Delay the provider asked for (Retry-After, Gemini's retryDelay, a rate-limit reset). */
+  readonly retryAfterMs?: number;
+  /** Short reason, safe to show: never the key. */
+  readonly errorMessage?: string;
 }

@@ -1,6 +1,6 @@
 import type { HeaderReader } from "./header-reader.js";
-import type { CallOutcome, OutcomeName } from "./outcome-name.js";
-import { safeMessage } from "./redact.js";
+import type { CallOutcome, OutcomeName } from "../protocol/outcome.js";
+import { safeMessage } from "./safe-message.js";
 import { errorDetails, retryAfterMsFromBody, retryAfterMsFromHeaders } from "./retry-after.js";
 
 export interface HttpOutcomeOptions {

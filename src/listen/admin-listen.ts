@@ -1,4 +1,4 @@
-import { parseListenAddress, type ListenAddress } from "../listen/listen-address.js";
+import { parseListenAddress, type ListenAddress } from "./listen-address.js";
 
 /** The admin server's default address: the port Prometheus registers for OpenTelemetry exporters. */
 export const DEFAULT_ADMIN_LISTEN = "127.0.0.1:9464";

@@ -1,5 +1,5 @@
 import { experimental, ServerCredentials } from "@grpc/grpc-js";
-import { KeypoolError } from "../errors.js";
+import { KeypoolError } from "../protocol/keypool-error.js";
 
 export interface TlsFiles {
   /** PEM certificate chain of the server. */

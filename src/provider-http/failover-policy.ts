@@ -1,4 +1,4 @@
-import type { OutcomeName } from "../../clients/typescript/src/outcome-name.js";
+import type { OutcomeName } from "../protocol/outcome.js";
 
 /** How one attempt with one key ended, as far as failover is concerned. */
 export type AttemptEnd =
@@ -8,16 +8,20 @@ export type AttemptEnd =
   | { readonly kind: "no_answer"; readonly connectionFailed: boolean };
 
 export interface FailoverPolicy {
+  /** Attempts in all, the first included. */
   readonly maxAttempts: number;
   readonly retryServerErrors: boolean;
+  /** Whether a key the provider rejected (401/403, Gemini's invalid key) is worth another key. Default true. */
+  readonly retryRejectedKeys?: boolean;
 }
 
 /**
  * Whether to try the request again with another key, decided before any byte
- * reached the client: after a 429 (rate limit or quota: the key cools down),
- * a 401/403 or Gemini's invalid-key 400 (the key is disabled), a failed
- * connection, and — when asked — a 5xx; within `maxAttempts` and while time
- * is left. A timeout is not retried: the upstream may still be working, and
+ * reached the caller (the proxy and `pool.fetch` alike): after a 429 (rate
+ * limit or quota: the key cools down), a 401/403 or Gemini's invalid-key 400
+ * (the key is disabled) unless told otherwise, a failed connection, and —
+ * when asked — a 5xx; within `maxAttempts` (`attempt` counts from 1) and
+ * while time is left. A timeout is not retried: the upstream may still be working, and
  * the client's deadline is spent.
  */
 export function shouldRetry(end: AttemptEnd, attempt: number, policy: FailoverPolicy, remainingMs: number): boolean {
@@ -26,8 +30,9 @@ export function shouldRetry(end: AttemptEnd, attempt: number, policy: FailoverPo
   switch (end.outcome) {
     case "rate_limited":
     case "quota_exhausted":
-    case "unauthorized":
       return true;
+    case "unauthorized":
+      return policy.retryRejectedKeys ?? true;
     case "server_error":
       return policy.retryServerErrors && end.status >= 500;
     default:

@@ -1,6 +1,6 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { ListenAddress } from "../listen/listen-address.js";
+import type { ListenAddress } from "./listen-address.js";
 
 /** Binds a Node HTTP(S) server to `addr`; resolves with the TCP port it got (0 for a unix: socket), rejects on a bind error. */
 export function listenHttp(server: Server, addr: ListenAddress): Promise<number> {

@@ -1,7 +1,7 @@
 import { headerReader } from "./header-reader.js";
 import { outcomeFromHttp, type HttpOutcomeOptions } from "./http-outcome.js";
-import type { CallOutcome } from "./outcome-name.js";
-import { safeMessage } from "./redact.js";
+import type { CallOutcome } from "../protocol/outcome.js";
+import { safeMessage } from "./safe-message.js";
 
 /**
  * The outcome of a provider call that threw, read from the error:

@@ -1,6 +1,6 @@
 import { headerReader } from "./header-reader.js";
 import { outcomeFromHttp, parseBody, type HttpOutcomeOptions } from "./http-outcome.js";
-import type { CallOutcome } from "./outcome-name.js";
+import type { CallOutcome } from "../protocol/outcome.js";
 
 /**
  * The outcome of a fetch Response without consuming it: an error response's

@@ -1,5 +1,5 @@
-import type { Duration } from "./gen/google/protobuf/duration.js";
-import type { Timestamp } from "./gen/google/protobuf/timestamp.js";
+import type { Duration } from "../../clients/typescript/src/gen/google/protobuf/duration.js";
+import type { Timestamp } from "../../clients/typescript/src/gen/google/protobuf/timestamp.js";
 
 /** Milliseconds as a protobuf Duration. */
 export function durationFromMs(ms: number): Duration {

@@ -2,8 +2,8 @@ import { readFile } from "node:fs/promises";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { SecureContextOptions, TLSSocket } from "node:tls";
-import { KeypoolError } from "../errors.js";
-import type { TlsFiles } from "../grpc/server-credentials.js";
+import { KeypoolError } from "../protocol/keypool-error.js";
+import type { TlsFiles } from "./server-credentials.js";
 import { watchSources, type SourceWatcher } from "../reload/watch-sources.js";
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
