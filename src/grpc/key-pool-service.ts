@@ -5,8 +5,11 @@ import { KeypoolError } from "../errors.js";
 import type { KeyPool } from "../pool/key-pool.js";
 import type { ConfigReloader } from "../reload/config-reloader.js";
 import type { Logger } from "../telemetry/logger.js";
+import { poolDirectory } from "../telemetry/history/pool-history-feed.js";
+import type { StatsHistory } from "../telemetry/history/stats-history.js";
 import { StatsSubscribers } from "../telemetry/stats-subscribers.js";
 import { callerOf } from "./caller.js";
+import { getStatsHistory } from "./get-stats-history.js";
 import { keyStateToProto, leaseToProto, outcomeFromProto, outcomeToProto } from "./messages.js";
 import { setRpcAttributes } from "./rpc-span.js";
 import { streamStatsHandler } from "./stream-stats.js";
@@ -20,6 +23,7 @@ export interface ServiceDeps {
   readonly log: Logger;
   readonly reloader: ConfigReloader;
   readonly statsSubscribers?: StatsSubscribers | undefined;
+  readonly history: StatsHistory;
 }
 
 /** Wraps a unary handler so that every thrown or rejected value goes through the one status mapping. */
@@ -34,7 +38,7 @@ function unary<Req, Res>(log: Logger, fn: (call: ServerUnaryCall<Req, Res>) => P
   };
 }
 
-export function keyPoolService({ pool, log, reloader, statsSubscribers }: ServiceDeps): KeyPoolServiceServer {
+export function keyPoolService({ pool, log, reloader, statsSubscribers, history }: ServiceDeps): KeyPoolServiceServer {
   const subscribers = statsSubscribers ?? new StatsSubscribers();
   return {
     acquireKey: unary(log, async (call) => {
@@ -99,6 +103,8 @@ export function keyPoolService({ pool, log, reloader, statsSubscribers }: Servic
     }),
 
     streamStats: streamStatsHandler({ pool, log, subscribers }),
+
+    getStatsHistory: unary(log, getStatsHistory({ history, directory: poolDirectory(pool) })),
 
     reloadConfig: unary(log, async (call) => {
       const json = call.request.configJson;
