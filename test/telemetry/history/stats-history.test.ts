@@ -1,10 +1,12 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../../src/manual-clock.js";
 import { FIELDS } from "../../../src/telemetry/history/bucket-fields.js";
 import { parseHistoryQuery, type RawHistoryQuery } from "../../../src/telemetry/history/history-query.js";
 import { HistorySeries, RESOLUTIONS, SERIES_BYTES } from "../../../src/telemetry/history/history-series.js";
 import type { HistoryDirectory } from "../../../src/telemetry/history/history-types.js";
-import { keyBytesBound, StatsHistory } from "../../../src/telemetry/history/stats-history.js";
+import { DEFAULT_MAX_MODELS, keyBytesBound, StatsHistory } from "../../../src/telemetry/history/stats-history.js";
 
 // A minute boundary, so that 10 s and 5 min buckets start at known times.
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -234,5 +236,16 @@ describe("history query parsing", () => {
     [{ provider: "openai", keyId: "k".repeat(129) }, /^key_id: longer than 128/],
   ] as const)("refuses %o naming the field", (raw, message) => {
     expect(() => parseHistoryQuery(raw)).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT", message: expect.stringMatching(message) }));
+  });
+});
+
+describe("docs/stats-history.md", () => {
+  it("states the memory cost that the structure has", () => {
+    const doc = readFileSync(fileURLToPath(new URL("../../../docs/stats-history.md", import.meta.url)), "utf8");
+    const n = (v: number) => v.toLocaleString("en-US");
+    expect(doc).toContain(`**${n(SERIES_BYTES)} bytes**`);
+    expect(doc).toContain(`(1 + ${DEFAULT_MAX_MODELS}) × ${n(SERIES_BYTES)} = **${n(keyBytesBound())} bytes**`);
+    expect(doc).toContain(`${n(2 * SERIES_BYTES)} bytes for a key`);
+    expect(doc).toContain(`row of ${FIELDS} unsigned 32-bit counters`);
   });
 });
