@@ -11,9 +11,11 @@ import { startObservability } from "./observability.js";
 import { KeyPool } from "./pool/key-pool.js";
 import type { ProxyOptions } from "./proxy/proxy-options.js";
 import { ProxyServer } from "./proxy/proxy-server.js";
-import type { PoolEvent } from "./pool/types.js";
+import type { ConfigDiff, PoolEvent } from "./pool/types.js";
 import { ConfigReloader, type ReloadEvent } from "./reload/config-reloader.js";
 import { watchSources, type SourceWatcher } from "./reload/watch-sources.js";
+import { followPool } from "./telemetry/history/pool-history-feed.js";
+import { StatsHistory } from "./telemetry/history/stats-history.js";
 import type { KeypoolMetrics } from "./telemetry/keypool-metrics.js";
 import { keyStateMessage } from "./telemetry/key-state-message.js";
 import { createLogger, type Logger } from "./telemetry/logger.js";
@@ -96,11 +98,16 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
   const config = options.config ?? (await readConfig(options));
   const pool = new KeyPool({ clock, onEvent: (e) => logEvent(log, e) });
   const diff = pool.applyConfig(config);
+  const history = new StatsHistory({ clock, configGeneration: diff.generation });
+  const unfollowPool = followPool(pool, history);
   for (const w of config.warnings) log.warn({ warning: w }, "configuration warning");
   const env = options.env ?? process.env;
   const configFile = options.configFile ?? (env["KEYPOOL_CONFIG"] || undefined);
   const reloader = new ConfigReloader(pool, { configFile, envFile: options.envFile, env });
   reloader.subscribe((e) => logReload(log, e));
+  reloader.subscribe((e) => {
+    if (e.result === "applied") history.recordReload(e.diff.generation, reloadSummary(e.diff));
+  });
   const auth = new AuthState({ tokensFile: options.tokensFile, envFile: options.envFile, env });
   await auth.load();
   for (const [file, what] of [
@@ -143,6 +150,7 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
     tls: options.tls,
     insecure: options.insecure,
     socketMode: options.socketMode,
+    history,
   }).catch(async (err: unknown) => {
     await closeWatchers();
     throw err;
@@ -154,6 +162,7 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
     reloader,
     tracer: observability.tracer,
     statsSubscribers: observability.subscribers,
+    history,
     auth,
     tls: options.tls,
     insecure: options.insecure,
@@ -220,6 +229,7 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
         observability.endStreams();
         await Promise.all([grpc.shutdown(graceMs), proxy?.close(graceMs)]);
         await observability.stop();
+        unfollowPool();
         log.info("keypool stopped");
       })();
       return stopping;
@@ -249,6 +259,11 @@ function logReload(log: Logger, e: ReloadEvent): void {
     { trigger: e.trigger, result: e.result, generation, added: added.length, removed: removed.length, updated: updated.length, warnings },
     "config reloaded",
   );
+}
+
+/** What a reload changed, for its history marker: key ids are counted, not listed. */
+function reloadSummary(diff: ConfigDiff): string {
+  return `generation ${diff.generation}: ${diff.added.length} added, ${diff.removed.length} removed, ${diff.updated.length} updated`;
 }
 
 /** One line per event that matters to an operator; per-request events stay at debug. */

@@ -5,6 +5,7 @@ import type { TlsFiles } from "./listen/server-credentials.js";
 import { AdminServer } from "./http/admin-server.js";
 import { parseAdminListen } from "./listen/admin-listen.js";
 import type { KeyPool } from "./pool/key-pool.js";
+import type { StatsHistory } from "./telemetry/history/stats-history.js";
 import { KeypoolMetrics } from "./telemetry/keypool-metrics.js";
 import type { Logger } from "./telemetry/logger.js";
 import { StatsSubscribers } from "./telemetry/stats-subscribers.js";
@@ -29,6 +30,8 @@ export interface ObservabilityOptions {
   readonly insecure?: boolean | undefined;
   /** File mode of a unix: socket for the admin listener; default 0600. */
   readonly socketMode?: number | undefined;
+  /** Served at /v1/stats/history. */
+  readonly history: StatsHistory;
 }
 
 /** Metrics, tracing, statistics streams and the admin server of one keypool server. */
@@ -67,6 +70,7 @@ export async function startObservability(options: ObservabilityOptions): Promise
         tls: options.tls,
         insecure: options.insecure,
         socketMode: options.socketMode,
+        history: options.history,
       });
       try {
         adminAddress = await admin.listen(address);

@@ -42,6 +42,8 @@ export function authorizedService(impl: KeyPoolServiceServer, auth: AuthState, l
     }),
     reportUsage: unary(impl.reportUsage, () => {}),
     reloadConfig: unary(impl.reloadConfig, (client) => AuthState.requireAdmin(client)),
+    // Like StreamStats: any authenticated client may read statistics (ids and masked keys only).
+    getStatsHistory: unary(impl.getStatsHistory, () => {}),
     streamStats: (call: ServerWritableStream<Parameters<KeyPoolServiceServer["streamStats"]>[0]["request"], never>) => {
       try {
         identify(call);

@@ -9,6 +9,7 @@ import type { AuthState } from "../auth/auth-state.js";
 import type { KeyPool } from "../pool/key-pool.js";
 import type { ConfigReloader } from "../reload/config-reloader.js";
 import type { Logger } from "../telemetry/logger.js";
+import type { StatsHistory } from "../telemetry/history/stats-history.js";
 import type { StatsSubscribers } from "../telemetry/stats-subscribers.js";
 import { authorizedService } from "./authorized-service.js";
 import { keyPoolService } from "./key-pool-service.js";
@@ -26,6 +27,8 @@ export interface GrpcServerOptions {
   readonly reloader: ConfigReloader;
   /** Live StreamStats streams: bounded, counted, ended on shutdown. */
   readonly statsSubscribers?: StatsSubscribers | undefined;
+  /** Served by GetStatsHistory. */
+  readonly history: StatsHistory;
   /** A span per RPC when set. */
   readonly tracer?: Tracer | undefined;
   /** Client tokens; without a tokens file every caller is anonymous. */

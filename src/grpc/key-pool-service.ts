@@ -5,9 +5,12 @@ import { KeypoolError } from "../protocol/keypool-error.js";
 import type { KeyPool } from "../pool/key-pool.js";
 import type { ConfigReloader } from "../reload/config-reloader.js";
 import type { Logger } from "../telemetry/logger.js";
+import { poolDirectory } from "../telemetry/history/pool-history-feed.js";
+import type { StatsHistory } from "../telemetry/history/stats-history.js";
 import { StatsSubscribers } from "../telemetry/stats-subscribers.js";
 import { callerOf } from "./caller.js";
 import { keyStateToProto, outcomeToProto } from "../protocol/proto-names.js";
+import { getStatsHistory } from "./get-stats-history.js";
 import { leaseToProto, reportedOutcome } from "./messages.js";
 import { setRpcAttributes } from "./rpc-span.js";
 import { streamStatsHandler } from "./stream-stats.js";
@@ -21,6 +24,7 @@ export interface ServiceDeps {
   readonly log: Logger;
   readonly reloader: ConfigReloader;
   readonly statsSubscribers?: StatsSubscribers | undefined;
+  readonly history: StatsHistory;
 }
 
 /** Wraps a unary handler so that every thrown or rejected value goes through the one status mapping. */
@@ -35,7 +39,7 @@ function unary<Req, Res>(log: Logger, fn: (call: ServerUnaryCall<Req, Res>) => P
   };
 }
 
-export function keyPoolService({ pool, log, reloader, statsSubscribers }: ServiceDeps): KeyPoolServiceServer {
+export function keyPoolService({ pool, log, reloader, statsSubscribers, history }: ServiceDeps): KeyPoolServiceServer {
   const subscribers = statsSubscribers ?? new StatsSubscribers();
   return {
     acquireKey: unary(log, async (call) => {
@@ -100,6 +104,8 @@ export function keyPoolService({ pool, log, reloader, statsSubscribers }: Servic
     }),
 
     streamStats: streamStatsHandler({ pool, log, subscribers }),
+
+    getStatsHistory: unary(log, getStatsHistory({ history, directory: poolDirectory(pool) })),
 
     reloadConfig: unary(log, async (call) => {
       const json = call.request.configJson;

@@ -6,6 +6,8 @@ import { openListener } from "../listen/open-listener.js";
 import type { TlsFiles } from "../listen/server-credentials.js";
 import type { KeyPool } from "../pool/key-pool.js";
 import { snapshotToJson } from "../pool/stats-json.js";
+import { poolDirectory } from "../telemetry/history/pool-history-feed.js";
+import type { StatsHistory } from "../telemetry/history/stats-history.js";
 import type { KeypoolMetrics } from "../telemetry/keypool-metrics.js";
 import type { Logger } from "../telemetry/logger.js";
 import { parseStatsRequest } from "../telemetry/stats-request.js";
@@ -15,6 +17,7 @@ import { sendError, sendJson } from "./http-errors.js";
 import { listenHttp } from "../listen/listen-http.js";
 import { createHttpListener, verifiedCertificateCn, type HttpListener } from "../listen/tls-server.js";
 import { queryProviders } from "./stats-query.js";
+import { serveStatsHistory } from "./stats-history-route.js";
 import { serveStatsStream } from "./stats-stream-route.js";
 
 export interface AdminServerOptions {
@@ -34,6 +37,8 @@ export interface AdminServerOptions {
   readonly insecure?: boolean | undefined;
   /** File mode of a unix: socket; default 0600. */
   readonly socketMode?: number | undefined;
+  /** Served at /v1/stats/history; without it that path is not served. */
+  readonly history?: StatsHistory | undefined;
 }
 
 /**
@@ -48,7 +53,8 @@ const OPEN_PATHS = new Set(["/healthz", "/readyz", ...DASHBOARD_PATHS]);
  * The admin HTTP listener, for monitoring rather than for callers:
  * GET /metrics (Prometheus text), /healthz (the process answers), /readyz
  * (a configuration is loaded and keypool serves), /v1/stats (the statistics
- * snapshot as JSON), /v1/stats/stream (the same as Server-Sent Events) and
+ * snapshot as JSON), /v1/stats/stream (the same as Server-Sent Events),
+ * /v1/stats/history (the past in fixed buckets) and
  * / (the live dashboard, which reads that stream). Read-only and secret-free; it binds to loopback by default.
  */
 export class AdminServer {
@@ -138,6 +144,10 @@ export class AdminServer {
           sendJson(res, 200, snapshotToJson(pool.snapshot(providers)));
           return;
         }
+        case "/v1/stats/history":
+          if (this.options.history === undefined) throw new KeypoolError("NOT_FOUND", "no statistics history is recorded by this server");
+          serveStatsHistory(res, url, this.options.history, poolDirectory(pool));
+          return;
         case "/v1/stats/stream":
           // A HEAD would open a stream whose body is never sent.
           if (req.method !== "GET") {
@@ -151,7 +161,7 @@ export class AdminServer {
             serveDashboardAsset(req, res, url.pathname);
             return;
           }
-          throw new KeypoolError("NOT_FOUND", `no such admin endpoint; try / (the dashboard), /metrics, /healthz, /readyz, /v1/stats, /v1/stats/stream`);
+          throw new KeypoolError("NOT_FOUND", `no such admin endpoint; try / (the dashboard), /metrics, /healthz, /readyz, /v1/stats, /v1/stats/stream, /v1/stats/history`);
       }
     } catch (err) {
       sendError(res, err, log);

@@ -19,6 +19,8 @@ interface OpenLease {
   readonly key: PooledKey;
   readonly entry: UsageEntry;
   readonly timer: TimerHandle;
+  /** The model asked for, for the events of this lease ("" for any). */
+  readonly model: string;
 }
 
 interface Waiter {
@@ -153,6 +155,7 @@ export class KeyPool {
       latencyMs: report.latencyMs,
       promptTokens: prompt,
       completionTokens: completion,
+      model: open.model,
     });
     if (after !== before) this.emitState(key, before, after, now);
     if (after === "cooling_down" || after === "exhausted") this.watchRecovery(key, now);
@@ -317,9 +320,9 @@ export class KeyPool {
       owner: req.owner,
     };
     const timer = this.clock.setTimer(() => this.expire(leaseId), req.leaseTtlMs);
-    this.leases.set(leaseId, { lease, key, entry, timer });
+    this.leases.set(leaseId, { lease, key, entry, timer, model: req.model });
     rt.index.update(key, now);
-    this.emit({ type: "acquired", provider: rt.name, keyId: key.id, waitedMs });
+    this.emit({ type: "acquired", provider: rt.name, keyId: key.id, waitedMs, model: req.model });
     return lease;
   }
 
@@ -331,7 +334,7 @@ export class KeyPool {
     this.endLease(open, now, "expired");
     open.key.counters.expired += 1;
     open.key.health.leaseEnded(leaseId);
-    this.emit({ type: "lease_expired", provider: open.lease.provider, keyId: open.key.id });
+    this.emit({ type: "lease_expired", provider: open.lease.provider, keyId: open.key.id, model: open.model });
     this.settleDrain(open.key);
     const rt = this.providers.get(open.lease.provider);
     rt?.index.update(open.key, now);

@@ -65,10 +65,22 @@ export interface ConfigDiff {
   readonly warnings: readonly string[];
 }
 
-/** Something worth a log line or a metric; ids only, never secrets. */
+/**
+ * Something worth a log line or a metric; ids only, never secrets. `model` is
+ * the one the lease was asked for ("" for any model).
+ */
 export type PoolEvent =
   | { type: "key_state"; provider: string; keyId: string; from: KeyStateName; to: KeyStateName; reason: string }
-  | { type: "lease_expired"; provider: string; keyId: string }
-  | { type: "acquired"; provider: string; keyId: string; waitedMs: number }
+  | { type: "lease_expired"; provider: string; keyId: string; model?: string }
+  | { type: "acquired"; provider: string; keyId: string; waitedMs: number; model?: string }
   | { type: "refused"; provider: string; code: string; retryAfterMs: number | undefined; limit?: "client_rate" | "client_open_leases" | "waiting_queue" }
-  | { type: "reported"; provider: string; keyId: string; outcome: Outcome; latencyMs: number | undefined; promptTokens: number; completionTokens: number };
+  | {
+      type: "reported";
+      provider: string;
+      keyId: string;
+      outcome: Outcome;
+      latencyMs: number | undefined;
+      promptTokens: number;
+      completionTokens: number;
+      model?: string;
+    };

@@ -144,6 +144,11 @@ export class KeypoolMetrics {
     );
     const waiting = gauge("keypool_acquisitions_waiting", "Acquisitions waiting for a key now, by provider", "{acquisition}");
     const streams = gauge("keypool_stats_subscribers", "Live statistics streams by transport (grpc StreamStats, sse)", "{stream}");
+    const storeDegraded = gauge(
+      "keypool_store_degraded",
+      "1 while the shared store is unreachable and this sidecar enforces its share of every limit alone; always 0 with the in-process store",
+      "1",
+    );
     meter.addBatchObservableCallback(
       (result) => {
         for (const p of pool.snapshot().providers) {
@@ -157,8 +162,10 @@ export class KeypoolMetrics {
           }
         }
         for (const transport of transports) result.observe(streams, subscribers.count(transport), { transport });
+        // The pool's state lives in this process: there is no store to lose.
+        result.observe(storeDegraded, 0);
       },
-      [inFlight, state, utilization, balance, waiting, streams],
+      [inFlight, state, utilization, balance, waiting, streams, storeDegraded],
     );
   }
 }

@@ -22,6 +22,10 @@ OUTCOME_SUCCESS: Outcome
 OUTCOME_TIMEOUT: Outcome
 OUTCOME_UNAUTHORIZED: Outcome
 OUTCOME_UNSPECIFIED: Outcome
+STATS_HISTORY_MARKER_KIND_KEY_STATE: StatsHistoryMarkerKind
+STATS_HISTORY_MARKER_KIND_RELOAD: StatsHistoryMarkerKind
+STATS_HISTORY_MARKER_KIND_START: StatsHistoryMarkerKind
+STATS_HISTORY_MARKER_KIND_UNSPECIFIED: StatsHistoryMarkerKind
 
 class AcquireKeyRequest(_message.Message):
     __slots__ = ["client_id", "estimated_tokens", "lease_ttl", "max_wait", "model", "provider"]
@@ -58,6 +62,46 @@ class AcquireKeyResponse(_message.Message):
     provider: str
     waited: _duration_pb2.Duration
     def __init__(self, lease_id: _Optional[str] = ..., key_id: _Optional[str] = ..., api_key: _Optional[str] = ..., provider: _Optional[str] = ..., expires_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., base_url: _Optional[str] = ..., masked_key: _Optional[str] = ..., waited: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class GetStatsHistoryRequest(_message.Message):
+    __slots__ = ["key_id", "model", "provider", "range", "resolution"]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    RANGE_FIELD_NUMBER: _ClassVar[int]
+    RESOLUTION_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    model: str
+    provider: str
+    range: _duration_pb2.Duration
+    resolution: _duration_pb2.Duration
+    def __init__(self, provider: _Optional[str] = ..., key_id: _Optional[str] = ..., model: _Optional[str] = ..., range: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., resolution: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class GetStatsHistoryResponse(_message.Message):
+    __slots__ = ["buckets", "key_id", "markers", "masked_key", "model", "models", "provider", "range_end", "range_start", "recording_since", "resolution"]
+    BUCKETS_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    MARKERS_FIELD_NUMBER: _ClassVar[int]
+    MASKED_KEY_FIELD_NUMBER: _ClassVar[int]
+    MODELS_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    RANGE_END_FIELD_NUMBER: _ClassVar[int]
+    RANGE_START_FIELD_NUMBER: _ClassVar[int]
+    RECORDING_SINCE_FIELD_NUMBER: _ClassVar[int]
+    RESOLUTION_FIELD_NUMBER: _ClassVar[int]
+    buckets: _containers.RepeatedCompositeFieldContainer[StatsHistoryBucket]
+    key_id: str
+    markers: _containers.RepeatedCompositeFieldContainer[StatsHistoryMarker]
+    masked_key: str
+    model: str
+    models: _containers.RepeatedScalarFieldContainer[str]
+    provider: str
+    range_end: _timestamp_pb2.Timestamp
+    range_start: _timestamp_pb2.Timestamp
+    recording_since: _timestamp_pb2.Timestamp
+    resolution: _duration_pb2.Duration
+    def __init__(self, provider: _Optional[str] = ..., key_id: _Optional[str] = ..., masked_key: _Optional[str] = ..., model: _Optional[str] = ..., resolution: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., range_start: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., range_end: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., recording_since: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., buckets: _Optional[_Iterable[_Union[StatsHistoryBucket, _Mapping]]] = ..., markers: _Optional[_Iterable[_Union[StatsHistoryMarker, _Mapping]]] = ..., models: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class KeyLimits(_message.Message):
     __slots__ = ["max_concurrent", "rpd", "rpm", "tpm", "windows"]
@@ -214,6 +258,65 @@ class ReportUsageResponse(_message.Message):
     outcome: Outcome
     def __init__(self, key_state: _Optional[_Union[KeyState, str]] = ..., already_reported: bool = ..., key_id: _Optional[str] = ..., outcome: _Optional[_Union[Outcome, str]] = ...) -> None: ...
 
+class StatsHistoryBucket(_message.Message):
+    __slots__ = ["completion_tokens", "errors", "errors_by_outcome", "latency_p50", "latency_p95", "latency_p99", "latency_samples", "prompt_tokens", "rate_limited", "recorded", "refusals", "requests", "start", "successes", "wait_time", "waits"]
+    class ErrorsByOutcomeEntry(_message.Message):
+        __slots__ = ["key", "value"]
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    COMPLETION_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_BY_OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_P50_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_P95_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_P99_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_SAMPLES_FIELD_NUMBER: _ClassVar[int]
+    PROMPT_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    RATE_LIMITED_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_FIELD_NUMBER: _ClassVar[int]
+    REFUSALS_FIELD_NUMBER: _ClassVar[int]
+    REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    SUCCESSES_FIELD_NUMBER: _ClassVar[int]
+    WAITS_FIELD_NUMBER: _ClassVar[int]
+    WAIT_TIME_FIELD_NUMBER: _ClassVar[int]
+    completion_tokens: int
+    errors: int
+    errors_by_outcome: _containers.ScalarMap[str, int]
+    latency_p50: _duration_pb2.Duration
+    latency_p95: _duration_pb2.Duration
+    latency_p99: _duration_pb2.Duration
+    latency_samples: int
+    prompt_tokens: int
+    rate_limited: int
+    recorded: bool
+    refusals: int
+    requests: int
+    start: _timestamp_pb2.Timestamp
+    successes: int
+    wait_time: _duration_pb2.Duration
+    waits: int
+    def __init__(self, start: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., recorded: bool = ..., requests: _Optional[int] = ..., successes: _Optional[int] = ..., rate_limited: _Optional[int] = ..., errors: _Optional[int] = ..., errors_by_outcome: _Optional[_Mapping[str, int]] = ..., prompt_tokens: _Optional[int] = ..., completion_tokens: _Optional[int] = ..., waits: _Optional[int] = ..., wait_time: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., refusals: _Optional[int] = ..., latency_samples: _Optional[int] = ..., latency_p50: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., latency_p95: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., latency_p99: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class StatsHistoryMarker(_message.Message):
+    __slots__ = ["at", "config_generation", "detail", "key_id", "key_state", "kind"]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    CONFIG_GENERATION_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_STATE_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    at: _timestamp_pb2.Timestamp
+    config_generation: int
+    detail: str
+    key_id: str
+    key_state: KeyState
+    kind: StatsHistoryMarkerKind
+    def __init__(self, at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., kind: _Optional[_Union[StatsHistoryMarkerKind, str]] = ..., key_id: _Optional[str] = ..., key_state: _Optional[_Union[KeyState, str]] = ..., config_generation: _Optional[int] = ..., detail: _Optional[str] = ...) -> None: ...
+
 class StreamStatsRequest(_message.Message):
     __slots__ = ["interval", "providers"]
     INTERVAL_FIELD_NUMBER: _ClassVar[int]
@@ -246,4 +349,7 @@ class Outcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
 
 class KeyState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class StatsHistoryMarkerKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []

@@ -37,6 +37,11 @@ class KeyPoolServiceStub(object):
                 request_serializer=keypool_dot_v1_dot_keypool__pb2.ReloadConfigRequest.SerializeToString,
                 response_deserializer=keypool_dot_v1_dot_keypool__pb2.ReloadConfigResponse.FromString,
                 )
+        self.GetStatsHistory = channel.unary_unary(
+                '/keypool.v1.KeyPoolService/GetStatsHistory',
+                request_serializer=keypool_dot_v1_dot_keypool__pb2.GetStatsHistoryRequest.SerializeToString,
+                response_deserializer=keypool_dot_v1_dot_keypool__pb2.GetStatsHistoryResponse.FromString,
+                )
 
 
 class KeyPoolServiceServicer(object):
@@ -75,6 +80,16 @@ class KeyPoolServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetStatsHistory(self, request, context):
+        """GetStatsHistory returns what happened over a past range in fixed time
+        buckets, for a provider, one of its keys, or a model, with the process
+        start, configuration reloads and key state changes inside the range as
+        markers. Unknown provider, key or model: NOT_FOUND.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_KeyPoolServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -97,6 +112,11 @@ def add_KeyPoolServiceServicer_to_server(servicer, server):
                     servicer.ReloadConfig,
                     request_deserializer=keypool_dot_v1_dot_keypool__pb2.ReloadConfigRequest.FromString,
                     response_serializer=keypool_dot_v1_dot_keypool__pb2.ReloadConfigResponse.SerializeToString,
+            ),
+            'GetStatsHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStatsHistory,
+                    request_deserializer=keypool_dot_v1_dot_keypool__pb2.GetStatsHistoryRequest.FromString,
+                    response_serializer=keypool_dot_v1_dot_keypool__pb2.GetStatsHistoryResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -176,5 +196,22 @@ class KeyPoolService(object):
         return grpc.experimental.unary_unary(request, target, '/keypool.v1.KeyPoolService/ReloadConfig',
             keypool_dot_v1_dot_keypool__pb2.ReloadConfigRequest.SerializeToString,
             keypool_dot_v1_dot_keypool__pb2.ReloadConfigResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetStatsHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/keypool.v1.KeyPoolService/GetStatsHistory',
+            keypool_dot_v1_dot_keypool__pb2.GetStatsHistoryRequest.SerializeToString,
+            keypool_dot_v1_dot_keypool__pb2.GetStatsHistoryResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

@@ -165,6 +165,54 @@ export function keyStateToJSON(object: KeyState): string {
   }
 }
 
+export enum StatsHistoryMarkerKind {
+  STATS_HISTORY_MARKER_KIND_UNSPECIFIED = 0,
+  /** STATS_HISTORY_MARKER_KIND_START - The sidecar process started: history before it is not in this process. */
+  STATS_HISTORY_MARKER_KIND_START = 1,
+  /** STATS_HISTORY_MARKER_KIND_RELOAD - A configuration reload applied a new generation. */
+  STATS_HISTORY_MARKER_KIND_RELOAD = 2,
+  /** STATS_HISTORY_MARKER_KIND_KEY_STATE - A key changed state (key_id, key_state and detail say which and why). */
+  STATS_HISTORY_MARKER_KIND_KEY_STATE = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function statsHistoryMarkerKindFromJSON(object: any): StatsHistoryMarkerKind {
+  switch (object) {
+    case 0:
+    case "STATS_HISTORY_MARKER_KIND_UNSPECIFIED":
+      return StatsHistoryMarkerKind.STATS_HISTORY_MARKER_KIND_UNSPECIFIED;
+    case 1:
+    case "STATS_HISTORY_MARKER_KIND_START":
+      return StatsHistoryMarkerKind.STATS_HISTORY_MARKER_KIND_START;
+    case 2:
+    case "STATS_HISTORY_MARKER_KIND_RELOAD":
+      return StatsHistoryMarkerKind.STATS_HISTORY_MARKER_KIND_RELOAD;
+    case 3:
+    case "STATS_HISTORY_MARKER_KIND_KEY_STATE":
+      return StatsHistoryMarkerKind.STATS_HISTORY_MARKER_KIND_KEY_STATE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return StatsHistoryMarkerKind.UNRECOGNIZED;
+  }
+}
+
+export function statsHistoryMarkerKindToJSON(object: StatsHistoryMarkerKind): string {
+  switch (object) {
+    case StatsHistoryMarkerKind.STATS_HISTORY_MARKER_KIND_UNSPECIFIED:
+      return "STATS_HISTORY_MARKER_KIND_UNSPECIFIED";
+    case StatsHistoryMarkerKind.STATS_HISTORY_MARKER_KIND_START:
+      return "STATS_HISTORY_MARKER_KIND_START";
+    case StatsHistoryMarkerKind.STATS_HISTORY_MARKER_KIND_RELOAD:
+      return "STATS_HISTORY_MARKER_KIND_RELOAD";
+    case StatsHistoryMarkerKind.STATS_HISTORY_MARKER_KIND_KEY_STATE:
+      return "STATS_HISTORY_MARKER_KIND_KEY_STATE";
+    case StatsHistoryMarkerKind.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface AcquireKeyRequest {
   /** Provider name as configured, e.g. "openai". */
   provider: string;
@@ -328,6 +376,101 @@ export interface ReloadConfigResponse {
   updatedKeyIds: string[];
   unchangedKeyIds: string[];
   warnings: string[];
+}
+
+export interface GetStatsHistoryRequest {
+  /** Required: a configured provider. */
+  provider: string;
+  /** One key of the provider; empty selects the whole provider. */
+  keyId: string;
+  /** One model; empty selects every model. Without key_id, the provider's keys are summed. */
+  model: string;
+  /** How far back from now; unset is one hour, at most 24 hours. */
+  range:
+    | Duration
+    | undefined;
+  /**
+   * Bucket width: a multiple of 10 s for ranges up to one hour, of 5 min
+   * beyond. Unset is 10 s up to one hour and 5 min beyond.
+   */
+  resolution: Duration | undefined;
+}
+
+export interface GetStatsHistoryResponse {
+  provider: string;
+  /** Empty when the whole provider was asked for. */
+  keyId: string;
+  /** The key's masked form; never the secret. */
+  maskedKey: string;
+  model: string;
+  resolution:
+    | Duration
+    | undefined;
+  /** Start of the first bucket and end of the last one. */
+  rangeStart: Timestamp | undefined;
+  rangeEnd:
+    | Timestamp
+    | undefined;
+  /** When this process started recording; buckets before it have recorded = false. */
+  recordingSince:
+    | Timestamp
+    | undefined;
+  /** Oldest first, covering the whole range. */
+  buckets: StatsHistoryBucket[];
+  /** Oldest first. */
+  markers: StatsHistoryMarker[];
+  /** Models with their own history in this selection. */
+  models: string[];
+}
+
+export interface StatsHistoryBucket {
+  start:
+    | Timestamp
+    | undefined;
+  /**
+   * False when the process was not recording during the bucket (before its
+   * start, or aged out): no data, which is not the same as no traffic.
+   */
+  recorded: boolean;
+  /** Leases granted. */
+  requests: number;
+  successes: number;
+  rateLimited: number;
+  /** Reports with any other outcome, and leases that expired unreported. */
+  errors: number;
+  /** errors split by outcome (quota_exhausted, server_error, ..., expired). */
+  errorsByOutcome: { [key: string]: number };
+  promptTokens: number;
+  completionTokens: number;
+  /** Leases granted after waiting, and the time they waited in total. */
+  waits: number;
+  waitTime:
+    | Duration
+    | undefined;
+  /** Acquisitions refused; counted per provider only (a refusal has no key). */
+  refusals: number;
+  /** Latency reports the percentiles come from. */
+  latencySamples: number;
+  latencyP50: Duration | undefined;
+  latencyP95: Duration | undefined;
+  latencyP99: Duration | undefined;
+}
+
+export interface StatsHistoryBucket_ErrorsByOutcomeEntry {
+  key: string;
+  value: number;
+}
+
+export interface StatsHistoryMarker {
+  at: Timestamp | undefined;
+  kind: StatsHistoryMarkerKind;
+  /** Set for key state markers. */
+  keyId: string;
+  keyState: KeyState;
+  /** Configuration generation in force after the event. */
+  configGeneration: number;
+  /** Human-readable: the reason of a state change, what a reload changed. */
+  detail: string;
 }
 
 function createBaseAcquireKeyRequest(): AcquireKeyRequest {
@@ -2725,6 +2868,1083 @@ export const ReloadConfigResponse: MessageFns<ReloadConfigResponse> = {
   },
 };
 
+function createBaseGetStatsHistoryRequest(): GetStatsHistoryRequest {
+  return { provider: "", keyId: "", model: "", range: undefined, resolution: undefined };
+}
+
+export const GetStatsHistoryRequest: MessageFns<GetStatsHistoryRequest> = {
+  encode(message: GetStatsHistoryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.provider !== "") {
+      writer.uint32(10).string(message.provider);
+    }
+    if (message.keyId !== "") {
+      writer.uint32(18).string(message.keyId);
+    }
+    if (message.model !== "") {
+      writer.uint32(26).string(message.model);
+    }
+    if (message.range !== undefined) {
+      Duration.encode(message.range, writer.uint32(34).fork()).join();
+    }
+    if (message.resolution !== undefined) {
+      Duration.encode(message.resolution, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetStatsHistoryRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetStatsHistoryRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.provider = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.keyId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.model = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.range = Duration.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.resolution = Duration.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetStatsHistoryRequest {
+    return {
+      provider: isSet(object.provider) ? globalThis.String(object.provider) : "",
+      keyId: isSet(object.keyId)
+        ? globalThis.String(object.keyId)
+        : isSet(object.key_id)
+        ? globalThis.String(object.key_id)
+        : "",
+      model: isSet(object.model) ? globalThis.String(object.model) : "",
+      range: isSet(object.range) ? Duration.fromJSON(object.range) : undefined,
+      resolution: isSet(object.resolution) ? Duration.fromJSON(object.resolution) : undefined,
+    };
+  },
+
+  toJSON(message: GetStatsHistoryRequest): unknown {
+    const obj: any = {};
+    if (message.provider !== "") {
+      obj.provider = message.provider;
+    }
+    if (message.keyId !== "") {
+      obj.keyId = message.keyId;
+    }
+    if (message.model !== "") {
+      obj.model = message.model;
+    }
+    if (message.range !== undefined) {
+      obj.range = Duration.toJSON(message.range);
+    }
+    if (message.resolution !== undefined) {
+      obj.resolution = Duration.toJSON(message.resolution);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetStatsHistoryRequest>, I>>(base?: I): GetStatsHistoryRequest {
+    return GetStatsHistoryRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetStatsHistoryRequest>, I>>(object: I): GetStatsHistoryRequest {
+    const message = createBaseGetStatsHistoryRequest();
+    message.provider = object.provider ?? "";
+    message.keyId = object.keyId ?? "";
+    message.model = object.model ?? "";
+    message.range = (object.range !== undefined && object.range !== null)
+      ? Duration.fromPartial(object.range)
+      : undefined;
+    message.resolution = (object.resolution !== undefined && object.resolution !== null)
+      ? Duration.fromPartial(object.resolution)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetStatsHistoryResponse(): GetStatsHistoryResponse {
+  return {
+    provider: "",
+    keyId: "",
+    maskedKey: "",
+    model: "",
+    resolution: undefined,
+    rangeStart: undefined,
+    rangeEnd: undefined,
+    recordingSince: undefined,
+    buckets: [],
+    markers: [],
+    models: [],
+  };
+}
+
+export const GetStatsHistoryResponse: MessageFns<GetStatsHistoryResponse> = {
+  encode(message: GetStatsHistoryResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.provider !== "") {
+      writer.uint32(10).string(message.provider);
+    }
+    if (message.keyId !== "") {
+      writer.uint32(18).string(message.keyId);
+    }
+    if (message.maskedKey !== "") {
+      writer.uint32(26).string(message.maskedKey);
+    }
+    if (message.model !== "") {
+      writer.uint32(34).string(message.model);
+    }
+    if (message.resolution !== undefined) {
+      Duration.encode(message.resolution, writer.uint32(42).fork()).join();
+    }
+    if (message.rangeStart !== undefined) {
+      Timestamp.encode(message.rangeStart, writer.uint32(50).fork()).join();
+    }
+    if (message.rangeEnd !== undefined) {
+      Timestamp.encode(message.rangeEnd, writer.uint32(58).fork()).join();
+    }
+    if (message.recordingSince !== undefined) {
+      Timestamp.encode(message.recordingSince, writer.uint32(66).fork()).join();
+    }
+    for (const v of message.buckets) {
+      StatsHistoryBucket.encode(v!, writer.uint32(74).fork()).join();
+    }
+    for (const v of message.markers) {
+      StatsHistoryMarker.encode(v!, writer.uint32(82).fork()).join();
+    }
+    for (const v of message.models) {
+      writer.uint32(90).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetStatsHistoryResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetStatsHistoryResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.provider = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.keyId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.maskedKey = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.model = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.resolution = Duration.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.rangeStart = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.rangeEnd = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.recordingSince = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.buckets.push(StatsHistoryBucket.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.markers.push(StatsHistoryMarker.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.models.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetStatsHistoryResponse {
+    return {
+      provider: isSet(object.provider) ? globalThis.String(object.provider) : "",
+      keyId: isSet(object.keyId)
+        ? globalThis.String(object.keyId)
+        : isSet(object.key_id)
+        ? globalThis.String(object.key_id)
+        : "",
+      maskedKey: isSet(object.maskedKey)
+        ? globalThis.String(object.maskedKey)
+        : isSet(object.masked_key)
+        ? globalThis.String(object.masked_key)
+        : "",
+      model: isSet(object.model) ? globalThis.String(object.model) : "",
+      resolution: isSet(object.resolution) ? Duration.fromJSON(object.resolution) : undefined,
+      rangeStart: isSet(object.rangeStart)
+        ? fromJsonTimestamp(object.rangeStart)
+        : isSet(object.range_start)
+        ? fromJsonTimestamp(object.range_start)
+        : undefined,
+      rangeEnd: isSet(object.rangeEnd)
+        ? fromJsonTimestamp(object.rangeEnd)
+        : isSet(object.range_end)
+        ? fromJsonTimestamp(object.range_end)
+        : undefined,
+      recordingSince: isSet(object.recordingSince)
+        ? fromJsonTimestamp(object.recordingSince)
+        : isSet(object.recording_since)
+        ? fromJsonTimestamp(object.recording_since)
+        : undefined,
+      buckets: globalThis.Array.isArray(object?.buckets)
+        ? object.buckets.map((e: any) => StatsHistoryBucket.fromJSON(e))
+        : [],
+      markers: globalThis.Array.isArray(object?.markers)
+        ? object.markers.map((e: any) => StatsHistoryMarker.fromJSON(e))
+        : [],
+      models: globalThis.Array.isArray(object?.models)
+        ? object.models.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: GetStatsHistoryResponse): unknown {
+    const obj: any = {};
+    if (message.provider !== "") {
+      obj.provider = message.provider;
+    }
+    if (message.keyId !== "") {
+      obj.keyId = message.keyId;
+    }
+    if (message.maskedKey !== "") {
+      obj.maskedKey = message.maskedKey;
+    }
+    if (message.model !== "") {
+      obj.model = message.model;
+    }
+    if (message.resolution !== undefined) {
+      obj.resolution = Duration.toJSON(message.resolution);
+    }
+    if (message.rangeStart !== undefined) {
+      obj.rangeStart = fromTimestamp(message.rangeStart).toISOString();
+    }
+    if (message.rangeEnd !== undefined) {
+      obj.rangeEnd = fromTimestamp(message.rangeEnd).toISOString();
+    }
+    if (message.recordingSince !== undefined) {
+      obj.recordingSince = fromTimestamp(message.recordingSince).toISOString();
+    }
+    if (message.buckets?.length) {
+      obj.buckets = message.buckets.map((e) => StatsHistoryBucket.toJSON(e));
+    }
+    if (message.markers?.length) {
+      obj.markers = message.markers.map((e) => StatsHistoryMarker.toJSON(e));
+    }
+    if (message.models?.length) {
+      obj.models = message.models;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetStatsHistoryResponse>, I>>(base?: I): GetStatsHistoryResponse {
+    return GetStatsHistoryResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetStatsHistoryResponse>, I>>(object: I): GetStatsHistoryResponse {
+    const message = createBaseGetStatsHistoryResponse();
+    message.provider = object.provider ?? "";
+    message.keyId = object.keyId ?? "";
+    message.maskedKey = object.maskedKey ?? "";
+    message.model = object.model ?? "";
+    message.resolution = (object.resolution !== undefined && object.resolution !== null)
+      ? Duration.fromPartial(object.resolution)
+      : undefined;
+    message.rangeStart = (object.rangeStart !== undefined && object.rangeStart !== null)
+      ? Timestamp.fromPartial(object.rangeStart)
+      : undefined;
+    message.rangeEnd = (object.rangeEnd !== undefined && object.rangeEnd !== null)
+      ? Timestamp.fromPartial(object.rangeEnd)
+      : undefined;
+    message.recordingSince = (object.recordingSince !== undefined && object.recordingSince !== null)
+      ? Timestamp.fromPartial(object.recordingSince)
+      : undefined;
+    message.buckets = object.buckets?.map((e) => StatsHistoryBucket.fromPartial(e)) || [];
+    message.markers = object.markers?.map((e) => StatsHistoryMarker.fromPartial(e)) || [];
+    message.models = object.models?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseStatsHistoryBucket(): StatsHistoryBucket {
+  return {
+    start: undefined,
+    recorded: false,
+    requests: 0,
+    successes: 0,
+    rateLimited: 0,
+    errors: 0,
+    errorsByOutcome: {},
+    promptTokens: 0,
+    completionTokens: 0,
+    waits: 0,
+    waitTime: undefined,
+    refusals: 0,
+    latencySamples: 0,
+    latencyP50: undefined,
+    latencyP95: undefined,
+    latencyP99: undefined,
+  };
+}
+
+export const StatsHistoryBucket: MessageFns<StatsHistoryBucket> = {
+  encode(message: StatsHistoryBucket, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.start !== undefined) {
+      Timestamp.encode(message.start, writer.uint32(10).fork()).join();
+    }
+    if (message.recorded !== false) {
+      writer.uint32(16).bool(message.recorded);
+    }
+    if (message.requests !== 0) {
+      writer.uint32(24).int64(message.requests);
+    }
+    if (message.successes !== 0) {
+      writer.uint32(32).int64(message.successes);
+    }
+    if (message.rateLimited !== 0) {
+      writer.uint32(40).int64(message.rateLimited);
+    }
+    if (message.errors !== 0) {
+      writer.uint32(48).int64(message.errors);
+    }
+    globalThis.Object.entries(message.errorsByOutcome).forEach(([key, value]: [string, number]) => {
+      StatsHistoryBucket_ErrorsByOutcomeEntry.encode({ key: key as any, value }, writer.uint32(58).fork()).join();
+    });
+    if (message.promptTokens !== 0) {
+      writer.uint32(64).int64(message.promptTokens);
+    }
+    if (message.completionTokens !== 0) {
+      writer.uint32(72).int64(message.completionTokens);
+    }
+    if (message.waits !== 0) {
+      writer.uint32(80).int64(message.waits);
+    }
+    if (message.waitTime !== undefined) {
+      Duration.encode(message.waitTime, writer.uint32(90).fork()).join();
+    }
+    if (message.refusals !== 0) {
+      writer.uint32(96).int64(message.refusals);
+    }
+    if (message.latencySamples !== 0) {
+      writer.uint32(104).int64(message.latencySamples);
+    }
+    if (message.latencyP50 !== undefined) {
+      Duration.encode(message.latencyP50, writer.uint32(114).fork()).join();
+    }
+    if (message.latencyP95 !== undefined) {
+      Duration.encode(message.latencyP95, writer.uint32(122).fork()).join();
+    }
+    if (message.latencyP99 !== undefined) {
+      Duration.encode(message.latencyP99, writer.uint32(130).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StatsHistoryBucket {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStatsHistoryBucket();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.start = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.recorded = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.requests = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.successes = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.rateLimited = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.errors = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            const entry7 = StatsHistoryBucket_ErrorsByOutcomeEntry.decode(reader, reader.uint32());
+            if (entry7.value !== undefined) {
+              message.errorsByOutcome[entry7.key] = entry7.value;
+            }
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.promptTokens = longToNumber(reader.int64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.completionTokens = longToNumber(reader.int64());
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.waits = longToNumber(reader.int64());
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.waitTime = Duration.decode(reader, reader.uint32());
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.refusals = longToNumber(reader.int64());
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.latencySamples = longToNumber(reader.int64());
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.latencyP50 = Duration.decode(reader, reader.uint32());
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.latencyP95 = Duration.decode(reader, reader.uint32());
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.latencyP99 = Duration.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StatsHistoryBucket {
+    return {
+      start: isSet(object.start) ? fromJsonTimestamp(object.start) : undefined,
+      recorded: isSet(object.recorded) ? globalThis.Boolean(object.recorded) : false,
+      requests: isSet(object.requests) ? globalThis.Number(object.requests) : 0,
+      successes: isSet(object.successes) ? globalThis.Number(object.successes) : 0,
+      rateLimited: isSet(object.rateLimited)
+        ? globalThis.Number(object.rateLimited)
+        : isSet(object.rate_limited)
+        ? globalThis.Number(object.rate_limited)
+        : 0,
+      errors: isSet(object.errors) ? globalThis.Number(object.errors) : 0,
+      errorsByOutcome: isObject(object.errorsByOutcome)
+        ? (globalThis.Object.entries(object.errorsByOutcome) as [string, any][]).reduce(
+          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.Number(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.errors_by_outcome)
+        ? (globalThis.Object.entries(object.errors_by_outcome) as [string, any][]).reduce(
+          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.Number(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      promptTokens: isSet(object.promptTokens)
+        ? globalThis.Number(object.promptTokens)
+        : isSet(object.prompt_tokens)
+        ? globalThis.Number(object.prompt_tokens)
+        : 0,
+      completionTokens: isSet(object.completionTokens)
+        ? globalThis.Number(object.completionTokens)
+        : isSet(object.completion_tokens)
+        ? globalThis.Number(object.completion_tokens)
+        : 0,
+      waits: isSet(object.waits) ? globalThis.Number(object.waits) : 0,
+      waitTime: isSet(object.waitTime)
+        ? Duration.fromJSON(object.waitTime)
+        : isSet(object.wait_time)
+        ? Duration.fromJSON(object.wait_time)
+        : undefined,
+      refusals: isSet(object.refusals) ? globalThis.Number(object.refusals) : 0,
+      latencySamples: isSet(object.latencySamples)
+        ? globalThis.Number(object.latencySamples)
+        : isSet(object.latency_samples)
+        ? globalThis.Number(object.latency_samples)
+        : 0,
+      latencyP50: isSet(object.latencyP50)
+        ? Duration.fromJSON(object.latencyP50)
+        : isSet(object.latency_p50)
+        ? Duration.fromJSON(object.latency_p50)
+        : undefined,
+      latencyP95: isSet(object.latencyP95)
+        ? Duration.fromJSON(object.latencyP95)
+        : isSet(object.latency_p95)
+        ? Duration.fromJSON(object.latency_p95)
+        : undefined,
+      latencyP99: isSet(object.latencyP99)
+        ? Duration.fromJSON(object.latencyP99)
+        : isSet(object.latency_p99)
+        ? Duration.fromJSON(object.latency_p99)
+        : undefined,
+    };
+  },
+
+  toJSON(message: StatsHistoryBucket): unknown {
+    const obj: any = {};
+    if (message.start !== undefined) {
+      obj.start = fromTimestamp(message.start).toISOString();
+    }
+    if (message.recorded !== false) {
+      obj.recorded = message.recorded;
+    }
+    if (message.requests !== 0) {
+      obj.requests = Math.round(message.requests);
+    }
+    if (message.successes !== 0) {
+      obj.successes = Math.round(message.successes);
+    }
+    if (message.rateLimited !== 0) {
+      obj.rateLimited = Math.round(message.rateLimited);
+    }
+    if (message.errors !== 0) {
+      obj.errors = Math.round(message.errors);
+    }
+    if (message.errorsByOutcome) {
+      const entries = globalThis.Object.entries(message.errorsByOutcome) as [string, number][];
+      if (entries.length > 0) {
+        obj.errorsByOutcome = {};
+        entries.forEach(([k, v]) => {
+          obj.errorsByOutcome[k] = Math.round(v);
+        });
+      }
+    }
+    if (message.promptTokens !== 0) {
+      obj.promptTokens = Math.round(message.promptTokens);
+    }
+    if (message.completionTokens !== 0) {
+      obj.completionTokens = Math.round(message.completionTokens);
+    }
+    if (message.waits !== 0) {
+      obj.waits = Math.round(message.waits);
+    }
+    if (message.waitTime !== undefined) {
+      obj.waitTime = Duration.toJSON(message.waitTime);
+    }
+    if (message.refusals !== 0) {
+      obj.refusals = Math.round(message.refusals);
+    }
+    if (message.latencySamples !== 0) {
+      obj.latencySamples = Math.round(message.latencySamples);
+    }
+    if (message.latencyP50 !== undefined) {
+      obj.latencyP50 = Duration.toJSON(message.latencyP50);
+    }
+    if (message.latencyP95 !== undefined) {
+      obj.latencyP95 = Duration.toJSON(message.latencyP95);
+    }
+    if (message.latencyP99 !== undefined) {
+      obj.latencyP99 = Duration.toJSON(message.latencyP99);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StatsHistoryBucket>, I>>(base?: I): StatsHistoryBucket {
+    return StatsHistoryBucket.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StatsHistoryBucket>, I>>(object: I): StatsHistoryBucket {
+    const message = createBaseStatsHistoryBucket();
+    message.start = (object.start !== undefined && object.start !== null)
+      ? Timestamp.fromPartial(object.start)
+      : undefined;
+    message.recorded = object.recorded ?? false;
+    message.requests = object.requests ?? 0;
+    message.successes = object.successes ?? 0;
+    message.rateLimited = object.rateLimited ?? 0;
+    message.errors = object.errors ?? 0;
+    message.errorsByOutcome = (globalThis.Object.entries(object.errorsByOutcome ?? {}) as [string, number][]).reduce(
+      (acc: { [key: string]: number }, [key, value]: [string, number]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.Number(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.promptTokens = object.promptTokens ?? 0;
+    message.completionTokens = object.completionTokens ?? 0;
+    message.waits = object.waits ?? 0;
+    message.waitTime = (object.waitTime !== undefined && object.waitTime !== null)
+      ? Duration.fromPartial(object.waitTime)
+      : undefined;
+    message.refusals = object.refusals ?? 0;
+    message.latencySamples = object.latencySamples ?? 0;
+    message.latencyP50 = (object.latencyP50 !== undefined && object.latencyP50 !== null)
+      ? Duration.fromPartial(object.latencyP50)
+      : undefined;
+    message.latencyP95 = (object.latencyP95 !== undefined && object.latencyP95 !== null)
+      ? Duration.fromPartial(object.latencyP95)
+      : undefined;
+    message.latencyP99 = (object.latencyP99 !== undefined && object.latencyP99 !== null)
+      ? Duration.fromPartial(object.latencyP99)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseStatsHistoryBucket_ErrorsByOutcomeEntry(): StatsHistoryBucket_ErrorsByOutcomeEntry {
+  return { key: "", value: 0 };
+}
+
+export const StatsHistoryBucket_ErrorsByOutcomeEntry: MessageFns<StatsHistoryBucket_ErrorsByOutcomeEntry> = {
+  encode(message: StatsHistoryBucket_ErrorsByOutcomeEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== 0) {
+      writer.uint32(16).int64(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StatsHistoryBucket_ErrorsByOutcomeEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStatsHistoryBucket_ErrorsByOutcomeEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.value = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StatsHistoryBucket_ErrorsByOutcomeEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.Number(object.value) : 0,
+    };
+  },
+
+  toJSON(message: StatsHistoryBucket_ErrorsByOutcomeEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== 0) {
+      obj.value = Math.round(message.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StatsHistoryBucket_ErrorsByOutcomeEntry>, I>>(
+    base?: I,
+  ): StatsHistoryBucket_ErrorsByOutcomeEntry {
+    return StatsHistoryBucket_ErrorsByOutcomeEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StatsHistoryBucket_ErrorsByOutcomeEntry>, I>>(
+    object: I,
+  ): StatsHistoryBucket_ErrorsByOutcomeEntry {
+    const message = createBaseStatsHistoryBucket_ErrorsByOutcomeEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? 0;
+    return message;
+  },
+};
+
+function createBaseStatsHistoryMarker(): StatsHistoryMarker {
+  return { at: undefined, kind: 0, keyId: "", keyState: 0, configGeneration: 0, detail: "" };
+}
+
+export const StatsHistoryMarker: MessageFns<StatsHistoryMarker> = {
+  encode(message: StatsHistoryMarker, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.at !== undefined) {
+      Timestamp.encode(message.at, writer.uint32(10).fork()).join();
+    }
+    if (message.kind !== 0) {
+      writer.uint32(16).int32(message.kind);
+    }
+    if (message.keyId !== "") {
+      writer.uint32(26).string(message.keyId);
+    }
+    if (message.keyState !== 0) {
+      writer.uint32(32).int32(message.keyState);
+    }
+    if (message.configGeneration !== 0) {
+      writer.uint32(40).int64(message.configGeneration);
+    }
+    if (message.detail !== "") {
+      writer.uint32(50).string(message.detail);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StatsHistoryMarker {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStatsHistoryMarker();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.at = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.keyId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.keyState = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.configGeneration = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.detail = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StatsHistoryMarker {
+    return {
+      at: isSet(object.at) ? fromJsonTimestamp(object.at) : undefined,
+      kind: isSet(object.kind) ? statsHistoryMarkerKindFromJSON(object.kind) : 0,
+      keyId: isSet(object.keyId)
+        ? globalThis.String(object.keyId)
+        : isSet(object.key_id)
+        ? globalThis.String(object.key_id)
+        : "",
+      keyState: isSet(object.keyState)
+        ? keyStateFromJSON(object.keyState)
+        : isSet(object.key_state)
+        ? keyStateFromJSON(object.key_state)
+        : 0,
+      configGeneration: isSet(object.configGeneration)
+        ? globalThis.Number(object.configGeneration)
+        : isSet(object.config_generation)
+        ? globalThis.Number(object.config_generation)
+        : 0,
+      detail: isSet(object.detail) ? globalThis.String(object.detail) : "",
+    };
+  },
+
+  toJSON(message: StatsHistoryMarker): unknown {
+    const obj: any = {};
+    if (message.at !== undefined) {
+      obj.at = fromTimestamp(message.at).toISOString();
+    }
+    if (message.kind !== 0) {
+      obj.kind = statsHistoryMarkerKindToJSON(message.kind);
+    }
+    if (message.keyId !== "") {
+      obj.keyId = message.keyId;
+    }
+    if (message.keyState !== 0) {
+      obj.keyState = keyStateToJSON(message.keyState);
+    }
+    if (message.configGeneration !== 0) {
+      obj.configGeneration = Math.round(message.configGeneration);
+    }
+    if (message.detail !== "") {
+      obj.detail = message.detail;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StatsHistoryMarker>, I>>(base?: I): StatsHistoryMarker {
+    return StatsHistoryMarker.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StatsHistoryMarker>, I>>(object: I): StatsHistoryMarker {
+    const message = createBaseStatsHistoryMarker();
+    message.at = (object.at !== undefined && object.at !== null) ? Timestamp.fromPartial(object.at) : undefined;
+    message.kind = object.kind ?? 0;
+    message.keyId = object.keyId ?? "";
+    message.keyState = object.keyState ?? 0;
+    message.configGeneration = object.configGeneration ?? 0;
+    message.detail = object.detail ?? "";
+    return message;
+  },
+};
+
 /**
  * KeyPoolService leases LLM provider API keys from a pool so that many keys
  * behave like one large key. Callers lease a key, make their own provider
@@ -2777,6 +3997,23 @@ export const KeyPoolServiceService = {
       Buffer.from(ReloadConfigResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ReloadConfigResponse => ReloadConfigResponse.decode(value),
   },
+  /**
+   * GetStatsHistory returns what happened over a past range in fixed time
+   * buckets, for a provider, one of its keys, or a model, with the process
+   * start, configuration reloads and key state changes inside the range as
+   * markers. Unknown provider, key or model: NOT_FOUND.
+   */
+  getStatsHistory: {
+    path: "/keypool.v1.KeyPoolService/GetStatsHistory" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetStatsHistoryRequest): Buffer =>
+      Buffer.from(GetStatsHistoryRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetStatsHistoryRequest => GetStatsHistoryRequest.decode(value),
+    responseSerialize: (value: GetStatsHistoryResponse): Buffer =>
+      Buffer.from(GetStatsHistoryResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetStatsHistoryResponse => GetStatsHistoryResponse.decode(value),
+  },
 } as const;
 
 export interface KeyPoolServiceServer extends UntypedServiceImplementation {
@@ -2792,6 +4029,13 @@ export interface KeyPoolServiceServer extends UntypedServiceImplementation {
   streamStats: handleServerStreamingCall<StreamStatsRequest, StreamStatsResponse>;
   /** ReloadConfig re-reads the configuration sources, or applies config_json. */
   reloadConfig: handleUnaryCall<ReloadConfigRequest, ReloadConfigResponse>;
+  /**
+   * GetStatsHistory returns what happened over a past range in fixed time
+   * buckets, for a provider, one of its keys, or a model, with the process
+   * start, configuration reloads and key state changes inside the range as
+   * markers. Unknown provider, key or model: NOT_FOUND.
+   */
+  getStatsHistory: handleUnaryCall<GetStatsHistoryRequest, GetStatsHistoryResponse>;
 }
 
 export interface KeyPoolServiceClient extends Client {
@@ -2853,6 +4097,27 @@ export interface KeyPoolServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ReloadConfigResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * GetStatsHistory returns what happened over a past range in fixed time
+   * buckets, for a provider, one of its keys, or a model, with the process
+   * start, configuration reloads and key state changes inside the range as
+   * markers. Unknown provider, key or model: NOT_FOUND.
+   */
+  getStatsHistory(
+    request: GetStatsHistoryRequest,
+    callback: (error: ServiceError | null, response: GetStatsHistoryResponse) => void,
+  ): ClientUnaryCall;
+  getStatsHistory(
+    request: GetStatsHistoryRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetStatsHistoryResponse) => void,
+  ): ClientUnaryCall;
+  getStatsHistory(
+    request: GetStatsHistoryRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetStatsHistoryResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -1,0 +1,61 @@
+import type { KeyStateName } from "../../pool/types.js";
+
+/**
+ * A statistics history as plain data: times in epoch milliseconds, durations
+ * in milliseconds; key ids and masked keys, never a secret. Transports
+ * translate it (GetStatsHistory, GET /v1/stats/history).
+ */
+
+export interface HistoryBucket {
+  readonly start: number;
+  /** False when nothing was recording during the bucket: no data, not zero traffic. */
+  readonly recorded: boolean;
+  readonly requests: number;
+  readonly successes: number;
+  readonly rateLimited: number;
+  /** Every other outcome, expired leases included. */
+  readonly errors: number;
+  readonly errorsByOutcome: Readonly<Record<string, number>>;
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  readonly waits: number;
+  readonly waitMs: number;
+  readonly refusals: number;
+  readonly latencySamples: number;
+  readonly latencyP50Ms: number | undefined;
+  readonly latencyP95Ms: number | undefined;
+  readonly latencyP99Ms: number | undefined;
+}
+
+export type HistoryMarkerKind = "start" | "reload" | "key_state";
+
+export interface HistoryMarker {
+  readonly at: number;
+  readonly kind: HistoryMarkerKind;
+  readonly provider: string;
+  readonly keyId: string;
+  readonly keyState: KeyStateName | undefined;
+  readonly configGeneration: number;
+  readonly detail: string;
+}
+
+export interface HistoryResult {
+  readonly provider: string;
+  readonly keyId: string;
+  readonly maskedKey: string;
+  readonly model: string;
+  readonly resolutionMs: number;
+  readonly rangeStart: number;
+  readonly rangeEnd: number;
+  readonly recordingSince: number;
+  readonly buckets: readonly HistoryBucket[];
+  readonly markers: readonly HistoryMarker[];
+  readonly models: readonly string[];
+}
+
+/** What the history needs to know of the running configuration to answer NOT_FOUND. */
+export interface HistoryDirectory {
+  providerNames(): readonly string[];
+  /** The provider's configured keys: id → masked key. */
+  keysOf(provider: string): ReadonlyMap<string, string>;
+}

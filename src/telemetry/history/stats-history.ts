@@ -1,0 +1,231 @@
+import type { Clock } from "../../clock/clock.js";
+import { notFound } from "../../protocol/keypool-error.js";
+import type { KeyStateName } from "../../pool/types.js";
+import { F, latencyBin, outcomeField, type BucketOutcome } from "./bucket-fields.js";
+import { MarkerLog } from "./history-markers.js";
+import type { HistoryQuery } from "./history-query.js";
+import { HistorySeries, MAX_RETENTION_MS, RESOLUTIONS, SERIES_BYTES } from "./history-series.js";
+import type { HistoryDirectory, HistoryMarker, HistoryResult } from "./history-types.js";
+import { readBuckets } from "./read-buckets.js";
+
+/** Models with their own history per provider by default; a provider's keys share the list. */
+export const DEFAULT_MAX_MODELS = 8;
+const PROCESS_MARKERS = 256;
+const KEY_STATE_MARKERS = 2_048;
+
+/**
+ * The most one key can cost: its own series and one per tracked model of
+ * its provider. Keys without traffic in the last day cost nothing.
+ */
+export function keyBytesBound(maxModels = DEFAULT_MAX_MODELS): number {
+  return (1 + maxModels) * SERIES_BYTES;
+}
+
+interface KeyHistory {
+  readonly series: HistorySeries;
+  readonly models: Map<string, HistorySeries>;
+}
+
+interface ProviderHistory {
+  readonly series: HistorySeries;
+  readonly keys: Map<string, KeyHistory>;
+  /** Models in first-seen order; beyond the limit a model counts in its key and provider only. */
+  readonly models: string[];
+}
+
+export interface StatsHistoryOptions {
+  readonly clock: Clock;
+  /** Models with their own history per provider (default 8). */
+  readonly maxModels?: number | undefined;
+  /** Configuration generation at the start. */
+  readonly configGeneration?: number | undefined;
+}
+
+/**
+ * What happened in this process, per provider, per key and per (key, model),
+ * in fixed buckets: 10 s for the last hour, 5 min for the last day. Memory
+ * is bounded by construction: a series is a fixed block of counters
+ * (SERIES_BYTES), at most keyBytesBound() per key, and series without
+ * events for a day are dropped. The process start and every reload are
+ * markers, so a restart shows as "restart at T" and not as a silent drop.
+ * No timers: buckets roll over as time is read from the clock.
+ */
+export class StatsHistory {
+  readonly recordingSince: number;
+  readonly maxModels: number;
+  private readonly clock: Clock;
+  private readonly providers = new Map<string, ProviderHistory>();
+  private readonly processMarkers = new MarkerLog(PROCESS_MARKERS);
+  private readonly keyMarkers = new MarkerLog(KEY_STATE_MARKERS);
+  private generation: number;
+  private lastPrune: number;
+
+  constructor(options: StatsHistoryOptions) {
+    this.clock = options.clock;
+    this.maxModels = options.maxModels ?? DEFAULT_MAX_MODELS;
+    this.generation = options.configGeneration ?? 0;
+    this.recordingSince = this.clock.now();
+    this.lastPrune = this.recordingSince;
+    this.processMarkers.add(this.marker("start", "", "", undefined, "keypool started; nothing before this is in this history"));
+  }
+
+  /** A lease was granted, after waiting `waitedMs`. */
+  recordAcquired(provider: string, keyId: string, model: string, waitedMs: number): void {
+    const now = this.now();
+    for (const s of this.seriesFor(provider, keyId, model)) {
+      s.add(now, F.requests, 1);
+      if (waitedMs > 0) {
+        s.add(now, F.waits, 1);
+        s.add(now, F.waitMs, waitedMs);
+      }
+    }
+  }
+
+  /** An acquisition was refused; a refusal has no key. */
+  recordRefused(provider: string): void {
+    this.providerHistory(provider).series.add(this.now(), F.refusals, 1);
+  }
+
+  /** A lease ended with a report, or expired unreported (outcome "expired"). */
+  recordEnded(
+    provider: string,
+    keyId: string,
+    model: string,
+    outcome: BucketOutcome,
+    promptTokens = 0,
+    completionTokens = 0,
+    latencyMs?: number,
+  ): void {
+    const now = this.now();
+    for (const s of this.seriesFor(provider, keyId, model)) {
+      s.add(now, outcomeField(outcome), 1);
+      if (promptTokens > 0) s.add(now, F.promptTokens, promptTokens);
+      if (completionTokens > 0) s.add(now, F.completionTokens, completionTokens);
+      if (latencyMs !== undefined && Number.isFinite(latencyMs) && latencyMs >= 0) {
+        s.add(now, F.latency + latencyBin(latencyMs), 1);
+        s.raise(now, F.latencyMaxMs, latencyMs);
+      }
+    }
+  }
+
+  recordKeyState(provider: string, keyId: string, to: KeyStateName, detail: string): void {
+    this.keyMarkers.add(this.marker("key_state", provider, keyId, to, detail));
+  }
+
+  /** A reload that applied a new configuration generation. */
+  recordReload(generation: number, detail: string): void {
+    this.generation = generation;
+    this.processMarkers.add(this.marker("reload", "", "", undefined, detail));
+  }
+
+  /**
+   * The history a query selects. NOT_FOUND for a provider that is not
+   * configured, a key the provider has neither configured nor recorded, and
+   * a model without its own history in the selection.
+   */
+  read(q: HistoryQuery, directory: HistoryDirectory): HistoryResult {
+    const now = this.now();
+    if (!directory.providerNames().includes(q.provider) && !this.providers.has(q.provider)) {
+      throw notFound(`provider: ${quote(q.provider)} is not configured (configured: ${directory.providerNames().join(", ") || "none"})`);
+    }
+    const configured = directory.keysOf(q.provider);
+    const ph = this.providers.get(q.provider);
+    const kh = q.keyId === "" ? undefined : ph?.keys.get(q.keyId);
+    if (q.keyId !== "" && kh === undefined && !configured.has(q.keyId)) {
+      throw notFound(`key: ${quote(q.keyId)} is not a key of provider ${q.provider}`);
+    }
+    const keys = q.keyId === "" ? [...(ph?.keys.values() ?? [])] : kh === undefined ? [] : [kh];
+    const models = q.keyId === "" ? [...(ph?.models ?? [])] : [...(kh?.models.keys() ?? [])];
+    let series: HistorySeries[];
+    if (q.model !== "") {
+      if (!models.includes(q.model)) {
+        throw notFound(
+          `model: ${quote(q.model)} has no history in this selection (models with history: ${models.map(quote).join(", ") || "none"}; at most ${this.maxModels} per provider)`,
+        );
+      }
+      series = keys.map((k) => k.models.get(q.model)).filter((s) => s !== undefined);
+    } else if (q.keyId !== "") {
+      series = kh === undefined ? [] : [kh.series];
+    } else {
+      series = ph === undefined ? [] : [ph.series];
+    }
+    const ring = RESOLUTIONS.findIndex((r) => q.rangeMs <= r.retentionMs);
+    const rangeEnd = (Math.floor(now / q.resolutionMs) + 1) * q.resolutionMs;
+    const rangeStart = rangeEnd - Math.ceil(q.rangeMs / q.resolutionMs) * q.resolutionMs;
+    const buckets = readBuckets(series, { ring, rangeStart, rangeEnd, resolutionMs: q.resolutionMs, now, recordingSince: this.recordingSince });
+    const markers = [
+      ...this.processMarkers.between(rangeStart, rangeEnd, () => true),
+      ...this.keyMarkers.between(rangeStart, rangeEnd, (m) => m.provider === q.provider && (q.keyId === "" || m.keyId === q.keyId)),
+    ].sort((a, b) => a.at - b.at);
+    return {
+      provider: q.provider,
+      keyId: q.keyId,
+      maskedKey: q.keyId === "" ? "" : (configured.get(q.keyId) ?? ""),
+      model: q.model,
+      resolutionMs: q.resolutionMs,
+      rangeStart,
+      rangeEnd,
+      recordingSince: this.recordingSince,
+      buckets,
+      markers,
+      models,
+    };
+  }
+
+  /** Bytes held by one key's series (its own and its models'). */
+  keyBytes(provider: string, keyId: string): number {
+    const kh = this.providers.get(provider)?.keys.get(keyId);
+    if (kh === undefined) return 0;
+    let bytes = kh.series.bytes();
+    for (const s of kh.models.values()) bytes += s.bytes();
+    return bytes;
+  }
+
+  private now(): number {
+    const now = this.clock.now();
+    // Once per coarse bucket at most: series silent for a whole retention are dropped.
+    if (now - this.lastPrune >= (RESOLUTIONS[RESOLUTIONS.length - 1]?.widthMs ?? MAX_RETENTION_MS)) {
+      this.lastPrune = now;
+      this.prune(now - MAX_RETENTION_MS);
+    }
+    return now;
+  }
+
+  private prune(before: number): void {
+    for (const [name, ph] of this.providers) {
+      for (const [id, kh] of ph.keys) if (kh.series.lastAt < before) ph.keys.delete(id);
+      if (ph.series.lastAt < before && ph.keys.size === 0) this.providers.delete(name);
+    }
+  }
+
+  private providerHistory(provider: string): ProviderHistory {
+    let ph = this.providers.get(provider);
+    if (ph === undefined) this.providers.set(provider, (ph = { series: new HistorySeries(), keys: new Map(), models: [] }));
+    return ph;
+  }
+
+  /** The series an event of (provider, key, model) counts in: the provider's, the key's, and the key's model's when tracked. */
+  private seriesFor(provider: string, keyId: string, model: string): HistorySeries[] {
+    const ph = this.providerHistory(provider);
+    let kh = ph.keys.get(keyId);
+    if (kh === undefined) ph.keys.set(keyId, (kh = { series: new HistorySeries(), models: new Map() }));
+    const out = [ph.series, kh.series];
+    if (model === "") return out;
+    if (!ph.models.includes(model)) {
+      if (ph.models.length >= this.maxModels) return out;
+      ph.models.push(model);
+    }
+    let ms = kh.models.get(model);
+    if (ms === undefined) kh.models.set(model, (ms = new HistorySeries()));
+    out.push(ms);
+    return out;
+  }
+
+  private marker(kind: HistoryMarker["kind"], provider: string, keyId: string, keyState: KeyStateName | undefined, detail: string): HistoryMarker {
+    return { at: this.clock.now(), kind, provider, keyId, keyState, configGeneration: this.generation, detail };
+  }
+}
+
+function quote(s: string): string {
+  return JSON.stringify(s.slice(0, 64));
+}
