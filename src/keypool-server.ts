@@ -152,6 +152,7 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
     pool,
     log,
     reloader,
+    clock,
     tracer: observability.tracer,
     statsSubscribers: observability.subscribers,
     auth,

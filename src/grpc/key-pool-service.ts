@@ -1,6 +1,7 @@
 import type { handleUnaryCall, sendUnaryData, ServerUnaryCall } from "@grpc/grpc-js";
 import { durationToMs } from "../../clients/typescript/src/duration.js";
 import type { KeyPoolServiceServer } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
+import { systemClock, type Clock } from "../clock.js";
 import { KeypoolError } from "../errors.js";
 import type { KeyPool } from "../pool/key-pool.js";
 import type { ConfigReloader } from "../reload/config-reloader.js";
@@ -8,6 +9,7 @@ import type { Logger } from "../telemetry/logger.js";
 import { StatsSubscribers } from "../telemetry/stats-subscribers.js";
 import { callerOf } from "./caller.js";
 import { keyStateToProto, leaseToProto, outcomeFromProto, outcomeToProto } from "./messages.js";
+import { checkProviderAnswer, logProviderAnswer } from "./provider-answer.js";
 import { setRpcAttributes } from "./rpc-span.js";
 import { streamStatsHandler } from "./stream-stats.js";
 import { toServiceError } from "./to-status.js";
@@ -20,6 +22,7 @@ export interface ServiceDeps {
   readonly log: Logger;
   readonly reloader: ConfigReloader;
   readonly statsSubscribers?: StatsSubscribers | undefined;
+  readonly clock?: Clock | undefined;
 }
 
 /** Wraps a unary handler so that every thrown or rejected value goes through the one status mapping. */
@@ -34,7 +37,7 @@ function unary<Req, Res>(log: Logger, fn: (call: ServerUnaryCall<Req, Res>) => P
   };
 }
 
-export function keyPoolService({ pool, log, reloader, statsSubscribers }: ServiceDeps): KeyPoolServiceServer {
+export function keyPoolService({ pool, log, reloader, statsSubscribers, clock = systemClock }: ServiceDeps): KeyPoolServiceServer {
   const subscribers = statsSubscribers ?? new StatsSubscribers();
   return {
     acquireKey: unary(log, async (call) => {
@@ -75,6 +78,7 @@ export function keyPoolService({ pool, log, reloader, statsSubscribers }: Servic
 
     reportUsage: unary(log, (call) => {
       const req = call.request;
+      checkProviderAnswer(req);
       const result = pool.report(req.leaseId, {
         outcome: outcomeFromProto(req.outcome),
         httpStatus: req.httpStatus,
@@ -84,6 +88,7 @@ export function keyPoolService({ pool, log, reloader, statsSubscribers }: Servic
         retryAfterMs: durationToMs(req.retryAfter),
         errorMessage: req.errorMessage,
       }, callerOf(call).name);
+      if (!result.alreadyReported) logProviderAnswer(log, { ...result, httpStatus: req.httpStatus, now: clock.now(), responseHeaders: req.responseHeaders, errorBody: req.errorBody });
       setRpcAttributes(call, {
         "keypool.provider": result.provider,
         "keypool.key_id": result.keyId,

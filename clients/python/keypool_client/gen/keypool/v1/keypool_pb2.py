@@ -15,45 +15,49 @@ from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18keypool/v1/keypool.proto\x12\nkeypool.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbc\x01\n\x11\x41\x63quireKeyRequest\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12\x18\n\x10\x65stimated_tokens\x18\x03 \x01(\x03\x12+\n\x08max_wait\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\x12,\n\tlease_ttl\x18\x05 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x11\n\tclient_id\x18\x06 \x01(\t\"\xda\x01\n\x12\x41\x63quireKeyResponse\x12\x10\n\x08lease_id\x18\x01 \x01(\t\x12\x0e\n\x06key_id\x18\x02 \x01(\t\x12\x0f\n\x07\x61pi_key\x18\x03 \x01(\t\x12\x10\n\x08provider\x18\x04 \x01(\t\x12.\n\nexpires_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x62\x61se_url\x18\x06 \x01(\t\x12\x12\n\nmasked_key\x18\x07 \x01(\t\x12)\n\x06waited\x18\x08 \x01(\x0b\x32\x19.google.protobuf.Duration\"\x86\x02\n\x12ReportUsageRequest\x12\x10\n\x08lease_id\x18\x01 \x01(\t\x12$\n\x07outcome\x18\x02 \x01(\x0e\x32\x13.keypool.v1.Outcome\x12\x13\n\x0bhttp_status\x18\x03 \x01(\x05\x12\x15\n\rprompt_tokens\x18\x04 \x01(\x03\x12\x19\n\x11\x63ompletion_tokens\x18\x05 \x01(\x03\x12*\n\x07latency\x18\x06 \x01(\x0b\x32\x19.google.protobuf.Duration\x12.\n\x0bretry_after\x18\x07 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x15\n\rerror_message\x18\x08 \x01(\t\"\x8e\x01\n\x13ReportUsageResponse\x12\'\n\tkey_state\x18\x01 \x01(\x0e\x32\x14.keypool.v1.KeyState\x12\x18\n\x10\x61lready_reported\x18\x02 \x01(\x08\x12\x0e\n\x06key_id\x18\x03 \x01(\t\x12$\n\x07outcome\x18\x04 \x01(\x0e\x32\x13.keypool.v1.Outcome\"T\n\x12StreamStatsRequest\x12\x11\n\tproviders\x18\x01 \x03(\t\x12+\n\x08interval\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\"\x90\x01\n\x13StreamStatsResponse\x12\x30\n\x0cgenerated_at\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x19\n\x11\x63onfig_generation\x18\x02 \x01(\x03\x12,\n\tproviders\x18\x03 \x03(\x0b\x32\x19.keypool.v1.ProviderStats\"\xbe\x02\n\rProviderStats\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\x15\n\rbalance_ratio\x18\x02 \x01(\x01\x12\x1b\n\x13\x62\x61lance_ratio_total\x18\x03 \x01(\x01\x12\x16\n\x0erequests_total\x18\x04 \x01(\x03\x12\x17\n\x0fsuccesses_total\x18\x05 \x01(\x03\x12\x1a\n\x12rate_limited_total\x18\x06 \x01(\x03\x12\x14\n\x0c\x65rrors_total\x18\x07 \x01(\x03\x12\x1b\n\x13prompt_tokens_total\x18\x08 \x01(\x03\x12\x1f\n\x17\x63ompletion_tokens_total\x18\t \x01(\x03\x12\x11\n\tin_flight\x18\n \x01(\x03\x12\"\n\x04keys\x18\x0b \x03(\x0b\x32\x14.keypool.v1.KeyStats\x12\x0f\n\x07waiting\x18\x0c \x01(\x03\"t\n\tKeyLimits\x12\x0b\n\x03rpm\x18\x01 \x01(\x03\x12\x0b\n\x03tpm\x18\x02 \x01(\x03\x12\x0b\n\x03rpd\x18\x03 \x01(\x03\x12\x16\n\x0emax_concurrent\x18\x04 \x01(\x03\x12(\n\x07windows\x18\x05 \x03(\x0b\x32\x17.keypool.v1.WindowLimit\"W\n\x0bWindowLimit\x12\x10\n\x08requests\x18\x01 \x01(\x03\x12\x0e\n\x06tokens\x18\x02 \x01(\x03\x12&\n\x03per\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\"\xc0\x06\n\x08KeyStats\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\x12\n\nmasked_key\x18\x03 \x01(\t\x12#\n\x05state\x18\x04 \x01(\x0e\x32\x14.keypool.v1.KeyState\x12\x14\n\x0cstate_reason\x18\x05 \x01(\t\x12\x32\n\x0e\x63ooldown_until\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tin_flight\x18\x07 \x01(\x03\x12\x16\n\x0erequests_total\x18\x08 \x01(\x03\x12\x17\n\x0fsuccesses_total\x18\t \x01(\x03\x12\x1a\n\x12rate_limited_total\x18\n \x01(\x03\x12\x14\n\x0c\x65rrors_total\x18\x0b \x01(\x03\x12\x44\n\x11\x65rrors_by_outcome\x18\x0c \x03(\x0b\x32).keypool.v1.KeyStats.ErrorsByOutcomeEntry\x12\x1c\n\x14\x65xpired_leases_total\x18\r \x01(\x03\x12\x1b\n\x13prompt_tokens_total\x18\x0e \x01(\x03\x12\x1f\n\x17\x63ompletion_tokens_total\x18\x0f \x01(\x03\x12\x1a\n\x12requests_in_window\x18\x10 \x01(\x03\x12\x18\n\x10tokens_in_window\x18\x11 \x01(\x03\x12%\n\x06limits\x18\x12 \x01(\x0b\x32\x15.keypool.v1.KeyLimits\x12\x13\n\x0butilization\x18\x13 \x01(\x01\x12.\n\x0blatency_p50\x18\x14 \x01(\x0b\x32\x19.google.protobuf.Duration\x12.\n\x0blatency_p95\x18\x15 \x01(\x0b\x32\x19.google.protobuf.Duration\x12.\n\x0blatency_p99\x18\x16 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x30\n\x0clast_used_at\x18\x17 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06weight\x18\x18 \x01(\x01\x1a\x36\n\x14\x45rrorsByOutcomeEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"*\n\x13ReloadConfigRequest\x12\x13\n\x0b\x63onfig_json\x18\x01 \x01(\t\"\xa7\x01\n\x14ReloadConfigResponse\x12\x19\n\x11\x63onfig_generation\x18\x01 \x01(\x03\x12\x15\n\radded_key_ids\x18\x02 \x03(\t\x12\x17\n\x0fremoved_key_ids\x18\x03 \x03(\t\x12\x17\n\x0fupdated_key_ids\x18\x04 \x03(\t\x12\x19\n\x11unchanged_key_ids\x18\x05 \x03(\t\x12\x10\n\x08warnings\x18\x06 \x03(\t*\xe8\x01\n\x07Outcome\x12\x17\n\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x13\n\x0fOUTCOME_SUCCESS\x10\x01\x12\x18\n\x14OUTCOME_RATE_LIMITED\x10\x02\x12\x1b\n\x17OUTCOME_QUOTA_EXHAUSTED\x10\x03\x12\x18\n\x14OUTCOME_UNAUTHORIZED\x10\x04\x12\x18\n\x14OUTCOME_SERVER_ERROR\x10\x05\x12\x18\n\x14OUTCOME_CLIENT_ERROR\x10\x06\x12\x13\n\x0fOUTCOME_TIMEOUT\x10\x07\x12\x15\n\x11OUTCOME_CANCELLED\x10\x08*\xa0\x01\n\x08KeyState\x12\x19\n\x15KEY_STATE_UNSPECIFIED\x10\x00\x12\x14\n\x10KEY_STATE_ACTIVE\x10\x01\x12\x1a\n\x16KEY_STATE_COOLING_DOWN\x10\x02\x12\x17\n\x13KEY_STATE_EXHAUSTED\x10\x03\x12\x16\n\x12KEY_STATE_DISABLED\x10\x04\x12\x16\n\x12KEY_STATE_DRAINING\x10\x05\x32\xd2\x02\n\x0eKeyPoolService\x12K\n\nAcquireKey\x12\x1d.keypool.v1.AcquireKeyRequest\x1a\x1e.keypool.v1.AcquireKeyResponse\x12N\n\x0bReportUsage\x12\x1e.keypool.v1.ReportUsageRequest\x1a\x1f.keypool.v1.ReportUsageResponse\x12P\n\x0bStreamStats\x12\x1e.keypool.v1.StreamStatsRequest\x1a\x1f.keypool.v1.StreamStatsResponse0\x01\x12Q\n\x0cReloadConfig\x12\x1f.keypool.v1.ReloadConfigRequest\x1a .keypool.v1.ReloadConfigResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18keypool/v1/keypool.proto\x12\nkeypool.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbc\x01\n\x11\x41\x63quireKeyRequest\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12\x18\n\x10\x65stimated_tokens\x18\x03 \x01(\x03\x12+\n\x08max_wait\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\x12,\n\tlease_ttl\x18\x05 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x11\n\tclient_id\x18\x06 \x01(\t\"\xda\x01\n\x12\x41\x63quireKeyResponse\x12\x10\n\x08lease_id\x18\x01 \x01(\t\x12\x0e\n\x06key_id\x18\x02 \x01(\t\x12\x0f\n\x07\x61pi_key\x18\x03 \x01(\t\x12\x10\n\x08provider\x18\x04 \x01(\t\x12.\n\nexpires_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x62\x61se_url\x18\x06 \x01(\t\x12\x12\n\nmasked_key\x18\x07 \x01(\t\x12)\n\x06waited\x18\x08 \x01(\x0b\x32\x19.google.protobuf.Duration\"\xa1\x03\n\x12ReportUsageRequest\x12\x10\n\x08lease_id\x18\x01 \x01(\t\x12$\n\x07outcome\x18\x02 \x01(\x0e\x32\x13.keypool.v1.Outcome\x12\x13\n\x0bhttp_status\x18\x03 \x01(\x05\x12\x15\n\rprompt_tokens\x18\x04 \x01(\x03\x12\x19\n\x11\x63ompletion_tokens\x18\x05 \x01(\x03\x12*\n\x07latency\x18\x06 \x01(\x0b\x32\x19.google.protobuf.Duration\x12.\n\x0bretry_after\x18\x07 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x15\n\rerror_message\x18\x08 \x01(\t\x12M\n\x10response_headers\x18\t \x03(\x0b\x32\x33.keypool.v1.ReportUsageRequest.ResponseHeadersEntry\x12\x12\n\nerror_body\x18\n \x01(\x0c\x1a\x36\n\x14ResponseHeadersEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x8e\x01\n\x13ReportUsageResponse\x12\'\n\tkey_state\x18\x01 \x01(\x0e\x32\x14.keypool.v1.KeyState\x12\x18\n\x10\x61lready_reported\x18\x02 \x01(\x08\x12\x0e\n\x06key_id\x18\x03 \x01(\t\x12$\n\x07outcome\x18\x04 \x01(\x0e\x32\x13.keypool.v1.Outcome\"T\n\x12StreamStatsRequest\x12\x11\n\tproviders\x18\x01 \x03(\t\x12+\n\x08interval\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\"\x90\x01\n\x13StreamStatsResponse\x12\x30\n\x0cgenerated_at\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x19\n\x11\x63onfig_generation\x18\x02 \x01(\x03\x12,\n\tproviders\x18\x03 \x03(\x0b\x32\x19.keypool.v1.ProviderStats\"\xbe\x02\n\rProviderStats\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\x15\n\rbalance_ratio\x18\x02 \x01(\x01\x12\x1b\n\x13\x62\x61lance_ratio_total\x18\x03 \x01(\x01\x12\x16\n\x0erequests_total\x18\x04 \x01(\x03\x12\x17\n\x0fsuccesses_total\x18\x05 \x01(\x03\x12\x1a\n\x12rate_limited_total\x18\x06 \x01(\x03\x12\x14\n\x0c\x65rrors_total\x18\x07 \x01(\x03\x12\x1b\n\x13prompt_tokens_total\x18\x08 \x01(\x03\x12\x1f\n\x17\x63ompletion_tokens_total\x18\t \x01(\x03\x12\x11\n\tin_flight\x18\n \x01(\x03\x12\"\n\x04keys\x18\x0b \x03(\x0b\x32\x14.keypool.v1.KeyStats\x12\x0f\n\x07waiting\x18\x0c \x01(\x03\"t\n\tKeyLimits\x12\x0b\n\x03rpm\x18\x01 \x01(\x03\x12\x0b\n\x03tpm\x18\x02 \x01(\x03\x12\x0b\n\x03rpd\x18\x03 \x01(\x03\x12\x16\n\x0emax_concurrent\x18\x04 \x01(\x03\x12(\n\x07windows\x18\x05 \x03(\x0b\x32\x17.keypool.v1.WindowLimit\"W\n\x0bWindowLimit\x12\x10\n\x08requests\x18\x01 \x01(\x03\x12\x0e\n\x06tokens\x18\x02 \x01(\x03\x12&\n\x03per\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\"\xc0\x06\n\x08KeyStats\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\x12\n\nmasked_key\x18\x03 \x01(\t\x12#\n\x05state\x18\x04 \x01(\x0e\x32\x14.keypool.v1.KeyState\x12\x14\n\x0cstate_reason\x18\x05 \x01(\t\x12\x32\n\x0e\x63ooldown_until\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tin_flight\x18\x07 \x01(\x03\x12\x16\n\x0erequests_total\x18\x08 \x01(\x03\x12\x17\n\x0fsuccesses_total\x18\t \x01(\x03\x12\x1a\n\x12rate_limited_total\x18\n \x01(\x03\x12\x14\n\x0c\x65rrors_total\x18\x0b \x01(\x03\x12\x44\n\x11\x65rrors_by_outcome\x18\x0c \x03(\x0b\x32).keypool.v1.KeyStats.ErrorsByOutcomeEntry\x12\x1c\n\x14\x65xpired_leases_total\x18\r \x01(\x03\x12\x1b\n\x13prompt_tokens_total\x18\x0e \x01(\x03\x12\x1f\n\x17\x63ompletion_tokens_total\x18\x0f \x01(\x03\x12\x1a\n\x12requests_in_window\x18\x10 \x01(\x03\x12\x18\n\x10tokens_in_window\x18\x11 \x01(\x03\x12%\n\x06limits\x18\x12 \x01(\x0b\x32\x15.keypool.v1.KeyLimits\x12\x13\n\x0butilization\x18\x13 \x01(\x01\x12.\n\x0blatency_p50\x18\x14 \x01(\x0b\x32\x19.google.protobuf.Duration\x12.\n\x0blatency_p95\x18\x15 \x01(\x0b\x32\x19.google.protobuf.Duration\x12.\n\x0blatency_p99\x18\x16 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x30\n\x0clast_used_at\x18\x17 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06weight\x18\x18 \x01(\x01\x1a\x36\n\x14\x45rrorsByOutcomeEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"*\n\x13ReloadConfigRequest\x12\x13\n\x0b\x63onfig_json\x18\x01 \x01(\t\"\xa7\x01\n\x14ReloadConfigResponse\x12\x19\n\x11\x63onfig_generation\x18\x01 \x01(\x03\x12\x15\n\radded_key_ids\x18\x02 \x03(\t\x12\x17\n\x0fremoved_key_ids\x18\x03 \x03(\t\x12\x17\n\x0fupdated_key_ids\x18\x04 \x03(\t\x12\x19\n\x11unchanged_key_ids\x18\x05 \x03(\t\x12\x10\n\x08warnings\x18\x06 \x03(\t*\xe8\x01\n\x07Outcome\x12\x17\n\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x13\n\x0fOUTCOME_SUCCESS\x10\x01\x12\x18\n\x14OUTCOME_RATE_LIMITED\x10\x02\x12\x1b\n\x17OUTCOME_QUOTA_EXHAUSTED\x10\x03\x12\x18\n\x14OUTCOME_UNAUTHORIZED\x10\x04\x12\x18\n\x14OUTCOME_SERVER_ERROR\x10\x05\x12\x18\n\x14OUTCOME_CLIENT_ERROR\x10\x06\x12\x13\n\x0fOUTCOME_TIMEOUT\x10\x07\x12\x15\n\x11OUTCOME_CANCELLED\x10\x08*\xa0\x01\n\x08KeyState\x12\x19\n\x15KEY_STATE_UNSPECIFIED\x10\x00\x12\x14\n\x10KEY_STATE_ACTIVE\x10\x01\x12\x1a\n\x16KEY_STATE_COOLING_DOWN\x10\x02\x12\x17\n\x13KEY_STATE_EXHAUSTED\x10\x03\x12\x16\n\x12KEY_STATE_DISABLED\x10\x04\x12\x16\n\x12KEY_STATE_DRAINING\x10\x05\x32\xd2\x02\n\x0eKeyPoolService\x12K\n\nAcquireKey\x12\x1d.keypool.v1.AcquireKeyRequest\x1a\x1e.keypool.v1.AcquireKeyResponse\x12N\n\x0bReportUsage\x12\x1e.keypool.v1.ReportUsageRequest\x1a\x1f.keypool.v1.ReportUsageResponse\x12P\n\x0bStreamStats\x12\x1e.keypool.v1.StreamStatsRequest\x1a\x1f.keypool.v1.StreamStatsResponse0\x01\x12Q\n\x0cReloadConfig\x12\x1f.keypool.v1.ReloadConfigRequest\x1a .keypool.v1.ReloadConfigResponseb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'keypool.v1.keypool_pb2', globals())
 if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
+  _REPORTUSAGEREQUEST_RESPONSEHEADERSENTRY._options = None
+  _REPORTUSAGEREQUEST_RESPONSEHEADERSENTRY._serialized_options = b'8\001'
   _KEYSTATS_ERRORSBYOUTCOMEENTRY._options = None
   _KEYSTATS_ERRORSBYOUTCOMEENTRY._serialized_options = b'8\001'
-  _OUTCOME._serialized_start=2738
-  _OUTCOME._serialized_end=2970
-  _KEYSTATE._serialized_start=2973
-  _KEYSTATE._serialized_end=3133
+  _OUTCOME._serialized_start=2893
+  _OUTCOME._serialized_end=3125
+  _KEYSTATE._serialized_start=3128
+  _KEYSTATE._serialized_end=3288
   _ACQUIREKEYREQUEST._serialized_start=106
   _ACQUIREKEYREQUEST._serialized_end=294
   _ACQUIREKEYRESPONSE._serialized_start=297
   _ACQUIREKEYRESPONSE._serialized_end=515
   _REPORTUSAGEREQUEST._serialized_start=518
-  _REPORTUSAGEREQUEST._serialized_end=780
-  _REPORTUSAGERESPONSE._serialized_start=783
-  _REPORTUSAGERESPONSE._serialized_end=925
-  _STREAMSTATSREQUEST._serialized_start=927
-  _STREAMSTATSREQUEST._serialized_end=1011
-  _STREAMSTATSRESPONSE._serialized_start=1014
-  _STREAMSTATSRESPONSE._serialized_end=1158
-  _PROVIDERSTATS._serialized_start=1161
-  _PROVIDERSTATS._serialized_end=1479
-  _KEYLIMITS._serialized_start=1481
-  _KEYLIMITS._serialized_end=1597
-  _WINDOWLIMIT._serialized_start=1599
-  _WINDOWLIMIT._serialized_end=1686
-  _KEYSTATS._serialized_start=1689
-  _KEYSTATS._serialized_end=2521
-  _KEYSTATS_ERRORSBYOUTCOMEENTRY._serialized_start=2467
-  _KEYSTATS_ERRORSBYOUTCOMEENTRY._serialized_end=2521
-  _RELOADCONFIGREQUEST._serialized_start=2523
-  _RELOADCONFIGREQUEST._serialized_end=2565
-  _RELOADCONFIGRESPONSE._serialized_start=2568
-  _RELOADCONFIGRESPONSE._serialized_end=2735
-  _KEYPOOLSERVICE._serialized_start=3136
-  _KEYPOOLSERVICE._serialized_end=3474
+  _REPORTUSAGEREQUEST._serialized_end=935
+  _REPORTUSAGEREQUEST_RESPONSEHEADERSENTRY._serialized_start=881
+  _REPORTUSAGEREQUEST_RESPONSEHEADERSENTRY._serialized_end=935
+  _REPORTUSAGERESPONSE._serialized_start=938
+  _REPORTUSAGERESPONSE._serialized_end=1080
+  _STREAMSTATSREQUEST._serialized_start=1082
+  _STREAMSTATSREQUEST._serialized_end=1166
+  _STREAMSTATSRESPONSE._serialized_start=1169
+  _STREAMSTATSRESPONSE._serialized_end=1313
+  _PROVIDERSTATS._serialized_start=1316
+  _PROVIDERSTATS._serialized_end=1634
+  _KEYLIMITS._serialized_start=1636
+  _KEYLIMITS._serialized_end=1752
+  _WINDOWLIMIT._serialized_start=1754
+  _WINDOWLIMIT._serialized_end=1841
+  _KEYSTATS._serialized_start=1844
+  _KEYSTATS._serialized_end=2676
+  _KEYSTATS_ERRORSBYOUTCOMEENTRY._serialized_start=2622
+  _KEYSTATS_ERRORSBYOUTCOMEENTRY._serialized_end=2676
+  _RELOADCONFIGREQUEST._serialized_start=2678
+  _RELOADCONFIGREQUEST._serialized_end=2720
+  _RELOADCONFIGRESPONSE._serialized_start=2723
+  _RELOADCONFIGRESPONSE._serialized_end=2890
+  _KEYPOOLSERVICE._serialized_start=3291
+  _KEYPOOLSERVICE._serialized_end=3629
 # @@protoc_insertion_point(module_scope)
