@@ -7,7 +7,9 @@ export { startSimulator } from "./start-simulator.js";
 export type {
   FailNextOptions,
   Simulator,
+  SimulatorBackgroundLoad,
   SimulatorKeyLimits,
+  SimulatorLimits,
   SimulatorKeyOptions,
   SimulatorKeyStats,
   SimulatorLatency,

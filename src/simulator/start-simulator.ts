@@ -20,7 +20,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const baseMs = nonNegative(latency.baseMs ?? 0, "latency.baseMs");
   const jitterMs = nonNegative(latency.jitterMs ?? 0, "latency.jitterMs");
   const random = seededRandom(latency.seed ?? 1);
-  const state = new SimulatorState(windowMs);
+  const state = new SimulatorState(windowMs, options.projects);
   for (const [secret, key] of Object.entries(options.keys)) state.addKey(secret, key);
 
   /** Responses not yet closed, so close() can stop them. */
@@ -79,6 +79,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     },
     addKey: (secret, keyOptions) => state.addKey(secret, keyOptions),
     setLimits: (secret, limits) => state.setLimits(secret, limits),
+    setBackgroundLoad: (secret, load) => state.setBackgroundLoad(secret, load),
     failNext: (secret, status, opts: FailNextOptions = {}) => {
       if (!Number.isInteger(status) || status < 400 || status > 599) {
         throw new Error("failNext: status must be an HTTP error status (400-599)");

@@ -5,8 +5,8 @@
  * and benchmarked without the internet.
  */
 
-/** Limits of one simulated key. Absent means unlimited. */
-export interface SimulatorKeyLimits {
+/** One set of limits. Absent means unlimited. */
+export interface SimulatorLimits {
   /** Requests in any `windowMs` interval. */
   rpm?: number;
   /** Prompt + completion tokens in any `windowMs` interval. */
@@ -15,10 +15,29 @@ export interface SimulatorKeyLimits {
   rpd?: number;
 }
 
+/** Limits of a key or a project: general ones, and per model on top of them. */
+export interface SimulatorKeyLimits extends SimulatorLimits {
+  /** A request for one of these models also counts against that model's own limits. */
+  models?: Record<string, SimulatorLimits>;
+}
+
+/** Other traffic on a key, which keypool cannot see: it fills the key's (and its project's) windows. */
+export interface SimulatorBackgroundLoad {
+  /** Requests per `windowMs`, arriving evenly from the key's first request after the load is set. */
+  rpm: number;
+  /** Tokens each of them uses, default 0. */
+  tokensPerRequest?: number;
+  /** The model they ask for, so that its per-model limits count them too. */
+  model?: string;
+}
+
 /** A key as given to the simulator: its limits and an optional label that is safe to print. */
 export interface SimulatorKeyOptions extends SimulatorKeyLimits {
   /** Name used in `stats().byLabel`; defaults to `key-1`, `key-2`, ... in the order keys were added. */
   label?: string;
+  /** A project of `SimulatorOptions.projects`: its limits are shared by every key in it. */
+  project?: string;
+  background?: SimulatorBackgroundLoad;
 }
 
 export interface SimulatorLatency {
@@ -41,6 +60,8 @@ export interface SimulatorOptions {
   port?: number;
   /** Accepted secrets and their limits. */
   keys: Record<string, SimulatorKeyOptions>;
+  /** Limits shared by the keys that name the project, as Gemini counts per project and OpenAI per organization. */
+  projects?: Record<string, SimulatorKeyLimits>;
   /** Length of the "minute" window, default 60000; rpm and tpm apply per windowMs. */
   windowMs?: number;
   latency?: SimulatorLatency;
@@ -79,6 +100,8 @@ export interface SimulatorKeyStats {
   peakRequestsPerWindow: number;
   /** Most tokens seen in any `windowMs` interval. */
   peakTokensPerWindow: number;
+  /** Requests of the background load that found room (they are in no other counter). */
+  backgroundRequests: number;
 }
 
 export interface SimulatorTotals {
@@ -129,6 +152,8 @@ export interface Simulator {
   addKey(secret: string, options?: SimulatorKeyOptions): void;
   /** Replaces a key's limits; requests already counted stay counted. */
   setLimits(secret: string, limits: SimulatorKeyLimits): void;
+  /** Starts, changes or (with undefined) stops other traffic on the key. */
+  setBackgroundLoad(secret: string, load: SimulatorBackgroundLoad | undefined): void;
   /** The key's next `count` requests (after authentication) fail with `status`. */
   failNext(secret: string, status: number, opts?: FailNextOptions): void;
   /** A snapshot: later traffic does not change it. */
