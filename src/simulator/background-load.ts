@@ -6,7 +6,9 @@ import type { SimulatorBackgroundLoad } from "./types.js";
  * time by the simulator's clock, so runs are exact and need no timers.
  */
 export class BackgroundLoad {
-  private nextAt: number | undefined;
+  private startAt: number | undefined;
+  /** Arrivals offered so far; the next one is at startAt + arrivals * windowMs / rpm. */
+  private arrivals = 0;
 
   constructor(
     readonly load: SimulatorBackgroundLoad,
@@ -18,12 +20,12 @@ export class BackgroundLoad {
   /** Offers every arrival due by `now` to `arrive`, in time order. */
   catchUp(now: number, arrive: (at: number) => void): void {
     if (this.load.rpm <= 0) return;
-    const spacing = this.windowMs / this.load.rpm;
-    this.nextAt ??= now;
-    if (this.nextAt < now - this.horizonMs) this.nextAt += Math.floor((now - this.horizonMs - this.nextAt) / spacing + 1) * spacing;
-    while (this.nextAt <= now) {
-      arrive(this.nextAt);
-      this.nextAt += spacing;
-    }
+    this.startAt ??= now;
+    const start = this.startAt;
+    // Computed from the start rather than summed, so that no rounding drift builds up.
+    const at = (n: number) => start + (n * this.windowMs) / this.load.rpm;
+    const oldest = Math.ceil(((now - this.horizonMs - start) * this.load.rpm) / this.windowMs);
+    if (oldest > this.arrivals) this.arrivals = oldest;
+    while (at(this.arrivals) <= now) arrive(at(this.arrivals++));
   }
 }

@@ -16,6 +16,12 @@ interface QueuedFailure extends InjectedFailure {
 
 export type Admission = { ok: true } | { ok: false; violation: LimitViolation };
 
+/** Limits shared by several keys, and those keys, whose outside traffic fills the shared windows too. */
+export interface SharedProject {
+  readonly quotas: QuotaSet;
+  readonly members: SimulatedKey[];
+}
+
 /**
  * One accepted secret: its limits (general and per model), the project whose
  * limits it shares, other traffic on it, queued failures and counters.
@@ -33,10 +39,11 @@ export class SimulatedKey {
     readonly label: string,
     limits: SimulatorKeyLimits,
     private readonly windowMs: number,
-    private readonly project: QuotaSet | undefined = undefined,
+    private readonly project: SharedProject | undefined = undefined,
   ) {
     this.stats = emptyKeyStats(label);
     this.own = new QuotaSet(limits, windowMs, "key");
+    project?.members.push(this);
   }
 
   setLimits(limits: SimulatorKeyLimits): void {
@@ -89,7 +96,7 @@ export class SimulatedKey {
   reset(): void {
     this.failures = [];
     this.own.clear();
-    this.project?.clear();
+    this.project?.quotas.clear();
     const inFlight = this.stats.inFlight;
     this.stats = emptyKeyStats(this.label);
     // Responses still open will end and decrement; keep their count honest.
@@ -108,10 +115,15 @@ export class SimulatedKey {
   }
 
   private windowsFor(model: string | undefined): QuotaWindows[] {
-    return [...this.own.windowsFor(model), ...(this.project?.windowsFor(model) ?? [])];
+    return [...this.own.windowsFor(model), ...(this.project?.quotas.windowsFor(model) ?? [])];
   }
 
+  /** Brings the outside traffic of this key, and of every key sharing its project, up to `now`. */
   private runBackground(now: number): void {
+    for (const key of this.project?.members ?? [this]) key.runOwnBackground(now);
+  }
+
+  private runOwnBackground(now: number): void {
     const background = this.background;
     if (background === undefined) return;
     const tokens = background.load.tokensPerRequest ?? 0;

@@ -1,5 +1,5 @@
 import { QuotaSet } from "./quota-set.js";
-import { SimulatedKey } from "./simulated-key.js";
+import { SimulatedKey, type SharedProject } from "./simulated-key.js";
 import type {
   SimulatorBackgroundLoad,
   SimulatorKeyLimits,
@@ -22,14 +22,14 @@ export class SimulatorState {
   notFoundRequests = 0;
   seenCredentials = new Set<string>();
 
-  private readonly projects = new Map<string, QuotaSet>();
+  private readonly projects = new Map<string, SharedProject>();
 
   constructor(
     readonly windowMs: number,
     projects: Record<string, SimulatorKeyLimits> = {},
   ) {
     for (const [name, limits] of Object.entries(projects)) {
-      this.projects.set(name, new QuotaSet(validLimits(limitsOf(limits), `project ${name}`), windowMs, "project"));
+      this.projects.set(name, { quotas: new QuotaSet(validLimits(limitsOf(limits), `project ${name}`), windowMs, "project"), members: [] });
     }
   }
 
