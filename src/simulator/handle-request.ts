@@ -24,6 +24,7 @@ export interface HandlerContext {
   perTokenMs: number;
   maxBodyBytes: number;
   nextId: () => string;
+  geminiDailyRetryDelayMs: number | undefined;
 }
 
 /**
@@ -88,7 +89,8 @@ export async function handleRequest(ctx: HandlerContext, req: IncomingMessage, i
   const admission = key.admit(now, checkTokens, call.promptTokens + completionTokens, call.model);
   if (!admission.ok) {
     stats.rateLimited++;
-    return fail(ctx, io, dialect, { kind: "rate_limited", violation: admission.violation, model: call.model }, key.snapshot(now, call.model));
+    const refusal: SimError = { kind: "rate_limited", violation: admission.violation, model: call.model, dailyRetryDelayMs: ctx.geminiDailyRetryDelayMs };
+    return fail(ctx, io, dialect, refusal, key.snapshot(now, call.model));
   }
 
   const outcome: CallOutcome = {

@@ -5,6 +5,7 @@
  */
 export { startSimulator } from "./start-simulator.js";
 export type {
+  DayReset,
   FailNextOptions,
   Simulator,
   SimulatorBackgroundLoad,

@@ -22,6 +22,7 @@ Runs the local LLM provider simulator until interrupted and prints its URL.
   --background-rpm N       other traffic on every key, N requests per window (default none)
   --background-tokens N    tokens each of those uses (default 0)
   --window-ms MS           length of the rate "minute" (default 60000)
+  --day-reset MODE         how rpd counts: sliding (1440 windows, default) or midnight-pacific (Gemini's calendar day)
   --completion-tokens N    tokens per completion (default 16)
   --latency-ms MS          base latency of every response (default 0)
   --jitter-ms MS           extra random latency in [0, MS) (default 0)
@@ -55,6 +56,7 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
         "background-rpm": { type: "string" },
         "background-tokens": { type: "string" },
         "window-ms": { type: "string" },
+        "day-reset": { type: "string" },
         "completion-tokens": { type: "string" },
         "latency-ms": { type: "string" },
         "jitter-ms": { type: "string" },
@@ -106,6 +108,11 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
     latency: {},
   };
   if (shared) options.projects = { [cliProject]: project };
+  const dayReset = values["day-reset"];
+  if (dayReset !== undefined) {
+    if (dayReset !== "sliding" && dayReset !== "midnight-pacific") return { kind: "error", message: "--day-reset: expected sliding or midnight-pacific" };
+    options.dayReset = dayReset;
+  }
   if (values.host !== undefined) options.host = values.host;
   if (numbers["port"] !== undefined) options.port = numbers["port"];
   if (numbers["window-ms"] !== undefined) options.windowMs = numbers["window-ms"];

@@ -1,6 +1,6 @@
 import type { LimitViolation } from "./limits.js";
 import { QuotaWindows } from "./quota-windows.js";
-import type { SimulatorKeyLimits } from "./types.js";
+import type { DayReset, SimulatorKeyLimits } from "./types.js";
 
 /**
  * The limits of a key or of a project: general ones and per-model ones. A
@@ -15,8 +15,9 @@ export class QuotaSet {
     limits: SimulatorKeyLimits,
     private readonly windowMs: number,
     private readonly scope: LimitViolation["scope"],
+    private readonly dayReset: DayReset,
   ) {
-    this.general = new QuotaWindows({}, windowMs, scope, undefined);
+    this.general = new QuotaWindows({}, windowMs, scope, undefined, dayReset);
     this.setLimits(limits);
   }
 
@@ -26,7 +27,7 @@ export class QuotaSet {
     this.general.limits = general;
     const next = new Map<string, QuotaWindows>();
     for (const [model, modelLimits] of Object.entries(models)) {
-      const windows = this.models.get(model) ?? new QuotaWindows({}, this.windowMs, this.scope, model);
+      const windows = this.models.get(model) ?? new QuotaWindows({}, this.windowMs, this.scope, model, this.dayReset);
       windows.limits = { ...modelLimits };
       next.set(model, windows);
     }

@@ -1,6 +1,7 @@
 import type { LimitState, LimitViolation } from "./limits.js";
+import { PacificDayCounter } from "./pacific-day-counter.js";
 import { SlidingWindow } from "./sliding-window.js";
-import type { SimulatorLimits } from "./types.js";
+import type { DayReset, SimulatorLimits } from "./types.js";
 
 /** Minutes in a day: the day window is this many minute windows long. */
 const windowsPerDay = 1440;
@@ -13,17 +14,18 @@ const windowsPerDay = 1440;
 export class QuotaWindows {
   readonly minuteRequests: SlidingWindow;
   readonly minuteTokens: SlidingWindow;
-  private readonly dayRequests: SlidingWindow;
+  private readonly dayRequests: SlidingWindow | PacificDayCounter;
 
   constructor(
     public limits: SimulatorLimits,
     windowMs: number,
     readonly scope: LimitViolation["scope"],
     readonly model: string | undefined,
+    dayReset: DayReset,
   ) {
     this.minuteRequests = new SlidingWindow(windowMs);
     this.minuteTokens = new SlidingWindow(windowMs);
-    this.dayRequests = new SlidingWindow(windowMs * windowsPerDay);
+    this.dayRequests = dayReset === "midnight-pacific" ? new PacificDayCounter() : new SlidingWindow(windowMs * windowsPerDay);
   }
 
   /** Every limit a request needing `tokens` would break at `now`. */
@@ -57,7 +59,7 @@ export class QuotaWindows {
     this.dayRequests.clear();
   }
 
-  private check(out: LimitViolation[], kind: LimitViolation["kind"], window: SlidingWindow, now: number, requested: number, limit: number): void {
+  private check(out: LimitViolation[], kind: LimitViolation["kind"], window: SlidingWindow | PacificDayCounter, now: number, requested: number, limit: number): void {
     const wait = window.waitFor(now, requested, limit);
     if (wait === 0) return;
     const violation: LimitViolation = { kind, scope: this.scope, limit, used: window.used(now), requested, retryAfterMs: wait };

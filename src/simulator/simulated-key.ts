@@ -2,7 +2,7 @@ import { BackgroundLoad } from "./background-load.js";
 import type { LimitSnapshot, LimitState, LimitViolation } from "./limits.js";
 import { QuotaSet } from "./quota-set.js";
 import type { QuotaWindows } from "./quota-windows.js";
-import type { SimulatorBackgroundLoad, SimulatorKeyLimits, SimulatorKeyStats } from "./types.js";
+import type { DayReset, SimulatorBackgroundLoad, SimulatorKeyLimits, SimulatorKeyStats } from "./types.js";
 
 /** A failure queued by `failNext`. */
 export interface InjectedFailure {
@@ -40,9 +40,10 @@ export class SimulatedKey {
     limits: SimulatorKeyLimits,
     private readonly windowMs: number,
     private readonly project: SharedProject | undefined = undefined,
+    dayReset: DayReset = "sliding",
   ) {
     this.stats = emptyKeyStats(label);
-    this.own = new QuotaSet(limits, windowMs, "key");
+    this.own = new QuotaSet(limits, windowMs, "key", dayReset);
     project?.members.push(this);
   }
 

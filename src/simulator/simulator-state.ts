@@ -1,6 +1,7 @@
 import { QuotaSet } from "./quota-set.js";
 import { SimulatedKey, type SharedProject } from "./simulated-key.js";
 import type {
+  DayReset,
   SimulatorBackgroundLoad,
   SimulatorKeyLimits,
   SimulatorKeyOptions,
@@ -27,9 +28,10 @@ export class SimulatorState {
   constructor(
     readonly windowMs: number,
     projects: Record<string, SimulatorKeyLimits> = {},
+    private readonly dayReset: DayReset = "sliding",
   ) {
     for (const [name, limits] of Object.entries(projects)) {
-      this.projects.set(name, { quotas: new QuotaSet(validLimits(limitsOf(limits), `project ${name}`), windowMs, "project"), members: [] });
+      this.projects.set(name, { quotas: new QuotaSet(validLimits(limitsOf(limits), `project ${name}`), windowMs, "project", dayReset), members: [] });
     }
   }
 
@@ -40,7 +42,7 @@ export class SimulatorState {
     if (this.byLabel.has(label)) throw new Error(`simulator key label "${label}" is used twice`);
     const project = options.project === undefined ? undefined : this.projects.get(options.project);
     if (options.project !== undefined && project === undefined) throw new Error(`simulator key ${label}: project "${options.project}" is not configured`);
-    const key = new SimulatedKey(label, validLimits(limitsOf(options), label), this.windowMs, project);
+    const key = new SimulatedKey(label, validLimits(limitsOf(options), label), this.windowMs, project, this.dayReset);
     if (options.background !== undefined) key.setBackgroundLoad(validBackground(options.background, label));
     this.bySecret.set(secret, key);
     this.byLabel.set(label, key);

@@ -5,6 +5,12 @@
  * and benchmarked without the internet.
  */
 
+/**
+ * How `rpd` is counted: over a sliding day of 1440 windows (default), or per
+ * calendar day ending at midnight in Los Angeles, as Gemini does.
+ */
+export type DayReset = "sliding" | "midnight-pacific";
+
 /** One set of limits. Absent means unlimited. */
 export interface SimulatorLimits {
   /** Requests in any `windowMs` interval. */
@@ -64,6 +70,14 @@ export interface SimulatorOptions {
   projects?: Record<string, SimulatorKeyLimits>;
   /** Length of the "minute" window, default 60000; rpm and tpm apply per windowMs. */
   windowMs?: number;
+  /** Default "sliding". */
+  dayReset?: DayReset;
+  /**
+   * The RetryInfo.retryDelay Gemini gives on a per-day quota. Google sends a
+   * short delay there although the quota lasts until midnight; set this to
+   * reproduce it. Default: the real wait.
+   */
+  geminiDailyRetryDelayMs?: number;
   latency?: SimulatorLatency;
   /** Tokens in each completion when the request asks for no fewer, default 16. */
   completionTokens?: number;

@@ -28,6 +28,7 @@ describe("parseCliArgs", () => {
         "--project-model-limit", "gemini-2.5-pro:rpd=50",
         "--background-rpm", "1.5",
         "--background-tokens", "40",
+        "--day-reset", "midnight-pacific",
       ],
       {},
     );
@@ -38,7 +39,7 @@ describe("parseCliArgs", () => {
     };
     expect(parsed).toEqual({
       kind: "run",
-      options: { keys: { k1: key, k2: key }, projects: { shared: { rpm: 10, models: { "gemini-2.5-pro": { rpd: 50 } } } }, latency: {} },
+      options: { keys: { k1: key, k2: key }, projects: { shared: { rpm: 10, models: { "gemini-2.5-pro": { rpd: 50 } } } }, dayReset: "midnight-pacific", latency: {} },
     });
   });
 
@@ -49,6 +50,7 @@ describe("parseCliArgs", () => {
     [["--model-limit", "gpt-4o:rps=2"], "--model-limit gpt-4o: expected rpm=N, tpm=N or rpd=N separated by commas"],
     [["--background-rpm=-1"], "--background-rpm: expected a non-negative number"],
     [["--project-rpd", "1.5"], "--project-rpd: expected a non-negative integer"],
+    [["--day-reset", "weekly"], "--day-reset: expected sliding or midnight-pacific"],
   ])("rejects %j", (flags, message) => {
     expect(parseCliArgs(["--keys", "k1", ...flags], {})).toEqual({ kind: "error", message });
   });

@@ -125,3 +125,23 @@ describe("the parser reads what the simulator says", () => {
     if (provider !== "azure") expect(requests).toMatchObject({ limit: 5, resetAt: clock.now() + 60_000 });
   });
 });
+
+describe("Gemini's daily quotas by the calendar", () => {
+  it("resets a per-day quota at midnight Pacific, and can give Google's short retryDelay meanwhile", async () => {
+    const { sim, clock } = await start({ dayReset: "midnight-pacific", geminiDailyRetryDelayMs: 2_000, keys: { [a]: { models: { "gemini-2.5-pro": { rpd: 1 } } } } });
+    // 23:59:00 in Los Angeles (PST): 07:59 UTC.
+    clock.advance(Date.parse("2026-01-16T07:59:00Z") - clock.now());
+    expect((await gemini(sim.url, a, "gemini-2.5-pro")).status).toBe(200);
+    clock.advance(30_000);
+    const refused = await gemini(sim.url, a, "gemini-2.5-pro");
+    expect(refused.status).toBe(429);
+    const parsed = parseRateLimits({ provider: "google", status: 429, headers: {}, errorBody: refused.text, now: clock.now() });
+    expect(parsed.retryAfterMs).toBe(2_000);
+    // The quota really lasts until midnight, as the parser reads it: 2 s later it is still refused.
+    expect(parsed.exhausted?.resetAt).toBe(Date.parse("2026-01-16T08:00:00Z"));
+    clock.advance(2_000);
+    expect((await gemini(sim.url, a, "gemini-2.5-pro")).status).toBe(429);
+    clock.advance(Date.parse("2026-01-16T08:00:00Z") - clock.now());
+    expect((await gemini(sim.url, a, "gemini-2.5-pro")).status).toBe(200);
+  });
+});
