@@ -160,6 +160,7 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
     pool,
     log,
     reloader,
+    clock,
     tracer: observability.tracer,
     statsSubscribers: observability.subscribers,
     history,

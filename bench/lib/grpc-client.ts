@@ -45,6 +45,8 @@ export class BenchClient {
       latency: undefined,
       retryAfter: undefined,
       errorMessage: "",
+      responseHeaders: {},
+      errorBody: Buffer.alloc(0),
       ...req,
     };
     return new Promise((resolve, reject) =>

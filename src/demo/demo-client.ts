@@ -60,6 +60,8 @@ export async function runDemoClient(o: DemoClientOptions): Promise<void> {
         retryAfter: retryAfterMs === undefined ? undefined : durationFromMs(retryAfterMs),
         // Short and safe to show: it becomes the key's state reason in the table.
         errorMessage: res.ok ? "" : retryAfterMs !== undefined ? `Retry-After ${(retryAfterMs / 1000).toFixed(1)}s` : `HTTP ${res.status}`,
+        responseHeaders: {},
+        errorBody: Buffer.alloc(0),
       };
       await unary((cb) => o.grpc.reportUsage(report, new Metadata(), { deadline: Date.now() + 5000 }, cb));
       if (res.ok) o.tally.ok += 1;

@@ -6,6 +6,7 @@ import type { Tracer } from "@opentelemetry/api";
 import { HealthImplementation } from "grpc-health-check";
 import { KeyPoolServiceService } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
 import type { AuthState } from "../auth/auth-state.js";
+import type { Clock } from "../clock/clock.js";
 import type { KeyPool } from "../pool/key-pool.js";
 import type { ConfigReloader } from "../reload/config-reloader.js";
 import type { Logger } from "../telemetry/logger.js";
@@ -29,6 +30,8 @@ export interface GrpcServerOptions {
   readonly statsSubscribers?: StatsSubscribers | undefined;
   /** Served by GetStatsHistory. */
   readonly history: StatsHistory;
+  /** Time of the answers a report carries; the pool's own clock. */
+  readonly clock?: Clock | undefined;
   /** A span per RPC when set. */
   readonly tracer?: Tracer | undefined;
   /** Client tokens; without a tokens file every caller is anonymous. */

@@ -1,6 +1,7 @@
 import type { handleUnaryCall, sendUnaryData, ServerUnaryCall } from "@grpc/grpc-js";
 import { durationToMs } from "../protocol/duration.js";
 import type { KeyPoolServiceServer } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
+import { systemClock, type Clock } from "../clock/clock.js";
 import { KeypoolError } from "../protocol/keypool-error.js";
 import type { KeyPool } from "../pool/key-pool.js";
 import type { ConfigReloader } from "../reload/config-reloader.js";
@@ -12,6 +13,7 @@ import { callerOf } from "./caller.js";
 import { keyStateToProto, outcomeToProto } from "../protocol/proto-names.js";
 import { getStatsHistory } from "./get-stats-history.js";
 import { leaseToProto, reportedOutcome } from "./messages.js";
+import { checkProviderAnswer, logProviderAnswer } from "./provider-answer.js";
 import { setRpcAttributes } from "./rpc-span.js";
 import { streamStatsHandler } from "./stream-stats.js";
 import { toServiceError } from "./to-status.js";
@@ -25,6 +27,7 @@ export interface ServiceDeps {
   readonly reloader: ConfigReloader;
   readonly statsSubscribers?: StatsSubscribers | undefined;
   readonly history: StatsHistory;
+  readonly clock?: Clock | undefined;
 }
 
 /** Wraps a unary handler so that every thrown or rejected value goes through the one status mapping. */
@@ -39,7 +42,7 @@ function unary<Req, Res>(log: Logger, fn: (call: ServerUnaryCall<Req, Res>) => P
   };
 }
 
-export function keyPoolService({ pool, log, reloader, statsSubscribers, history }: ServiceDeps): KeyPoolServiceServer {
+export function keyPoolService({ pool, log, reloader, statsSubscribers, history, clock = systemClock }: ServiceDeps): KeyPoolServiceServer {
   const subscribers = statsSubscribers ?? new StatsSubscribers();
   return {
     acquireKey: unary(log, async (call) => {
@@ -80,6 +83,7 @@ export function keyPoolService({ pool, log, reloader, statsSubscribers, history 
 
     reportUsage: unary(log, (call) => {
       const req = call.request;
+      checkProviderAnswer(req);
       const result = pool.report(req.leaseId, {
         outcome: reportedOutcome(req.outcome),
         httpStatus: req.httpStatus,
@@ -89,6 +93,7 @@ export function keyPoolService({ pool, log, reloader, statsSubscribers, history 
         retryAfterMs: durationToMs(req.retryAfter),
         errorMessage: req.errorMessage,
       }, callerOf(call).name);
+      if (!result.alreadyReported) logProviderAnswer(log, { ...result, httpStatus: req.httpStatus, now: clock.now(), responseHeaders: req.responseHeaders, errorBody: req.errorBody });
       setRpcAttributes(call, {
         "keypool.provider": result.provider,
         "keypool.key_id": result.keyId,

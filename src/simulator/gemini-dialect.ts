@@ -67,7 +67,7 @@ function geminiError(error: SimError): HttpReply {
     case "rate_limited":
       return reply(429, "Resource has been exhausted (e.g. check quota).", [
         quotaFailure(error.violation, error.model),
-        ...retryInfo(error.violation.retryAfterMs),
+        ...retryInfo(error.violation.kind === "rpd" && error.dailyRetryDelayMs !== undefined ? error.dailyRetryDelayMs : error.violation.retryAfterMs),
       ]);
     case "injected":
       return reply(error.status, injectedMessage(error.status), error.status === 429 || error.status >= 500 ? retryInfo(secondsToMs(error.retryAfterSeconds)) : []);

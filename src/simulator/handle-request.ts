@@ -24,6 +24,7 @@ export interface HandlerContext {
   perTokenMs: number;
   maxBodyBytes: number;
   nextId: () => string;
+  geminiDailyRetryDelayMs: number | undefined;
 }
 
 /**
@@ -85,10 +86,11 @@ export async function handleRequest(ctx: HandlerContext, req: IncomingMessage, i
   const completionTokens = call.generates ? Math.min(cap, ctx.completionTokens) : 0;
   const checkTokens = call.promptTokens + (call.generates ? cap : 0);
   const now = ctx.now();
-  const admission = key.admit(now, checkTokens, call.promptTokens + completionTokens);
+  const admission = key.admit(now, checkTokens, call.promptTokens + completionTokens, call.model);
   if (!admission.ok) {
     stats.rateLimited++;
-    return fail(ctx, io, dialect, { kind: "rate_limited", violation: admission.violation, model: call.model }, key.snapshot(now));
+    const refusal: SimError = { kind: "rate_limited", violation: admission.violation, model: call.model, dailyRetryDelayMs: ctx.geminiDailyRetryDelayMs };
+    return fail(ctx, io, dialect, refusal, key.snapshot(now, call.model));
   }
 
   const outcome: CallOutcome = {
@@ -103,7 +105,7 @@ export async function handleRequest(ctx: HandlerContext, req: IncomingMessage, i
   stats.inFlight++;
   stats.peakInFlight = Math.max(stats.peakInFlight, stats.inFlight);
   try {
-    const headers = dialect.limitHeaders(key.snapshot(now), now);
+    const headers = dialect.limitHeaders(key.snapshot(now, call.model), now);
     if (dialect.requestIdHeader !== undefined) headers[dialect.requestIdHeader] = `req_${outcome.id}`;
     await succeed(ctx, io, key, call, outcome, headers);
   } finally {

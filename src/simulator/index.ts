@@ -5,9 +5,12 @@
  */
 export { startSimulator } from "./start-simulator.js";
 export type {
+  DayReset,
   FailNextOptions,
   Simulator,
+  SimulatorBackgroundLoad,
   SimulatorKeyLimits,
+  SimulatorLimits,
   SimulatorKeyOptions,
   SimulatorKeyStats,
   SimulatorLatency,

@@ -4,6 +4,10 @@ export type LimitKind = "rpm" | "tpm" | "rpd";
 /** Why a request was refused with 429. */
 export interface LimitViolation {
   kind: LimitKind;
+  /** Whose limit: the key's own, or its project's (shared with the project's other keys). */
+  scope: "key" | "project";
+  /** Set when the limit is one model's. */
+  model?: string;
   limit: number;
   /** Counted in the window when the request arrived. */
   used: number;

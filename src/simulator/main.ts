@@ -26,7 +26,7 @@ if (parsed.kind === "help") {
       const { byLabel, unknownKeyRequests } = simulator.stats();
       for (const [label, s] of Object.entries(byLabel)) {
         process.stderr.write(
-          `simulator: ${label}: ${s.requests} requests, ${s.successes} ok, ${s.rateLimited} rate-limited, ${s.unauthorized} unauthorized, ${s.promptTokens + s.completionTokens} tokens\n`,
+          `simulator: ${label}: ${s.requests} requests, ${s.successes} ok, ${s.rateLimited} rate-limited, ${s.unauthorized} unauthorized, ${s.promptTokens + s.completionTokens} tokens, ${s.backgroundRequests} from background load\n`,
         );
       }
       process.stderr.write(`simulator: ${unknownKeyRequests} requests with an unknown or missing key\n`);

@@ -1,5 +1,9 @@
 import { parseArgs } from "node:util";
-import type { SimulatorKeyOptions, SimulatorOptions } from "./types.js";
+import { parseModelLimit } from "./parse-model-limit.js";
+import type { SimulatorKeyLimits, SimulatorKeyOptions, SimulatorLimits, SimulatorOptions } from "./types.js";
+
+/** The one project the CLI can configure; every key is in it when any --project-* flag is given. */
+const cliProject = "shared";
 
 export const cliUsage = `Usage: node dist/src/simulator/main.js [options]
 
@@ -9,7 +13,16 @@ Runs the local LLM provider simulator until interrupted and prints its URL.
   --port PORT              listen port (default 0: any free port)
   --keys A,B,...           accepted secrets (or set KEYPOOL_SIMULATOR_KEYS, which keeps them out of ps)
   --rpm N --tpm N --rpd N  limits of every key (default unlimited)
+  --model-limit M:rpm=N,tpm=N,rpd=N
+                           limits of every key for model M, on top of the general ones (repeatable)
+  --project-rpm N --project-tpm N --project-rpd N
+                           limits all keys share, as one Gemini project or OpenAI organization
+  --project-model-limit M:rpm=N,...
+                           shared limits for model M (repeatable)
+  --background-rpm N       other traffic on every key, N requests per window (default none)
+  --background-tokens N    tokens each of those uses (default 0)
   --window-ms MS           length of the rate "minute" (default 60000)
+  --day-reset MODE         how rpd counts: sliding (1440 windows, default) or midnight-pacific (Gemini's calendar day)
   --completion-tokens N    tokens per completion (default 16)
   --latency-ms MS          base latency of every response (default 0)
   --jitter-ms MS           extra random latency in [0, MS) (default 0)
@@ -35,7 +48,15 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
         rpm: { type: "string" },
         tpm: { type: "string" },
         rpd: { type: "string" },
+        "model-limit": { type: "string", multiple: true },
+        "project-rpm": { type: "string" },
+        "project-tpm": { type: "string" },
+        "project-rpd": { type: "string" },
+        "project-model-limit": { type: "string", multiple: true },
+        "background-rpm": { type: "string" },
+        "background-tokens": { type: "string" },
         "window-ms": { type: "string" },
+        "day-reset": { type: "string" },
         "completion-tokens": { type: "string" },
         "latency-ms": { type: "string" },
         "jitter-ms": { type: "string" },
@@ -58,8 +79,8 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
   if (new Set(secrets).size !== secrets.length) return { kind: "error", message: "--keys: a key is listed twice" };
 
   const numbers: Record<string, number | undefined> = {};
-  const integerFlags = ["port", "rpm", "tpm", "rpd", "completion-tokens"];
-  for (const name of [...integerFlags, "window-ms", "latency-ms", "jitter-ms", "ttft-ms", "per-token-ms"]) {
+  const integerFlags = ["port", "rpm", "tpm", "rpd", "completion-tokens", "project-rpm", "project-tpm", "project-rpd", "background-tokens"];
+  for (const name of [...integerFlags, "window-ms", "latency-ms", "jitter-ms", "ttft-ms", "per-token-ms", "background-rpm"]) {
     const raw = (values as Record<string, string | boolean | undefined>)[name];
     if (typeof raw !== "string") continue;
     const value = Number(raw);
@@ -69,14 +90,29 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
     numbers[name] = value;
   }
 
-  const limits: SimulatorKeyOptions = {};
-  if (numbers["rpm"] !== undefined) limits.rpm = numbers["rpm"];
-  if (numbers["tpm"] !== undefined) limits.tpm = numbers["tpm"];
-  if (numbers["rpd"] !== undefined) limits.rpd = numbers["rpd"];
+  const keyModels = modelLimits(values["model-limit"], "--model-limit");
+  if (typeof keyModels === "string") return { kind: "error", message: keyModels };
+  const projectModels = modelLimits(values["project-model-limit"], "--project-model-limit");
+  if (typeof projectModels === "string") return { kind: "error", message: projectModels };
+
+  const limits: SimulatorKeyOptions = { ...limitsFrom(numbers, ""), ...keyModels };
+  const project: SimulatorKeyLimits = { ...limitsFrom(numbers, "project-"), ...projectModels };
+  const shared = Object.keys(project).length > 0;
+  if (shared) limits.project = cliProject;
+  if (numbers["background-rpm"] !== undefined) {
+    limits.background = { rpm: numbers["background-rpm"] };
+    if (numbers["background-tokens"] !== undefined) limits.background.tokensPerRequest = numbers["background-tokens"];
+  }
   const options: SimulatorOptions = {
     keys: Object.fromEntries(secrets.map((secret) => [secret, { ...limits }])),
     latency: {},
   };
+  if (shared) options.projects = { [cliProject]: project };
+  const dayReset = values["day-reset"];
+  if (dayReset !== undefined) {
+    if (dayReset !== "sliding" && dayReset !== "midnight-pacific") return { kind: "error", message: "--day-reset: expected sliding or midnight-pacific" };
+    options.dayReset = dayReset;
+  }
   if (values.host !== undefined) options.host = values.host;
   if (numbers["port"] !== undefined) options.port = numbers["port"];
   if (numbers["window-ms"] !== undefined) options.windowMs = numbers["window-ms"];
@@ -87,4 +123,24 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
   if (numbers["ttft-ms"] !== undefined) latency.timeToFirstTokenMs = numbers["ttft-ms"];
   if (numbers["per-token-ms"] !== undefined) latency.perTokenMs = numbers["per-token-ms"];
   return { kind: "run", options };
+}
+
+function limitsFrom(numbers: Record<string, number | undefined>, prefix: string): SimulatorLimits {
+  const limits: SimulatorLimits = {};
+  for (const name of ["rpm", "tpm", "rpd"] as const) {
+    const value = numbers[`${prefix}${name}`];
+    if (value !== undefined) limits[name] = value;
+  }
+  return limits;
+}
+
+function modelLimits(values: string[] | undefined, flag: string): { models?: Record<string, SimulatorLimits> } | string {
+  if (values === undefined || values.length === 0) return {};
+  const models: Record<string, SimulatorLimits> = {};
+  for (const value of values) {
+    const parsed = parseModelLimit(value, flag);
+    if (typeof parsed === "string") return parsed;
+    models[parsed[0]] = parsed[1];
+  }
+  return { models };
 }

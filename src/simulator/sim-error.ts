@@ -9,7 +9,8 @@ export type SimError =
   | { kind: "malformed_json" }
   | { kind: "body_too_large"; limitBytes: number }
   | { kind: "not_found"; method: string; path: string }
-  | { kind: "rate_limited"; violation: LimitViolation; model: string }
+  /** `dailyRetryDelayMs`: what Gemini says in RetryInfo on a per-day quota, when set. */
+  | { kind: "rate_limited"; violation: LimitViolation; model: string; dailyRetryDelayMs?: number | undefined }
   | { kind: "injected"; status: number; retryAfterSeconds: number | undefined };
 
 /** What goes on the wire. */

@@ -1,5 +1,15 @@
-import { SimulatedKey } from "./simulated-key.js";
-import type { SimulatorKeyLimits, SimulatorKeyOptions, SimulatorKeyStats, SimulatorStats, SimulatorTotals } from "./types.js";
+import { QuotaSet } from "./quota-set.js";
+import { SimulatedKey, type SharedProject } from "./simulated-key.js";
+import type {
+  DayReset,
+  SimulatorBackgroundLoad,
+  SimulatorKeyLimits,
+  SimulatorKeyOptions,
+  SimulatorKeyStats,
+  SimulatorLimits,
+  SimulatorStats,
+  SimulatorTotals,
+} from "./types.js";
 
 /**
  * Everything the simulator remembers: its keys by secret and by label, and
@@ -13,14 +23,27 @@ export class SimulatorState {
   notFoundRequests = 0;
   seenCredentials = new Set<string>();
 
-  constructor(readonly windowMs: number) {}
+  private readonly projects = new Map<string, SharedProject>();
+
+  constructor(
+    readonly windowMs: number,
+    projects: Record<string, SimulatorKeyLimits> = {},
+    private readonly dayReset: DayReset = "sliding",
+  ) {
+    for (const [name, limits] of Object.entries(projects)) {
+      this.projects.set(name, { quotas: new QuotaSet(validLimits(limitsOf(limits), `project ${name}`), windowMs, "project", dayReset), members: [] });
+    }
+  }
 
   addKey(secret: string, options: SimulatorKeyOptions = {}): void {
     if (secret.length === 0) throw new Error("simulator key secrets must not be empty");
     if (this.bySecret.has(secret)) throw new Error("simulator key added twice");
     const label = options.label ?? `key-${this.bySecret.size + 1}`;
     if (this.byLabel.has(label)) throw new Error(`simulator key label "${label}" is used twice`);
-    const key = new SimulatedKey(label, validLimits(limitsOf(options), label), this.windowMs);
+    const project = options.project === undefined ? undefined : this.projects.get(options.project);
+    if (options.project !== undefined && project === undefined) throw new Error(`simulator key ${label}: project "${options.project}" is not configured`);
+    const key = new SimulatedKey(label, validLimits(limitsOf(options), label), this.windowMs, project, this.dayReset);
+    if (options.background !== undefined) key.setBackgroundLoad(validBackground(options.background, label));
     this.bySecret.set(secret, key);
     this.byLabel.set(label, key);
   }
@@ -39,7 +62,12 @@ export class SimulatorState {
 
   setLimits(secret: string, limits: SimulatorKeyLimits): void {
     const key = this.get(secret);
-    key.limits = validLimits(limitsOf(limits), key.label);
+    key.setLimits(validLimits(limitsOf(limits), key.label));
+  }
+
+  setBackgroundLoad(secret: string, load: SimulatorBackgroundLoad | undefined): void {
+    const key = this.get(secret);
+    key.setBackgroundLoad(load === undefined ? undefined : validBackground(load, key.label));
   }
 
   keyStats(secretOrLabel: string): SimulatorKeyStats | undefined {
@@ -88,18 +116,37 @@ export class SimulatorState {
 
 /** Only the limit fields, so a label or stray property never becomes a limit. */
 function limitsOf(options: SimulatorKeyLimits): SimulatorKeyLimits {
-  const limits: SimulatorKeyLimits = {};
+  const limits: SimulatorKeyLimits = generalLimits(options);
+  if (options.models !== undefined) {
+    limits.models = Object.fromEntries(Object.entries(options.models).map(([model, l]) => [model, generalLimits(l)]));
+  }
+  return limits;
+}
+
+function generalLimits(options: SimulatorLimits): SimulatorLimits {
+  const limits: SimulatorLimits = {};
   if (options.rpm !== undefined) limits.rpm = options.rpm;
   if (options.tpm !== undefined) limits.tpm = options.tpm;
   if (options.rpd !== undefined) limits.rpd = options.rpd;
   return limits;
 }
 
-function validLimits(limits: SimulatorKeyLimits, label: string): SimulatorKeyLimits {
-  for (const [name, value] of Object.entries(limits)) {
-    if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
-      throw new Error(`simulator key ${label}: ${name} must be a non-negative integer`);
-    }
+function validLimits(limits: SimulatorKeyLimits, owner: string): SimulatorKeyLimits {
+  const { models = {}, ...general } = limits;
+  for (const [where, set] of [[owner, general] as const, ...Object.entries(models).map(([m, l]) => [`${owner} model ${m}`, l] as const)]) {
+    for (const [name, value] of Object.entries(set)) nonNegativeInteger(value, `simulator key ${where}: ${name}`);
   }
   return limits;
+}
+
+function validBackground(load: SimulatorBackgroundLoad, label: string): SimulatorBackgroundLoad {
+  if (typeof load.rpm !== "number" || !Number.isFinite(load.rpm) || load.rpm < 0) {
+    throw new Error(`simulator key ${label}: background.rpm must be a non-negative number`);
+  }
+  if (load.tokensPerRequest !== undefined) nonNegativeInteger(load.tokensPerRequest, `simulator key ${label}: background.tokensPerRequest`);
+  return { ...load };
+}
+
+function nonNegativeInteger(value: unknown, what: string): void {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0) throw new Error(`${what} must be a non-negative integer`);
 }

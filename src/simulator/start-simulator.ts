@@ -20,7 +20,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const baseMs = nonNegative(latency.baseMs ?? 0, "latency.baseMs");
   const jitterMs = nonNegative(latency.jitterMs ?? 0, "latency.jitterMs");
   const random = seededRandom(latency.seed ?? 1);
-  const state = new SimulatorState(windowMs);
+  const dayReset = options.dayReset ?? "sliding";
+  if (dayReset !== "sliding" && dayReset !== "midnight-pacific") throw new Error('simulator dayReset must be "sliding" or "midnight-pacific"');
+  const geminiDailyRetryDelayMs = options.geminiDailyRetryDelayMs === undefined ? undefined : nonNegative(options.geminiDailyRetryDelayMs, "geminiDailyRetryDelayMs");
+  const state = new SimulatorState(windowMs, options.projects, dayReset);
   for (const [secret, key] of Object.entries(options.keys)) state.addKey(secret, key);
 
   /** Responses not yet closed, so close() can stop them. */
@@ -35,6 +38,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     perTokenMs: nonNegative(latency.perTokenMs ?? 0, "latency.perTokenMs"),
     maxBodyBytes,
     nextId: () => `sim${(++sequence).toString(36).padStart(8, "0")}`,
+    geminiDailyRetryDelayMs,
   };
 
   const sockets = new Set<Socket>();
@@ -79,6 +83,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     },
     addKey: (secret, keyOptions) => state.addKey(secret, keyOptions),
     setLimits: (secret, limits) => state.setLimits(secret, limits),
+    setBackgroundLoad: (secret, load) => state.setBackgroundLoad(secret, load),
     failNext: (secret, status, opts: FailNextOptions = {}) => {
       if (!Number.isInteger(status) || status < 400 || status > 599) {
         throw new Error("failNext: status must be an HTTP error status (400-599)");

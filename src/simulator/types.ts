@@ -5,8 +5,14 @@
  * and benchmarked without the internet.
  */
 
-/** Limits of one simulated key. Absent means unlimited. */
-export interface SimulatorKeyLimits {
+/**
+ * How `rpd` is counted: over a sliding day of 1440 windows (default), or per
+ * calendar day ending at midnight in Los Angeles, as Gemini does.
+ */
+export type DayReset = "sliding" | "midnight-pacific";
+
+/** One set of limits. Absent means unlimited. */
+export interface SimulatorLimits {
   /** Requests in any `windowMs` interval. */
   rpm?: number;
   /** Prompt + completion tokens in any `windowMs` interval. */
@@ -15,10 +21,29 @@ export interface SimulatorKeyLimits {
   rpd?: number;
 }
 
+/** Limits of a key or a project: general ones, and per model on top of them. */
+export interface SimulatorKeyLimits extends SimulatorLimits {
+  /** A request for one of these models also counts against that model's own limits. */
+  models?: Record<string, SimulatorLimits>;
+}
+
+/** Other traffic on a key, which keypool cannot see: it fills the key's (and its project's) windows. */
+export interface SimulatorBackgroundLoad {
+  /** Requests per `windowMs`, arriving evenly from the key's first request after the load is set. */
+  rpm: number;
+  /** Tokens each of them uses, default 0. */
+  tokensPerRequest?: number;
+  /** The model they ask for, so that its per-model limits count them too. */
+  model?: string;
+}
+
 /** A key as given to the simulator: its limits and an optional label that is safe to print. */
 export interface SimulatorKeyOptions extends SimulatorKeyLimits {
   /** Name used in `stats().byLabel`; defaults to `key-1`, `key-2`, ... in the order keys were added. */
   label?: string;
+  /** A project of `SimulatorOptions.projects`: its limits are shared by every key in it. */
+  project?: string;
+  background?: SimulatorBackgroundLoad;
 }
 
 export interface SimulatorLatency {
@@ -41,8 +66,18 @@ export interface SimulatorOptions {
   port?: number;
   /** Accepted secrets and their limits. */
   keys: Record<string, SimulatorKeyOptions>;
+  /** Limits shared by the keys that name the project, as Gemini counts per project and OpenAI per organization. */
+  projects?: Record<string, SimulatorKeyLimits>;
   /** Length of the "minute" window, default 60000; rpm and tpm apply per windowMs. */
   windowMs?: number;
+  /** Default "sliding". */
+  dayReset?: DayReset;
+  /**
+   * The RetryInfo.retryDelay Gemini gives on a per-day quota. Google sends a
+   * short delay there although the quota lasts until midnight; set this to
+   * reproduce it. Default: the real wait.
+   */
+  geminiDailyRetryDelayMs?: number;
   latency?: SimulatorLatency;
   /** Tokens in each completion when the request asks for no fewer, default 16. */
   completionTokens?: number;
@@ -79,6 +114,8 @@ export interface SimulatorKeyStats {
   peakRequestsPerWindow: number;
   /** Most tokens seen in any `windowMs` interval. */
   peakTokensPerWindow: number;
+  /** Requests of the background load that found room (they are in no other counter). */
+  backgroundRequests: number;
 }
 
 export interface SimulatorTotals {
@@ -129,6 +166,8 @@ export interface Simulator {
   addKey(secret: string, options?: SimulatorKeyOptions): void;
   /** Replaces a key's limits; requests already counted stay counted. */
   setLimits(secret: string, limits: SimulatorKeyLimits): void;
+  /** Starts, changes or (with undefined) stops other traffic on the key. */
+  setBackgroundLoad(secret: string, load: SimulatorBackgroundLoad | undefined): void;
   /** The key's next `count` requests (after authentication) fail with `status`. */
   failNext(secret: string, status: number, opts?: FailNextOptions): void;
   /** A snapshot: later traffic does not change it. */

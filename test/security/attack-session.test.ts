@@ -47,7 +47,7 @@ function acquire(c: KeyPoolServiceClient, token: string | undefined, req: Partia
 function report(c: KeyPoolServiceClient, token: string | undefined, leaseId: string) {
   return new Promise<ReportUsageResponse>((resolve, reject) =>
     c.reportUsage(
-      { leaseId, outcome: Outcome.OUTCOME_SUCCESS, httpStatus: 0, promptTokens: 1, completionTokens: 1, latency: undefined, retryAfter: undefined, errorMessage: "" },
+      { leaseId, outcome: Outcome.OUTCOME_SUCCESS, httpStatus: 0, promptTokens: 1, completionTokens: 1, latency: undefined, retryAfter: undefined, errorMessage: "", responseHeaders: {}, errorBody: Buffer.alloc(0) },
       md(token),
       { deadline: Date.now() + 5_000 },
       (err, res) => (err ? reject(err) : resolve(res)),

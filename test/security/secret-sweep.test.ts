@@ -82,7 +82,7 @@ describe("secret hygiene across every output of a running sidecar", () => {
       const report = (token: string, req: Partial<ReportUsageRequest> & { leaseId: string }) =>
         call((cb) =>
           client.reportUsage(
-            { outcome: 0, httpStatus: 0, promptTokens: 0, completionTokens: 0, latency: undefined, retryAfter: undefined, errorMessage: "", ...req },
+            { outcome: 0, httpStatus: 0, promptTokens: 0, completionTokens: 0, latency: undefined, retryAfter: undefined, errorMessage: "", responseHeaders: {}, errorBody: Buffer.alloc(0), ...req },
             md(token),
             cb,
           ),

@@ -18,6 +18,43 @@ describe("parseCliArgs", () => {
     });
   });
 
+  it("builds per-model limits, a project all keys share, and background load", () => {
+    const parsed = parseCliArgs(
+      [
+        "--keys", "k1,k2",
+        "--model-limit", "gpt-4o:rpm=2,rpd=100",
+        "--model-limit", "models/gemini-2.5-pro:tpm=5000",
+        "--project-rpm", "10",
+        "--project-model-limit", "gemini-2.5-pro:rpd=50",
+        "--background-rpm", "1.5",
+        "--background-tokens", "40",
+        "--day-reset", "midnight-pacific",
+      ],
+      {},
+    );
+    const key = {
+      models: { "gpt-4o": { rpm: 2, rpd: 100 }, "models/gemini-2.5-pro": { tpm: 5000 } },
+      project: "shared",
+      background: { rpm: 1.5, tokensPerRequest: 40 },
+    };
+    expect(parsed).toEqual({
+      kind: "run",
+      options: { keys: { k1: key, k2: key }, projects: { shared: { rpm: 10, models: { "gemini-2.5-pro": { rpd: 50 } } } }, dayReset: "midnight-pacific", latency: {} },
+    });
+  });
+
+  it.each([
+    [["--model-limit", "gpt-4o"], "--model-limit: expected MODEL:rpm=N[,tpm=N][,rpd=N]"],
+    [["--model-limit", ":rpm=2"], "--model-limit: expected MODEL:rpm=N[,tpm=N][,rpd=N]"],
+    [["--project-model-limit", "gpt-4o:rpm=two"], "--project-model-limit gpt-4o: expected rpm=N, tpm=N or rpd=N separated by commas"],
+    [["--model-limit", "gpt-4o:rps=2"], "--model-limit gpt-4o: expected rpm=N, tpm=N or rpd=N separated by commas"],
+    [["--background-rpm=-1"], "--background-rpm: expected a non-negative number"],
+    [["--project-rpd", "1.5"], "--project-rpd: expected a non-negative integer"],
+    [["--day-reset", "weekly"], "--day-reset: expected sliding or midnight-pacific"],
+  ])("rejects %j", (flags, message) => {
+    expect(parseCliArgs(["--keys", "k1", ...flags], {})).toEqual({ kind: "error", message });
+  });
+
   it("takes keys from KEYPOOL_SIMULATOR_KEYS when --keys is absent", () => {
     const parsed = parseCliArgs([], { KEYPOOL_SIMULATOR_KEYS: "k1,k2" });
     expect(parsed.kind === "run" && Object.keys(parsed.options.keys)).toEqual(["k1", "k2"]);

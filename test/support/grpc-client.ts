@@ -43,6 +43,8 @@ export class TestClient {
       latency: undefined,
       retryAfter: undefined,
       errorMessage: "",
+      responseHeaders: {},
+      errorBody: Buffer.alloc(0),
       ...req,
     };
     return new Promise((resolve, reject) =>

@@ -136,6 +136,8 @@ export class KeyPoolClient implements LeaseBroker {
       latency: report.latencyMs === undefined ? undefined : durationFromMs(Math.max(0, report.latencyMs)),
       retryAfter: report.retryAfterMs === undefined ? undefined : durationFromMs(Math.max(0, report.retryAfterMs)),
       errorMessage: report.errorMessage === undefined ? "" : safeMessage(report.errorMessage, [lease.apiKey]),
+      responseHeaders: {},
+      errorBody: Buffer.alloc(0),
     };
     const call = unaryCall<ReportUsageRequest, ReportUsageResponse>(
       this.raw.reportUsage.bind(this.raw),

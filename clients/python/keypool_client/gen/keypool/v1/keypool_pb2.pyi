@@ -227,24 +227,35 @@ class ReloadConfigResponse(_message.Message):
     def __init__(self, config_generation: _Optional[int] = ..., added_key_ids: _Optional[_Iterable[str]] = ..., removed_key_ids: _Optional[_Iterable[str]] = ..., updated_key_ids: _Optional[_Iterable[str]] = ..., unchanged_key_ids: _Optional[_Iterable[str]] = ..., warnings: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ReportUsageRequest(_message.Message):
-    __slots__ = ["completion_tokens", "error_message", "http_status", "latency", "lease_id", "outcome", "prompt_tokens", "retry_after"]
+    __slots__ = ["completion_tokens", "error_body", "error_message", "http_status", "latency", "lease_id", "outcome", "prompt_tokens", "response_headers", "retry_after"]
+    class ResponseHeadersEntry(_message.Message):
+        __slots__ = ["key", "value"]
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     COMPLETION_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    ERROR_BODY_FIELD_NUMBER: _ClassVar[int]
     ERROR_MESSAGE_FIELD_NUMBER: _ClassVar[int]
     HTTP_STATUS_FIELD_NUMBER: _ClassVar[int]
     LATENCY_FIELD_NUMBER: _ClassVar[int]
     LEASE_ID_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     PROMPT_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_HEADERS_FIELD_NUMBER: _ClassVar[int]
     RETRY_AFTER_FIELD_NUMBER: _ClassVar[int]
     completion_tokens: int
+    error_body: bytes
     error_message: str
     http_status: int
     latency: _duration_pb2.Duration
     lease_id: str
     outcome: Outcome
     prompt_tokens: int
+    response_headers: _containers.ScalarMap[str, str]
     retry_after: _duration_pb2.Duration
-    def __init__(self, lease_id: _Optional[str] = ..., outcome: _Optional[_Union[Outcome, str]] = ..., http_status: _Optional[int] = ..., prompt_tokens: _Optional[int] = ..., completion_tokens: _Optional[int] = ..., latency: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., retry_after: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., error_message: _Optional[str] = ...) -> None: ...
+    def __init__(self, lease_id: _Optional[str] = ..., outcome: _Optional[_Union[Outcome, str]] = ..., http_status: _Optional[int] = ..., prompt_tokens: _Optional[int] = ..., completion_tokens: _Optional[int] = ..., latency: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., retry_after: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., error_message: _Optional[str] = ..., response_headers: _Optional[_Mapping[str, str]] = ..., error_body: _Optional[bytes] = ...) -> None: ...
 
 class ReportUsageResponse(_message.Message):
     __slots__ = ["already_reported", "key_id", "key_state", "outcome"]

@@ -267,6 +267,22 @@ export interface ReportUsageRequest {
     | undefined;
   /** Short reason from the provider's error, safe to show (no secrets). */
   errorMessage: string;
+  /**
+   * The provider's response headers, names in lower case. Only rate-limit
+   * headers are read; nothing else is kept. At most 64 entries, names of at
+   * most 128 and values of at most 1024 characters.
+   */
+  responseHeaders: { [key: string]: string };
+  /**
+   * The first 8 KiB of a non-2xx response body. Parsed for quota details,
+   * never stored or echoed: a provider may quote part of the key.
+   */
+  errorBody: Buffer;
+}
+
+export interface ReportUsageRequest_ResponseHeadersEntry {
+  key: string;
+  value: string;
 }
 
 export interface ReportUsageResponse {
@@ -870,6 +886,8 @@ function createBaseReportUsageRequest(): ReportUsageRequest {
     latency: undefined,
     retryAfter: undefined,
     errorMessage: "",
+    responseHeaders: {},
+    errorBody: Buffer.alloc(0),
   };
 }
 
@@ -898,6 +916,12 @@ export const ReportUsageRequest: MessageFns<ReportUsageRequest> = {
     }
     if (message.errorMessage !== "") {
       writer.uint32(66).string(message.errorMessage);
+    }
+    globalThis.Object.entries(message.responseHeaders).forEach(([key, value]: [string, string]) => {
+      ReportUsageRequest_ResponseHeadersEntry.encode({ key: key as any, value }, writer.uint32(74).fork()).join();
+    });
+    if (message.errorBody.length !== 0) {
+      writer.uint32(82).bytes(message.errorBody);
     }
     return writer;
   },
@@ -979,6 +1003,25 @@ export const ReportUsageRequest: MessageFns<ReportUsageRequest> = {
             message.errorMessage = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            const entry9 = ReportUsageRequest_ResponseHeadersEntry.decode(reader, reader.uint32());
+            if (entry9.value !== undefined) {
+              message.responseHeaders[entry9.key] = entry9.value;
+            }
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.errorBody = Buffer.from(reader.bytes());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1025,6 +1068,38 @@ export const ReportUsageRequest: MessageFns<ReportUsageRequest> = {
         : isSet(object.error_message)
         ? globalThis.String(object.error_message)
         : "",
+      responseHeaders: isObject(object.responseHeaders)
+        ? (globalThis.Object.entries(object.responseHeaders) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.response_headers)
+        ? (globalThis.Object.entries(object.response_headers) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      errorBody: isSet(object.errorBody)
+        ? Buffer.from(bytesFromBase64(object.errorBody))
+        : isSet(object.error_body)
+        ? Buffer.from(bytesFromBase64(object.error_body))
+        : Buffer.alloc(0),
     };
   },
 
@@ -1054,6 +1129,18 @@ export const ReportUsageRequest: MessageFns<ReportUsageRequest> = {
     if (message.errorMessage !== "") {
       obj.errorMessage = message.errorMessage;
     }
+    if (message.responseHeaders) {
+      const entries = globalThis.Object.entries(message.responseHeaders) as [string, string][];
+      if (entries.length > 0) {
+        obj.responseHeaders = {};
+        entries.forEach(([k, v]) => {
+          obj.responseHeaders[k] = v;
+        });
+      }
+    }
+    if (message.errorBody.length !== 0) {
+      obj.errorBody = base64FromBytes(message.errorBody);
+    }
     return obj;
   },
 
@@ -1074,6 +1161,105 @@ export const ReportUsageRequest: MessageFns<ReportUsageRequest> = {
       ? Duration.fromPartial(object.retryAfter)
       : undefined;
     message.errorMessage = object.errorMessage ?? "";
+    message.responseHeaders = (globalThis.Object.entries(object.responseHeaders ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.errorBody = object.errorBody ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseReportUsageRequest_ResponseHeadersEntry(): ReportUsageRequest_ResponseHeadersEntry {
+  return { key: "", value: "" };
+}
+
+export const ReportUsageRequest_ResponseHeadersEntry: MessageFns<ReportUsageRequest_ResponseHeadersEntry> = {
+  encode(message: ReportUsageRequest_ResponseHeadersEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReportUsageRequest_ResponseHeadersEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReportUsageRequest_ResponseHeadersEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReportUsageRequest_ResponseHeadersEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: ReportUsageRequest_ResponseHeadersEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReportUsageRequest_ResponseHeadersEntry>, I>>(
+    base?: I,
+  ): ReportUsageRequest_ResponseHeadersEntry {
+    return ReportUsageRequest_ResponseHeadersEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReportUsageRequest_ResponseHeadersEntry>, I>>(
+    object: I,
+  ): ReportUsageRequest_ResponseHeadersEntry {
+    const message = createBaseReportUsageRequest_ResponseHeadersEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };
@@ -4129,6 +4315,14 @@ export const KeyPoolServiceClient = makeGenericClientConstructor(
   service: typeof KeyPoolServiceService;
   serviceName: string;
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 function floatToJson(value: number | null | undefined): number | string | null | undefined {
   return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
