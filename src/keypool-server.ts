@@ -8,7 +8,8 @@ import { KeypoolError } from "./errors.js";
 import { GrpcServer } from "./grpc/grpc-server.js";
 import type { TlsFiles } from "./grpc/server-credentials.js";
 import { startObservability } from "./observability.js";
-import { KeyPool } from "./pool/key-pool.js";
+import { MemoryLeasePool } from "./store/memory/memory-lease-pool.js";
+import type { LeasePool } from "./pool/lease-pool.js";
 import type { ProxyOptions } from "./proxy/proxy-options.js";
 import { ProxyServer } from "./proxy/proxy-server.js";
 import type { PoolEvent } from "./pool/types.js";
@@ -62,7 +63,7 @@ export const DEFAULT_GRPC_LISTEN = "127.0.0.1:50051";
 
 /** A running keypool: the pool and the listeners around it. */
 export interface KeypoolServer {
-  readonly pool: KeyPool;
+  readonly pool: LeasePool;
   readonly grpcAddress: string;
   readonly log: Logger;
   /** The one reload path: re-read the sources or apply a document. */
@@ -94,7 +95,7 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
   const log = options.log ?? createLogger();
   const clock = options.clock ?? systemClock;
   const config = options.config ?? (await readConfig(options));
-  const pool = new KeyPool({ clock, onEvent: (e) => logEvent(log, e) });
+  const pool = new MemoryLeasePool({ clock, onEvent: (e) => logEvent(log, e) });
   const diff = pool.applyConfig(config);
   for (const w of config.warnings) log.warn({ warning: w }, "configuration warning");
   const env = options.env ?? process.env;

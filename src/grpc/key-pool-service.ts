@@ -2,7 +2,7 @@ import type { handleUnaryCall, sendUnaryData, ServerUnaryCall } from "@grpc/grpc
 import { durationToMs } from "../../clients/typescript/src/duration.js";
 import type { KeyPoolServiceServer } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
 import { KeypoolError } from "../errors.js";
-import type { KeyPool } from "../pool/key-pool.js";
+import type { LeasePool } from "../pool/lease-pool.js";
 import type { ConfigReloader } from "../reload/config-reloader.js";
 import type { Logger } from "../telemetry/logger.js";
 import { StatsSubscribers } from "../telemetry/stats-subscribers.js";
@@ -16,7 +16,7 @@ import { toServiceError } from "./to-status.js";
 const DEADLINE_RESERVE_MS = 25;
 
 export interface ServiceDeps {
-  readonly pool: KeyPool;
+  readonly pool: LeasePool;
   readonly log: Logger;
   readonly reloader: ConfigReloader;
   readonly statsSubscribers?: StatsSubscribers | undefined;
@@ -64,7 +64,7 @@ export function keyPoolService({ pool, log, reloader, statsSubscribers }: Servic
         setRpcAttributes(call, { "keypool.key_id": lease.keyId, "keypool.wait_ms": lease.waitedMs, "keypool.outcome": outcome });
         if (call.cancelled) {
           // The caller left before it could receive the key: end the lease now rather than at its TTL.
-          pool.report(lease.leaseId, { outcome: "cancelled" }, lease.owner);
+          await pool.report(lease.leaseId, { outcome: "cancelled" }, lease.owner);
           throw new KeypoolError("CANCELLED", "the caller cancelled the acquisition");
         }
         return leaseToProto(lease);
@@ -73,9 +73,9 @@ export function keyPoolService({ pool, log, reloader, statsSubscribers }: Servic
       }
     }),
 
-    reportUsage: unary(log, (call) => {
+    reportUsage: unary(log, async (call) => {
       const req = call.request;
-      const result = pool.report(req.leaseId, {
+      const result = await pool.report(req.leaseId, {
         outcome: outcomeFromProto(req.outcome),
         httpStatus: req.httpStatus,
         promptTokens: req.promptTokens,

@@ -2,7 +2,7 @@ import type { handleServerStreamingCall, ServerWritableStream } from "@grpc/grpc
 import { durationToMs } from "../../clients/typescript/src/duration.js";
 import type { StreamStatsRequest, StreamStatsResponse } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
 import { KeypoolError } from "../errors.js";
-import type { KeyPool } from "../pool/key-pool.js";
+import type { LeasePool } from "../pool/lease-pool.js";
 import type { Logger } from "../telemetry/logger.js";
 import { SnapshotFeed } from "../telemetry/snapshot-feed.js";
 import { parseStatsRequest } from "../telemetry/stats-request.js";
@@ -11,7 +11,7 @@ import { snapshotToProto } from "./stats-messages.js";
 import { toServiceError } from "./to-status.js";
 
 export interface StreamStatsDeps {
-  readonly pool: KeyPool;
+  readonly pool: LeasePool;
   readonly log: Logger;
   readonly subscribers: StatsSubscribers;
 }

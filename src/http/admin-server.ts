@@ -4,7 +4,7 @@ import { KeypoolError } from "../errors.js";
 import type { ListenAddress } from "../listen/listen-address.js";
 import { openListener } from "../listen/open-listener.js";
 import type { TlsFiles } from "../grpc/server-credentials.js";
-import type { KeyPool } from "../pool/key-pool.js";
+import type { LeasePool } from "../pool/lease-pool.js";
 import { snapshotToJson } from "../pool/stats-json.js";
 import type { KeypoolMetrics } from "../telemetry/keypool-metrics.js";
 import type { Logger } from "../telemetry/logger.js";
@@ -18,7 +18,7 @@ import { queryProviders } from "./stats-query.js";
 import { serveStatsStream } from "./stats-stream-route.js";
 
 export interface AdminServerOptions {
-  readonly pool: KeyPool;
+  readonly pool: LeasePool;
   readonly metrics: KeypoolMetrics;
   readonly subscribers: StatsSubscribers;
   readonly log: Logger;
