@@ -10,6 +10,7 @@ import type { TlsFiles } from "./grpc/server-credentials.js";
 import { startObservability } from "./observability.js";
 import { MemoryLeasePool } from "./store/memory/memory-lease-pool.js";
 import type { LeasePool } from "./pool/lease-pool.js";
+import { StateKeeper } from "./store/memory/state-keeper.js";
 import type { ProxyOptions } from "./proxy/proxy-options.js";
 import { ProxyServer } from "./proxy/proxy-server.js";
 import type { PoolEvent } from "./pool/types.js";
@@ -57,6 +58,10 @@ export interface KeypoolServerOptions {
   readonly proxyListen?: string | undefined;
   /** Proxy limits and failover policy (body and header limits, timeouts, attempts, concurrency). */
   readonly proxy?: Partial<ProxyOptions> | undefined;
+  /** The memory store's state survives restarts in this file (windows, day counts, cooldowns, disabled keys). */
+  readonly stateFile?: string | undefined;
+  /** Time between saves of the state file; default 5 s. */
+  readonly stateIntervalMs?: number | undefined;
 }
 
 export const DEFAULT_GRPC_LISTEN = "127.0.0.1:50051";
@@ -97,6 +102,8 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
   const config = options.config ?? (await readConfig(options));
   const pool = new MemoryLeasePool({ clock, onEvent: (e) => logEvent(log, e) });
   const diff = pool.applyConfig(config);
+  const keeper = options.stateFile === undefined ? undefined : new StateKeeper(pool, options.stateFile, clock, log, options.stateIntervalMs);
+  await keeper?.restore();
   for (const w of config.warnings) log.warn({ warning: w }, "configuration warning");
   const env = options.env ?? process.env;
   const configFile = options.configFile ?? (env["KEYPOOL_CONFIG"] || undefined);
@@ -191,6 +198,7 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
       throw err;
     }
   }
+  keeper?.run();
   serving = true;
   log.info(
     {
@@ -220,6 +228,8 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
         // Statistics streams end cleanly now; left open they would hold the gRPC shutdown for the whole grace period.
         observability.endStreams();
         await Promise.all([grpc.shutdown(graceMs), proxy?.close(graceMs)]);
+        // Saved once the last report is in, so the file holds every request counted.
+        await keeper?.stop();
         await observability.stop();
         log.info("keypool stopped");
       })();

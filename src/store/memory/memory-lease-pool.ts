@@ -17,6 +17,8 @@ import type { AcquireRequest, ConfigDiff, KeyStateName, Lease, PoolEvent, Report
 import type { UsageEntry } from "../../pool/usage-log.js";
 import { normalizeAcquire, validateReport, type NormalizedAcquire } from "../../pool/validate-request.js";
 import { DeadlineScheduler, type DeadlineHandle } from "./deadline-scheduler.js";
+import { persistKey, restoreKey } from "./key-persistence.js";
+import { STATE_VERSION, type PersistedKey, type PersistedState } from "./persisted-state.js";
 import type { ProviderKeys } from "./provider-keys.js";
 import { reconcileConfig } from "./reconcile-config.js";
 import { queueFull, refusal, retryDelay } from "./refusal.js";
@@ -208,6 +210,42 @@ export class MemoryLeasePool implements LeasePool {
 
   snapshot(providers?: readonly string[]): PoolSnapshot {
     return poolSnapshot(this, this.clock.now(), providers);
+  }
+
+  /** What must survive a restart: every configured key's open windows and health. Ids only, no secret. */
+  exportState(): PersistedState {
+    const now = this.clock.now();
+    const keys: PersistedKey[] = [];
+    for (const rt of this.providers.values()) {
+      for (const key of rt.keys.values()) {
+        const saved = key.draining ? undefined : persistKey(rt.name, key, now);
+        if (saved !== undefined) keys.push(saved);
+      }
+    }
+    return { version: STATE_VERSION, savedAt: now, keys };
+  }
+
+  /**
+   * Takes back what an earlier process saved, for the keys configured now
+   * (others are ignored); call it after the first configuration, before
+   * serving. Returns how many keys it restored.
+   */
+  importState(state: PersistedState): number {
+    const now = this.clock.now();
+    let restored = 0;
+    const touched = new Set<ProviderKeys>();
+    for (const saved of state.keys) {
+      const rt = this.providers.get(saved.provider);
+      const key = rt?.keys.get(saved.id);
+      if (rt === undefined || key === undefined || key.draining) continue;
+      restoreKey(key, saved, now);
+      const s = keyStateAt(key, now);
+      if (s === "cooling_down" || s === "exhausted") this.watchRecovery(key, s, now);
+      touched.add(rt);
+      restored += 1;
+    }
+    for (const rt of touched) rt.index = new KeyIndex(rt.keys.values(), now);
+    return restored;
   }
 
   stateOf(key: PooledKey, now: number): KeyStateName {
