@@ -4,9 +4,9 @@ import { KeypoolError } from "../../src/errors.js";
 import { ManualClock } from "../../src/manual-clock.js";
 import { REPORTED_RETENTION_MS } from "../../src/pool/ended-leases.js";
 import { MemoryLeasePool } from "../../src/store/memory/memory-lease-pool.js";
-import { outcomes, type Outcome } from "../../src/pool/outcome.js";
 import type { Lease } from "../../src/pool/types.js";
 import { poolConfig } from "../support/pool-config.js";
+import { reportCommand, type ReportCommand } from "../support/report-command.js";
 import { fuzzRuns } from "../support/fuzz-runs.js";
 import { healthLeasable } from "../../src/pool/key-health.js";
 
@@ -18,22 +18,13 @@ const CONCURRENT = 2;
 
 type Command =
   | { kind: "acquire"; tokens: number }
-  | { kind: "report"; pick: number; outcome: Outcome; tokens: number; retryAfterMs: number }
+  | ReportCommand
   | { kind: "again"; pick: number }
   | { kind: "advance"; ms: number };
 
 const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant("acquire" as const), tokens: fc.integer({ min: 0, max: 300 }) }) },
-  {
-    weight: 4,
-    arbitrary: fc.record({
-      kind: fc.constant("report" as const),
-      pick: fc.nat(),
-      outcome: fc.constantFrom(...outcomes),
-      tokens: fc.integer({ min: 0, max: 300 }),
-      retryAfterMs: fc.integer({ min: 0, max: 3_000 }),
-    }),
-  },
+  { weight: 4, arbitrary: reportCommand(fc.integer({ min: 0, max: 3_000 })) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("again" as const), pick: fc.nat() }) },
   {
     weight: 3,

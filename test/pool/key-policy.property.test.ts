@@ -3,12 +3,12 @@ import { describe, expect, it } from "vitest";
 import { defaultSettings, type PoolSettings } from "../../src/config/types.js";
 import { healthLeasable, healthState } from "../../src/pool/key-health.js";
 import { expireKey, grantKey, keyStateAt, settleKey } from "../../src/pool/key-transitions.js";
-import { outcomes, type Outcome } from "../../src/pool/outcome.js";
 import { PooledKey } from "../../src/pool/pooled-key.js";
 import type { UsageEntry } from "../../src/pool/usage-log.js";
 import { chooseKey } from "../support/choose-key.js";
 import { fuzzRuns } from "../support/fuzz-runs.js";
 import { testKey } from "../support/pool-config.js";
+import { reportCommand, type ReportCommand } from "../support/report-command.js";
 
 /**
  * The policy's pure parts (health as data, the grant/settle/expire
@@ -37,7 +37,7 @@ const settings: PoolSettings = {
 
 type Command =
   | { kind: "acquire"; tokens: number; ttlMs: number }
-  | { kind: "report"; pick: number; outcome: Outcome; tokens: number; retryAfterMs: number }
+  | ReportCommand
   | { kind: "advance"; ms: number };
 
 const command: fc.Arbitrary<Command> = fc.oneof(
@@ -49,16 +49,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
       ttlMs: fc.constantFrom(300, 2_000, 60_000),
     }),
   },
-  {
-    weight: 4,
-    arbitrary: fc.record({
-      kind: fc.constant("report" as const),
-      pick: fc.nat(),
-      outcome: fc.constantFrom(...outcomes),
-      tokens: fc.integer({ min: 0, max: 300 }),
-      retryAfterMs: fc.constantFrom(0, 0, 200, 1_000),
-    }),
-  },
+  { weight: 4, arbitrary: reportCommand(fc.constantFrom(0, 0, 200, 1_000)) },
   {
     weight: 3,
     arbitrary: fc.record({
