@@ -5,7 +5,7 @@ import type { PooledKey } from "./pooled-key.js";
 import type { KeySnapshot, PoolSnapshot, ProviderSnapshot } from "./stats-types.js";
 import type { KeyStateName } from "./types.js";
 
-/** What a snapshot reads from the pool; KeyPool provides it. */
+/** What a snapshot reads from the pool; the memory store provides it. */
 export interface SnapshotSource {
   readonly configGeneration: number;
   providerNames(): string[];
