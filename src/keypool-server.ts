@@ -58,9 +58,9 @@ export interface KeypoolServerOptions {
   readonly proxyListen?: string | undefined;
   /** Proxy limits and failover policy (body and header limits, timeouts, attempts, concurrency). */
   readonly proxy?: Partial<ProxyOptions> | undefined;
-  /** The memory store's state survives restarts in this file (windows, day counts, cooldowns, disabled keys). */
+  /** The memory store's state survives restarts in this file (windows, day counts, cooldowns, disabled keys); default: the config's `state_file`. */
   readonly stateFile?: string | undefined;
-  /** Time between saves of the state file; default 5 s. */
+  /** Time between saves of the state file; default: the config's, else 5 s. */
   readonly stateIntervalMs?: number | undefined;
 }
 
@@ -102,7 +102,9 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
   const config = options.config ?? (await readConfig(options));
   const pool = new MemoryLeasePool({ clock, onEvent: (e) => logEvent(log, e) });
   const diff = pool.applyConfig(config);
-  const keeper = options.stateFile === undefined ? undefined : new StateKeeper(pool, options.stateFile, clock, log, options.stateIntervalMs);
+  const stateFile = options.stateFile ?? config.settings.stateFile;
+  const stateIntervalMs = options.stateIntervalMs ?? config.settings.stateIntervalMs;
+  const keeper = stateFile === undefined ? undefined : new StateKeeper(pool, stateFile, clock, log, stateIntervalMs);
   await keeper?.restore();
   for (const w of config.warnings) log.warn({ warning: w }, "configuration warning");
   const env = options.env ?? process.env;

@@ -30,10 +30,12 @@ interface Running {
   admin: string;
 }
 
-async function serve(config: string, stateFile: string): Promise<Running> {
-  const cli = startCli(["serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--config", config, "--no-watch"], {
-    KEYPOOL_STATE_FILE: stateFile,
-  });
+/** Starts a sidecar; without `stateFile` it comes from the config's settings. */
+async function serve(config: string, stateFile?: string): Promise<Running> {
+  const cli = startCli(
+    ["serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--config", config, "--no-watch"],
+    stateFile === undefined ? {} : { KEYPOOL_STATE_FILE: stateFile },
+  );
   const [, address, admin] = await cli.waitFor(/"grpc":"(127\.0\.0\.1:\d+)","admin":"(127\.0\.0\.1:\d+)"/);
   return { cli, client: new TestClient(address as string), admin: admin as string };
 }
@@ -113,11 +115,19 @@ describe("keypool serve --state-file", () => {
     expect(saved.keys.find((k) => k.id === "minute")?.usage).toHaveLength(1);
   });
 
-  it("a missing state file is one warning and a fresh start", async () => {
-    const { config, stateFile } = setup();
-    const s = await serve(config, stateFile);
-    await s.cli.waitFor(/"msg":"state file not found; starting fresh"/);
+  it("state_file in the config's settings: a missing file is one warning and a fresh start, and is written at shutdown", async () => {
+    const { dir, stateFile } = setup();
+    const config = join(dir, "with-settings.json");
+    writeFileSync(
+      config,
+      JSON.stringify({ settings: { state_file: stateFile, state_interval: "1h" }, anthropic: { keys: [{ key: SECRETS.minute, id: "minute", rpm: 3 }] } }),
+      { mode: 0o600 },
+    );
+    const s = await serve(config);
+    const warning = await s.cli.waitFor(/\{[^\n]*"msg":"state file not found; starting fresh"[^\n]*\}/);
+    expect(JSON.parse(warning[0]!)).toMatchObject({ level: 40, stateFile });
     expect(await leaseIds(s.client, "anthropic", 1)).toEqual(["minute"]);
     await stop(s);
+    expect(readFileSync(stateFile, "utf8")).toContain('"id":"minute"');
   });
 });

@@ -13,8 +13,6 @@ export interface StateKeeperLog {
   warn(fields: Record<string, unknown>, message: string): void;
 }
 
-export const DEFAULT_STATE_INTERVAL_MS = 5_000;
-
 /**
  * Keeps the memory store's state in a file across restarts: restores it at
  * start, saves it every interval and once more at shutdown. A missing or
@@ -31,7 +29,7 @@ export class StateKeeper {
     private readonly path: string,
     private readonly clock: Clock,
     private readonly log: StateKeeperLog,
-    private readonly intervalMs = DEFAULT_STATE_INTERVAL_MS,
+    private readonly intervalMs: number,
   ) {}
 
   /** Restores what the file holds; call it before serving. */
