@@ -1,7 +1,7 @@
 /**
  * Benchmark 3: the balancer alone, in process.
  *
- * Time per AcquireKey + ReportUsage pair on KeyPool directly (no gRPC) at 5,
+ * Time per AcquireKey + ReportUsage pair on MemoryLeasePool directly (no gRPC) at 5,
  * 100, 10,000 and 100,000 keys, and memory per key (the heap and the array
  * buffers that hold per-key samples outside it). Uses the system clock, so
  * real lease timers are set and cleared as in the server.
@@ -11,7 +11,7 @@
 import { performance } from "node:perf_hooks";
 import { systemClock } from "../src/clock/clock.js";
 import { ManualClock } from "../test/support/manual-clock.js";
-import { KeyPool } from "../src/pool/key-pool.js";
+import { MemoryLeasePool } from "../src/store/memory/memory-lease-pool.js";
 import { parseArgs } from "./lib/args.js";
 import { benchPoolConfig } from "./lib/fake-keys.js";
 import { round } from "./lib/percentile.js";
@@ -58,7 +58,7 @@ async function measure(n: number): Promise<Row> {
   // Limits so high they never bind, so that every limit check runs without refusing.
   const config = benchPoolConfig(n, { limits: { rpm: 1e9, tpm: 1e12 } });
   const h1 = await heapUsed();
-  const pool = new KeyPool({ clock: systemClock });
+  const pool = new MemoryLeasePool({ clock: systemClock });
   pool.applyConfig(config);
   const h2 = await heapUsed();
 
@@ -66,7 +66,7 @@ async function measure(n: number): Promise<Row> {
     const t0 = performance.now();
     const lease = await pool.acquire({ provider: "openai", estimatedTokens: 20 });
     const t1 = performance.now();
-    pool.report(lease.leaseId, { outcome: "success", promptTokens: 10, completionTokens: 10 });
+    await pool.report(lease.leaseId, { outcome: "success", promptTokens: 10, completionTokens: 10 });
     return [t1 - t0, performance.now() - t1];
   };
   // Warm-up: let the JIT settle on the hot paths.
@@ -110,13 +110,13 @@ async function measure(n: number): Promise<Row> {
  */
 async function endedLeaseBytes(n = 100_000): Promise<number> {
   const clock = new ManualClock();
-  const pool = new KeyPool({ clock });
+  const pool = new MemoryLeasePool({ clock });
   pool.applyConfig(benchPoolConfig(5));
   await pool.acquire({ provider: "openai" }).then((l) => pool.report(l.leaseId, { outcome: "success" }));
   const h0 = await heapUsed();
   for (let i = 0; i < n; i++) {
     const lease = await pool.acquire({ provider: "openai" });
-    pool.report(lease.leaseId, { outcome: "success", promptTokens: 10, completionTokens: 10 });
+    await pool.report(lease.leaseId, { outcome: "success", promptTokens: 10, completionTokens: 10 });
   }
   clock.advance(90_000);
   // One more pair brings every key whose window moved up to date, which drops what has left them.

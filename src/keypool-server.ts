@@ -8,7 +8,9 @@ import { invalidConfig, KeypoolError } from "./protocol/keypool-error.js";
 import { GrpcServer } from "./grpc/grpc-server.js";
 import type { TlsFiles } from "./listen/server-credentials.js";
 import { startObservability } from "./observability.js";
-import { KeyPool } from "./pool/key-pool.js";
+import { MemoryLeasePool } from "./store/memory/memory-lease-pool.js";
+import type { LeasePool } from "./pool/lease-pool.js";
+import { StateKeeper } from "./store/memory/state-keeper.js";
 import type { ProxyOptions } from "./proxy/proxy-options.js";
 import { ProxyServer } from "./proxy/proxy-server.js";
 import type { ConfigDiff, PoolEvent } from "./pool/types.js";
@@ -58,13 +60,17 @@ export interface KeypoolServerOptions {
   readonly proxyListen?: string | undefined;
   /** Proxy limits and failover policy (body and header limits, timeouts, attempts, concurrency). */
   readonly proxy?: Partial<ProxyOptions> | undefined;
+  /** The memory store's state survives restarts in this file (windows, day counts, cooldowns, disabled keys); default: the config's `state_file`. */
+  readonly stateFile?: string | undefined;
+  /** Time between saves of the state file; default: the config's, else 5 s. */
+  readonly stateIntervalMs?: number | undefined;
 }
 
 export const DEFAULT_GRPC_LISTEN = "127.0.0.1:50051";
 
 /** A running keypool: the pool and the listeners around it. */
 export interface KeypoolServer {
-  readonly pool: KeyPool;
+  readonly pool: LeasePool;
   readonly grpcAddress: string;
   readonly log: Logger;
   /** The one reload path: re-read the sources or apply a document. */
@@ -96,8 +102,12 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
   const log = options.log ?? createLogger();
   const clock = options.clock ?? systemClock;
   const config = options.config ?? (await readConfig(options));
-  const pool = new KeyPool({ clock, onEvent: (e) => logEvent(log, e) });
+  const pool = new MemoryLeasePool({ clock, onEvent: (e) => logEvent(log, e) });
   const diff = pool.applyConfig(config);
+  const stateFile = options.stateFile ?? config.settings.stateFile;
+  const stateIntervalMs = options.stateIntervalMs ?? config.settings.stateIntervalMs;
+  const keeper = stateFile === undefined ? undefined : new StateKeeper(pool, stateFile, clock, log, stateIntervalMs);
+  await keeper?.restore();
   const history = new StatsHistory({ clock, configGeneration: diff.generation });
   const unfollowPool = followPool(pool, history);
   for (const w of config.warnings) log.warn({ warning: w }, "configuration warning");
@@ -200,6 +210,7 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
       throw err;
     }
   }
+  keeper?.run();
   serving = true;
   log.info(
     {
@@ -229,6 +240,8 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
         // Statistics streams end cleanly now; left open they would hold the gRPC shutdown for the whole grace period.
         observability.endStreams();
         await Promise.all([grpc.shutdown(graceMs), proxy?.close(graceMs)]);
+        // Saved once the last report is in, so the file holds every request counted.
+        await keeper?.stop();
         await observability.stop();
         unfollowPool();
         log.info("keypool stopped");

@@ -4,15 +4,15 @@ import type { AuthState } from "./auth/auth-state.js";
 import type { TlsFiles } from "./listen/server-credentials.js";
 import { AdminServer } from "./http/admin-server.js";
 import { parseAdminListen } from "./listen/admin-listen.js";
-import type { KeyPool } from "./pool/key-pool.js";
 import type { StatsHistory } from "./telemetry/history/stats-history.js";
+import type { LeasePool } from "./pool/lease-pool.js";
 import { KeypoolMetrics } from "./telemetry/keypool-metrics.js";
 import type { Logger } from "./telemetry/logger.js";
 import { StatsSubscribers } from "./telemetry/stats-subscribers.js";
 import { startTracing, type Tracing } from "./telemetry/tracing.js";
 
 export interface ObservabilityOptions {
-  readonly pool: KeyPool;
+  readonly pool: LeasePool;
   readonly log: Logger;
   /** Admin HTTP address (host:port, unix:/path); undefined, empty or "off" runs none. */
   readonly adminListen?: string | undefined;

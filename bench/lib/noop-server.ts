@@ -1,6 +1,7 @@
 import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall } from "@grpc/grpc-js";
 import { durationFromMs, timestampFromMs } from "../../src/protocol/duration.js";
 import {
+  GetStatsHistoryResponse,
   KeyPoolServiceService,
   KeyState,
   Outcome,
@@ -41,6 +42,7 @@ export async function startNoopServer(address = "127.0.0.1:0"): Promise<{ addres
     streamStats: (call) => call.end(),
     reloadConfig: (_call, cb) =>
       cb(null, { configGeneration: 1, addedKeyIds: [], removedKeyIds: [], updatedKeyIds: [], unchangedKeyIds: [], warnings: [] }),
+    getStatsHistory: (_call, cb) => cb(null, GetStatsHistoryResponse.fromPartial({})),
   };
   server.addService(KeyPoolServiceService, impl);
   const port = await new Promise<number>((resolve, reject) =>

@@ -20,6 +20,8 @@ program
   .option("--env-file <file>", "dotenv file whose values take precedence over the environment")
   .addOption(new Option("--grace <seconds>", "time running calls get to finish on shutdown").default("10").argParser(Number))
   .option("--no-watch", "do not reload when the config or env file changes (SIGHUP and ReloadConfig still do)")
+  .option("--state-file <file>", "keep the pool's state (windows, day counts, cooldowns, disabled keys) in this file across restarts (default: $KEYPOOL_STATE_FILE)")
+  .option("--state-interval <seconds>", "time between saves of the state file (default: $KEYPOOL_STATE_INTERVAL or 5)")
   .option(
     "--admin-listen <addr>",
     "admin HTTP address for /metrics, /healthz, /readyz and /v1/stats: host:port, unix:/path, or off (default: $KEYPOOL_ADMIN_LISTEN or 127.0.0.1:9464)",

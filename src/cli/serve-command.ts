@@ -20,6 +20,8 @@ export interface ServeOptions {
   metricsOpen?: boolean;
   socketMode: number;
   insecure?: boolean;
+  stateFile?: string;
+  stateInterval?: string;
 }
 
 function tlsFiles(opts: ServeOptions): TlsFiles | undefined {
@@ -31,6 +33,18 @@ function tlsFiles(opts: ServeOptions): TlsFiles | undefined {
     throw new KeypoolError("INVALID_ARGUMENT", "--tls-cert and --tls-key go together");
   }
   return { certFile: opts.tlsCert, keyFile: opts.tlsKey, clientCaFile: opts.tlsClientCa };
+}
+
+/** The state file and its save interval, from the flags or the environment. */
+function stateFileOptions(opts: ServeOptions): { stateFile: string | undefined; stateIntervalMs: number | undefined } {
+  const stateFile = opts.stateFile ?? (process.env["KEYPOOL_STATE_FILE"] || undefined);
+  const interval = opts.stateInterval ?? (process.env["KEYPOOL_STATE_INTERVAL"] || undefined);
+  if (interval === undefined) return { stateFile, stateIntervalMs: undefined };
+  const seconds = Number(interval);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 86_400) {
+    throw new KeypoolError("INVALID_ARGUMENT", `--state-interval: expected seconds between 0 and 86400, got ${JSON.stringify(interval.slice(0, 64))}`);
+  }
+  return { stateFile, stateIntervalMs: seconds * 1000 };
 }
 
 export async function serveCommand(opts: ServeOptions): Promise<void> {
@@ -53,6 +67,7 @@ export async function serveCommand(opts: ServeOptions): Promise<void> {
       socketMode: Number.isInteger(opts.socketMode) ? opts.socketMode : 0o600,
       insecure: opts.insecure === true,
       proxyListen: opts.proxyListen,
+      ...stateFileOptions(opts),
     });
     if (opts.insecure === true) log.warn("--insecure: keypool accepts callers it cannot authenticate on non-loopback listeners");
   } catch (err) {

@@ -110,6 +110,9 @@ export const settingsSchema = z.strictObject({
   max_open_leases_per_client: positiveInt.optional(),
   acquire_rate_per_client: positiveNumber.optional(),
   max_waiting_per_provider: positiveInt.optional(),
+  /** The memory store's state file, read at start (a path; --state-file and KEYPOOL_STATE_FILE take precedence). */
+  state_file: z.string().min(1).max(4096).optional(),
+  state_interval: timer.optional(),
 });
 
 export type SettingsDoc = z.output<typeof settingsSchema>;

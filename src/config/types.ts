@@ -71,6 +71,10 @@ export interface PoolSettings {
   readonly acquireRatePerClient: number;
   /** Acquisitions that may wait at once for one provider; bounds memory under a flood of waiters. */
   readonly maxWaitingPerProvider: number;
+  /** Where the memory store keeps its state across restarts; read at start only. */
+  readonly stateFile: string | undefined;
+  /** Time between saves of the state file. */
+  readonly stateIntervalMs: number;
 }
 
 export interface PoolConfig {
@@ -95,4 +99,6 @@ export const defaultSettings: PoolSettings = Object.freeze({
   maxOpenLeasesPerClient: 10_000,
   acquireRatePerClient: Infinity,
   maxWaitingPerProvider: 1_000,
+  stateFile: undefined,
+  stateIntervalMs: 5_000,
 });

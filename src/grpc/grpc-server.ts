@@ -7,7 +7,7 @@ import { HealthImplementation } from "grpc-health-check";
 import { KeyPoolServiceService } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
 import type { AuthState } from "../auth/auth-state.js";
 import type { Clock } from "../clock/clock.js";
-import type { KeyPool } from "../pool/key-pool.js";
+import type { LeasePool } from "../pool/lease-pool.js";
 import type { ConfigReloader } from "../reload/config-reloader.js";
 import type { Logger } from "../telemetry/logger.js";
 import type { StatsHistory } from "../telemetry/history/stats-history.js";
@@ -23,7 +23,7 @@ import { openListener } from "../listen/open-listener.js";
 const SERVICE_NAME = "keypool.v1.KeyPoolService";
 
 export interface GrpcServerOptions {
-  readonly pool: KeyPool;
+  readonly pool: LeasePool;
   readonly log: Logger;
   readonly reloader: ConfigReloader;
   /** Live StreamStats streams: bounded, counted, ended on shutdown. */

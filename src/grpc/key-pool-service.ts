@@ -3,7 +3,7 @@ import { durationToMs } from "../protocol/duration.js";
 import type { KeyPoolServiceServer } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
 import { systemClock, type Clock } from "../clock/clock.js";
 import { KeypoolError } from "../protocol/keypool-error.js";
-import type { KeyPool } from "../pool/key-pool.js";
+import type { LeasePool } from "../pool/lease-pool.js";
 import type { ConfigReloader } from "../reload/config-reloader.js";
 import type { Logger } from "../telemetry/logger.js";
 import { poolDirectory } from "../telemetry/history/pool-history-feed.js";
@@ -22,7 +22,7 @@ import { toServiceError } from "./to-status.js";
 const DEADLINE_RESERVE_MS = 25;
 
 export interface ServiceDeps {
-  readonly pool: KeyPool;
+  readonly pool: LeasePool;
   readonly log: Logger;
   readonly reloader: ConfigReloader;
   readonly statsSubscribers?: StatsSubscribers | undefined;
@@ -72,7 +72,7 @@ export function keyPoolService({ pool, log, reloader, statsSubscribers, history,
         setRpcAttributes(call, { "keypool.key_id": lease.keyId, "keypool.wait_ms": lease.waitedMs, "keypool.outcome": outcome });
         if (call.cancelled) {
           // The caller left before it could receive the key: end the lease now rather than at its TTL.
-          pool.report(lease.leaseId, { outcome: "cancelled" }, lease.owner);
+          await pool.report(lease.leaseId, { outcome: "cancelled" }, lease.owner);
           throw new KeypoolError("CANCELLED", "the caller cancelled the acquisition");
         }
         return leaseToProto(lease);
@@ -81,10 +81,10 @@ export function keyPoolService({ pool, log, reloader, statsSubscribers, history,
       }
     }),
 
-    reportUsage: unary(log, (call) => {
+    reportUsage: unary(log, async (call) => {
       const req = call.request;
       checkProviderAnswer(req);
-      const result = pool.report(req.leaseId, {
+      const result = await pool.report(req.leaseId, {
         outcome: reportedOutcome(req.outcome),
         httpStatus: req.httpStatus,
         promptTokens: req.promptTokens,

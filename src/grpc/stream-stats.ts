@@ -1,7 +1,7 @@
 import type { handleServerStreamingCall, ServerWritableStream } from "@grpc/grpc-js";
 import { durationToMs } from "../protocol/duration.js";
 import type { StreamStatsRequest, StreamStatsResponse } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
-import type { KeyPool } from "../pool/key-pool.js";
+import type { LeasePool } from "../pool/lease-pool.js";
 import type { Logger } from "../telemetry/logger.js";
 import { SnapshotFeed } from "../telemetry/snapshot-feed.js";
 import { parseStatsRequest } from "../telemetry/stats-request.js";
@@ -10,7 +10,7 @@ import { snapshotToProto } from "./stats-messages.js";
 import { toServiceError } from "./to-status.js";
 
 export interface StreamStatsDeps {
-  readonly pool: KeyPool;
+  readonly pool: LeasePool;
   readonly log: Logger;
   readonly subscribers: StatsSubscribers;
 }

@@ -4,7 +4,7 @@ import { KeypoolError } from "../protocol/keypool-error.js";
 import type { ListenAddress } from "../listen/listen-address.js";
 import { openListener } from "../listen/open-listener.js";
 import type { TlsFiles } from "../listen/server-credentials.js";
-import type { KeyPool } from "../pool/key-pool.js";
+import type { LeasePool } from "../pool/lease-pool.js";
 import { snapshotToJson } from "../pool/stats-json.js";
 import { poolDirectory } from "../telemetry/history/pool-history-feed.js";
 import type { StatsHistory } from "../telemetry/history/stats-history.js";
@@ -21,7 +21,7 @@ import { serveStatsHistory } from "./stats-history-route.js";
 import { serveStatsStream } from "./stats-stream-route.js";
 
 export interface AdminServerOptions {
-  readonly pool: KeyPool;
+  readonly pool: LeasePool;
   readonly metrics: KeypoolMetrics;
   readonly subscribers: StatsSubscribers;
   readonly log: Logger;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { KeyPool } from "../pool/key-pool.js";
+import type { LeasePool } from "../pool/lease-pool.js";
 import { snapshotToJson } from "../pool/stats-json.js";
 import { SnapshotFeed } from "../telemetry/snapshot-feed.js";
 import { parseStatsRequest } from "../telemetry/stats-request.js";
@@ -14,7 +14,7 @@ import { queryInterval, queryProviders } from "./stats-query.js";
  * reader is slow, a shared limit on live streams, ended on shutdown.
  * Throws KeypoolError before anything is written when the request is refused.
  */
-export function serveStatsStream(req: IncomingMessage, res: ServerResponse, url: URL, pool: KeyPool, subscribers: StatsSubscribers): void {
+export function serveStatsStream(req: IncomingMessage, res: ServerResponse, url: URL, pool: LeasePool, subscribers: StatsSubscribers): void {
   const { providers, intervalMs } = parseStatsRequest(queryProviders(url), queryInterval(url), pool.providerNames());
   let done = false;
   const feed = new SnapshotFeed<string>({

@@ -1,7 +1,6 @@
 import type { KeyConfig, PoolSettings } from "../config/types.js";
-import { KeyHealth } from "./key-health.js";
+import { HEALTHY, healthAvailableAt, healthConfigured, healthLeasable, type KeyHealth } from "./key-health.js";
 import { LatencyWindow } from "./latency-window.js";
-import type { Outcome } from "../protocol/outcome.js";
 import { UsageLog, type WindowSpec } from "./usage-log.js";
 
 const MINUTE = 60_000;
@@ -20,13 +19,16 @@ export interface KeyCounters {
 }
 
 /**
- * A key as the pool runs it: its configuration, its usage windows, its open
- * leases and its health. Replaced wholesale only when a key is removed and
+ * A key as the memory store holds it: its configuration, its usage windows,
+ * its open leases and its health. Its state changes only through the
+ * transitions in key-transitions.ts (grant, settle, expire, drain); what time
+ * alone changes (a window sliding, a cooldown ending) is computed by whoever
+ * reads it at their `now`. Replaced wholesale only when a key is removed and
  * added back; a changed limit updates it in place.
  */
 export class PooledKey {
   readonly usage: UsageLog;
-  readonly health = new KeyHealth();
+  health: KeyHealth = HEALTHY;
   inFlight = 0;
   lastUsedAt = -Infinity;
   /** Order of last use across the pool; orders keys used within the same millisecond. */
@@ -52,7 +54,7 @@ export class PooledKey {
     settings: PoolSettings,
   ) {
     this.usage = new UsageLog(windowSpecs(config, settings));
-    this.health.setDisabledByConfig(!config.enabled);
+    this.health = healthConfigured(this.health, config.enabled);
   }
 
   get id(): string {
@@ -63,7 +65,7 @@ export class PooledKey {
   reconfigure(config: KeyConfig, settings: PoolSettings): void {
     this.config = config;
     this.usage.setWindows(windowSpecs(config, settings));
-    this.health.setDisabledByConfig(!config.enabled);
+    this.health = healthConfigured(this.health, config.enabled);
   }
 
   /** Requests counted now in the minute window, the balancer's measure of use. */
@@ -84,7 +86,7 @@ export class PooledKey {
   /** Milliseconds until this key could take one more request of `tokens` tokens; 0 when it can now. */
   waitFor(tokens: number, model: string, now: number): number {
     if (this.draining || !this.serves(model)) return Infinity;
-    const healthAt = this.health.leasable(now) ? undefined : this.health.availableAt(now);
+    const healthAt = healthLeasable(this.health, now) ? undefined : healthAvailableAt(this.health, now);
     let wait = healthAt === undefined ? 0 : healthAt - now;
     wait = Math.max(wait, this.usage.waitFor(tokens, now));
     const max = this.config.maxConcurrent;
@@ -93,7 +95,7 @@ export class PooledKey {
   }
 
   canServe(tokens: number, model: string, now: number): boolean {
-    if (this.draining || !this.serves(model) || !this.health.leasable(now)) return false;
+    if (this.draining || !this.serves(model) || !healthLeasable(this.health, now)) return false;
     const max = this.config.maxConcurrent;
     if (max !== undefined && this.inFlight >= max) return false;
     return this.usage.waitFor(tokens, now) === 0;
@@ -110,18 +112,8 @@ export class PooledKey {
     if (this.draining) return Infinity;
     const max = this.config.maxConcurrent;
     if (max !== undefined && this.inFlight >= max) return Infinity;
-    const healthAt = this.health.leasable(now) ? now : (this.health.availableAt(now) ?? Infinity);
+    const healthAt = healthLeasable(this.health, now) ? now : (healthAvailableAt(this.health, now) ?? Infinity);
     return Math.max(healthAt, this.usage.roomAt(0, now));
-  }
-
-  count(outcome: Outcome, promptTokens: number, completionTokens: number): void {
-    const c = this.counters;
-    c.byOutcome[outcome] = (c.byOutcome[outcome] ?? 0) + 1;
-    if (outcome === "success") c.successes += 1;
-    else if (outcome === "rate_limited") c.rateLimited += 1;
-    else c.errors += 1;
-    c.promptTokens += promptTokens;
-    c.completionTokens += completionTokens;
   }
 }
 

@@ -1,10 +1,11 @@
 import { balanceRatio } from "./balance-ratio.js";
+import { healthAvailableAt, healthReason } from "./key-health.js";
 import { keyUtilization } from "./key-utilization.js";
 import type { PooledKey } from "./pooled-key.js";
 import type { KeySnapshot, PoolSnapshot, ProviderSnapshot } from "./stats-types.js";
 import type { KeyStateName } from "./types.js";
 
-/** What a snapshot reads from the pool; KeyPool provides it. */
+/** What a snapshot reads from the pool; the memory store provides it. */
 export interface SnapshotSource {
   readonly configGeneration: number;
   providerNames(): string[];
@@ -70,14 +71,14 @@ export function keySnapshot(key: PooledKey, state: KeyStateName, now: number): K
   for (const [outcome, n] of Object.entries(c.byOutcome)) {
     if (outcome !== "success" && outcome !== "rate_limited" && n > 0) errorsByOutcome[outcome] = n;
   }
-  const availableAt = state === "active" || state === "draining" ? undefined : key.health.availableAt(now);
+  const availableAt = state === "active" || state === "draining" ? undefined : healthAvailableAt(key.health, now);
   const latency = key.latency.percentiles(now);
   return {
     keyId: key.id,
     label: cfg.label,
     maskedKey: cfg.masked,
     state,
-    stateReason: state === "draining" ? DRAINING_REASON : key.health.stateReason(now),
+    stateReason: state === "draining" ? DRAINING_REASON : healthReason(key.health, now),
     cooldownUntil: availableAt !== undefined && Number.isFinite(availableAt) ? availableAt : undefined,
     inFlight: key.inFlight,
     requestsTotal: c.requests,

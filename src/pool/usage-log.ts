@@ -176,6 +176,13 @@ export class UsageLog {
     return at;
   }
 
+  /** The entries some window still counts, oldest first. */
+  history(): UsageEntry[] {
+    const out: UsageEntry[] = [];
+    for (let seq = this.baseSeq; seq < this.nextSeq; seq++) out.push(this.at(seq));
+    return out;
+  }
+
   /** Entries kept, for memory accounting. */
   size(): number {
     return this.nextSeq - this.baseSeq;

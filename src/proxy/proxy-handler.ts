@@ -9,7 +9,7 @@ import { apiForProvider, applyKey, type ProviderApi } from "../provider-http/pro
 import type { TokenUsage } from "../provider-http/token-usage.js";
 import type { AuthState } from "../auth/auth-state.js";
 import { verifiedCertificateCn } from "../listen/tls-server.js";
-import type { KeyPool } from "../pool/key-pool.js";
+import type { LeasePool } from "../pool/lease-pool.js";
 import type { Lease } from "../pool/types.js";
 import type { Logger } from "../telemetry/logger.js";
 import { authenticateClient } from "./authenticate-client.js";
@@ -34,7 +34,7 @@ import { upstreamUrl } from "./upstream-url.js";
 
 /** What every proxied request shares. */
 export interface ProxyContext {
-  readonly pool: KeyPool;
+  readonly pool: LeasePool;
   readonly auth: AuthState | undefined;
   readonly log: Logger;
   readonly tracer: Tracer | undefined;
@@ -150,7 +150,7 @@ async function forward(ctx: ProxyContext, ex: Exchange, route: ProxyRoute, owner
     span.set({ "keypool.key_id": lease.keyId, "keypool.attempts": attempt, "keypool.wait_ms": lease.waitedMs });
     const url = upstreamUrl(route.provider, route.path, route.search, lease.baseUrl);
     if (url === undefined) {
-      settle(ctx, ex, lease, { outcome: "cancelled", errorMessage: "key has no base_url" }, undefined, 0);
+      await settle(ctx, ex, lease, { outcome: "cancelled", errorMessage: "key has no base_url" }, undefined, 0);
       throw new ProxyError(502, "no_upstream", `keypool: key ${lease.keyId} of provider ${route.provider} has no base_url, and the provider no built-in endpoint`);
     }
     // Every place a credential travels in is cleared (the client may have put its token in any of them), then the key is set.
@@ -173,13 +173,13 @@ async function forward(ctx: ProxyContext, ex: Exchange, route: ProxyRoute, owner
     } catch (err) {
       signal.dispose();
       if (ex.clientGone) {
-        settle(ctx, ex, lease, CANCELLED, undefined, started);
+        await settle(ctx, ex, lease, CANCELLED, undefined, started);
         throw new ClientGoneError("client closed the connection");
       }
       const outcome: CallOutcome = signal.timedOut
         ? { outcome: "timeout", errorMessage: `timeout: no answer within ${Math.round(deadline - started)} ms` }
         : outcomeFromError(err, { secrets: [lease.secret] });
-      settle(ctx, ex, lease, outcome, undefined, started);
+      await settle(ctx, ex, lease, outcome, undefined, started);
       const connectionFailed = !signal.timedOut && isConnectionFailure(err);
       if (shouldRetry({ kind: "no_answer", connectionFailed }, attempt, options, deadline - performance.now())) continue;
       throw connectionFailed
@@ -218,14 +218,14 @@ async function answer(
     return true;
   }
   // An error answer: small, read whole (bounded) to classify it, before deciding to fail over.
-  const prefix = await readPrefix(up.body, ERROR_BODY_BYTES).catch((err: unknown) => {
+  const prefix = await readPrefix(up.body, ERROR_BODY_BYTES).catch(async (err: unknown) => {
     const gone = ex.clientGone;
-    settle(ctx, ex, lease, gone ? CANCELLED : outcomeFromError(err, { secrets: [lease.secret] }), undefined, started);
+    await settle(ctx, ex, lease, gone ? CANCELLED : outcomeFromError(err, { secrets: [lease.secret] }), undefined, started);
     throw gone ? new ClientGoneError("client closed the connection") : new ProxyError(502, "upstream_failed", `keypool: the upstream of provider ${lease.provider} failed while answering`);
   });
   const parsed = prefix.complete ? parseBody(prefix.bytes.toString("utf8")) : undefined;
   const outcome = outcomeFromHttp(up.statusCode, headerReader(up.headers), parsed, { secrets: [lease.secret] });
-  settle(ctx, ex, lease, outcome, undefined, started);
+  await settle(ctx, ex, lease, outcome, undefined, started);
   if (shouldRetry({ kind: "answer", status: up.statusCode, outcome: outcome.outcome }, attempt, ctx.options, deadline - performance.now())) {
     prefix.discard();
     return false;
@@ -282,16 +282,16 @@ async function streamAnswer(
   } catch (err) {
     up.body.destroy();
     if (ex.clientGone || err instanceof ClientGoneError) {
-      settle(ctx, ex, lease, { ...CANCELLED, httpStatus: up.statusCode }, watcher?.partial(), started);
+      await settle(ctx, ex, lease, { ...CANCELLED, httpStatus: up.statusCode }, watcher?.partial(), started);
       throw new ClientGoneError("client closed the connection");
     }
     const outcome = outcomeFromError(err, { secrets: [lease.secret] });
-    settle(ctx, ex, lease, outcome, watcher?.partial(), started);
+    await settle(ctx, ex, lease, outcome, watcher?.partial(), started);
     res.destroy();
     throw new StreamBroken(outcome.outcome);
   }
   // Reported before the client sees the end: a caller that reads the stats next finds this request in them.
-  settle(ctx, ex, lease, success, watcher?.end(), started);
+  await settle(ctx, ex, lease, success, watcher?.end(), started);
   res.end();
 }
 
@@ -305,9 +305,9 @@ class StreamBroken extends Error {
 }
 
 /** Ends a lease with what happened; a lease that already ended (expired) is only logged. */
-function settle(ctx: ProxyContext, ex: Exchange, lease: Lease, outcome: CallOutcome, usage: TokenUsage | undefined, started: number): void {
+async function settle(ctx: ProxyContext, ex: Exchange, lease: Lease, outcome: CallOutcome, usage: TokenUsage | undefined, started: number): Promise<void> {
   try {
-    ctx.pool.report(
+    await ctx.pool.report(
       lease.leaseId,
       {
         outcome: outcome.outcome,

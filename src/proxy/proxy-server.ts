@@ -8,7 +8,7 @@ import { listenHttp } from "../listen/listen-http.js";
 import { createHttpListener, type HttpListener } from "../listen/tls-server.js";
 import { parseListenAddress } from "../listen/listen-address.js";
 import { openListener } from "../listen/open-listener.js";
-import type { KeyPool } from "../pool/key-pool.js";
+import type { LeasePool } from "../pool/lease-pool.js";
 import type { Logger } from "../telemetry/logger.js";
 import { ConcurrencyGate } from "./concurrency-gate.js";
 import { errorBody } from "../provider-http/error-body.js";
@@ -20,7 +20,7 @@ import { upstreamAgent } from "./upstream-call.js";
 
 export interface ProxyServerOptions {
   /** The pool the proxy leases from: the same one gRPC callers use, so statistics and metrics are shared. */
-  readonly pool: KeyPool;
+  readonly pool: LeasePool;
   readonly log: Logger;
   /** Client tokens; when enabled, the SDK's API key must be a keypool client token. */
   readonly auth?: AuthState | undefined;

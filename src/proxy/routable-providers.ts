@@ -1,4 +1,4 @@
-import type { KeyPool } from "../pool/key-pool.js";
+import type { LeasePool } from "../pool/lease-pool.js";
 import { hasUpstream } from "./upstream-url.js";
 
 /**
@@ -10,7 +10,7 @@ export class RoutableProviders {
   private generation = -1;
   private routable = new Set<string>();
 
-  constructor(private readonly pool: KeyPool) {}
+  constructor(private readonly pool: LeasePool) {}
 
   has(provider: string): boolean {
     if (this.pool.configGeneration !== this.generation) {

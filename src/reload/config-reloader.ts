@@ -1,6 +1,6 @@
 import { loadConfig, parseConfigDocument, resolveEnv, type ConfigResult } from "../config/index.js";
 import { invalidConfig } from "../protocol/keypool-error.js";
-import type { KeyPool } from "../pool/key-pool.js";
+import type { LeasePool } from "../pool/lease-pool.js";
 import type { ConfigDiff } from "../pool/types.js";
 
 /** What started a reload, for the log line and the metrics. */
@@ -29,7 +29,7 @@ export class ConfigReloader {
   private readonly listeners = new Set<(e: ReloadEvent) => void>();
 
   constructor(
-    private readonly pool: KeyPool,
+    private readonly pool: LeasePool,
     private readonly sources: ReloadSources,
   ) {}
 

@@ -3,7 +3,7 @@ import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
 import { defaultResource, resourceFromAttributes } from "@opentelemetry/resources";
 import { MeterProvider } from "@opentelemetry/sdk-metrics";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
-import type { KeyPool } from "../pool/key-pool.js";
+import type { LeasePool } from "../pool/lease-pool.js";
 import type { PoolEvent } from "../pool/types.js";
 import type { KeyStateName } from "../pool/types.js";
 import type { StatsSubscribers, StatsTransport } from "./stats-subscribers.js";
@@ -31,7 +31,7 @@ const LATENCY_BUCKETS_S = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120,
 const transports: readonly StatsTransport[] = ["grpc", "sse"];
 
 export interface KeypoolMetricsOptions {
-  readonly pool: KeyPool;
+  readonly pool: LeasePool;
   readonly subscribers: StatsSubscribers;
 }
 
@@ -127,7 +127,7 @@ export class KeypoolMetrics {
   }
 
   /** Gauges read at scrape time from one snapshot, so that they agree with each other. */
-  private observeSnapshots(meter: Meter, pool: KeyPool, subscribers: StatsSubscribers): void {
+  private observeSnapshots(meter: Meter, pool: LeasePool, subscribers: StatsSubscribers): void {
     const gauge = (name: string, description: string, unit: string): ObservableGauge =>
       meter.createObservableGauge(name, { description, unit });
     const inFlight = gauge("keypool_leases_in_flight", "Open leases by key", "{lease}");

@@ -2,6 +2,7 @@ import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
 import type { StreamStatsResponse } from "../../clients/typescript/src/index.js";
 import { client, keypool, poolCounters, simKeys, simulator } from "./harness.js";
+import { healthAvailableAt, healthReason } from "../../src/pool/key-health.js";
 
 const chat = { model: "gpt-4o-mini", messages: [{ role: "user" as const, content: "Say something about key pools." }] };
 
@@ -61,10 +62,10 @@ describe("the official OpenAI SDK through pool.fetch", () => {
 
     const k1 = [...server.pool.keys()].find((k) => k.key.id === "k1")!;
     expect(k1.state).toBe("cooling_down");
-    const until = k1.key.health.availableAt(Date.now())!;
+    const until = healthAvailableAt(k1.key.health, Date.now())!;
     expect(until - before).toBeGreaterThanOrEqual(29_000);
     expect(until - Date.now()).toBeLessThanOrEqual(30_000);
-    expect(k1.key.health.stateReason(Date.now())).toMatch(/rate limited \(429\)/);
+    expect(healthReason(k1.key.health, Date.now())).toMatch(/rate limited \(429\)/);
     // The next calls go to the other keys only.
     for (let i = 0; i < 4; i++) await openai.chat.completions.create(chat);
     expect(sim.keyStats("k1")?.requests).toBe(1);
@@ -107,7 +108,7 @@ describe("the official OpenAI SDK through pool.fetch", () => {
     expect(err).toBeInstanceOf(OpenAI.AuthenticationError);
     const k1 = [...server.pool.keys()].find((k) => k.key.id === "k1")!;
     expect(k1.state).toBe("disabled");
-    const reason = k1.key.health.stateReason(Date.now());
+    const reason = healthReason(k1.key.health, Date.now());
     expect(reason).toMatch(/unauthorized \(401\/403\): invalid_api_key: Incorrect API key provided/);
     expect(reason).not.toContain(keys[0]!.secret);
     expect((await openai.chat.completions.create(chat)).usage?.prompt_tokens).toBeGreaterThan(0);

@@ -3,6 +3,7 @@ import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
 import type { Lease } from "../../clients/typescript/src/index.js";
 import { client, keypool, poolCounters, simKeys, simulator } from "./harness.js";
+import { healthAvailableAt } from "../../src/pool/key-health.js";
 
 const chat = { model: "gpt-4o-mini", messages: [{ role: "user" as const, content: "abcdefgh" }] };
 const openaiFor = (lease: Lease) => new OpenAI({ apiKey: lease.apiKey, baseURL: lease.baseUrl!, maxRetries: 0 });
@@ -42,7 +43,7 @@ describe("withKey", () => {
     expect(err).toBeInstanceOf(OpenAI.RateLimitError);
     const k1 = [...server.pool.keys()].find((k) => k.key.id === "k1")!;
     expect(k1.state).toBe("cooling_down");
-    expect(k1.key.health.availableAt(Date.now())! - Date.now()).toBeGreaterThan(10_000);
+    expect(healthAvailableAt(k1.key.health, Date.now())! - Date.now()).toBeGreaterThan(10_000);
     expect(poolCounters(server, "openai")["k1"]?.byOutcome).toEqual({ rate_limited: 1 });
   });
 
@@ -85,7 +86,7 @@ describe("withKey", () => {
     expect(((await res.json()) as { error: { code: unknown } }).error.code).toBeTruthy();
     const k1 = [...server.pool.keys()].find((k) => k.key.id === "k1")!;
     expect(k1.state).toBe("cooling_down");
-    expect(k1.key.health.availableAt(Date.now())! - Date.now()).toBeGreaterThan(5_000);
+    expect(healthAvailableAt(k1.key.health, Date.now())! - Date.now()).toBeGreaterThan(5_000);
   });
 
   it("withKeyStream reports the streamed usage at the end, and a stream left early as cancelled", async () => {

@@ -314,6 +314,8 @@ describe("parseConfigDocument: settings", () => {
           max_open_leases_per_client: 50,
           acquire_rate_per_client: 20,
           max_waiting_per_provider: 200,
+          state_file: "/var/lib/keypool/state.json",
+          state_interval: "30s",
         },
       }),
     );
@@ -332,6 +334,8 @@ describe("parseConfigDocument: settings", () => {
       maxOpenLeasesPerClient: 50,
       acquireRatePerClient: 20,
       maxWaitingPerProvider: 200,
+      stateFile: "/var/lib/keypool/state.json",
+      stateIntervalMs: 30_000,
     });
     expect(okConfig(parse({ openai: { keys: ["sk-test-0001"] }, settings: {} })).settings).toEqual(defaultSettings);
   });

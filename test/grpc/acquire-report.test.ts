@@ -7,6 +7,7 @@ import { ManualClock } from "../support/manual-clock.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
 import { grpcError, retryDelays, TestClient } from "../support/grpc-client.js";
 import { fakeKeys, poolConfig, type TestKey } from "../support/pool-config.js";
+import { healthReason } from "../../src/pool/key-health.js";
 
 let server: KeypoolServer | undefined;
 let client: TestClient | undefined;
@@ -92,7 +93,7 @@ describe("AcquireKey and ReportUsage over gRPC", () => {
     const res = await c.report({ leaseId: l.leaseId, outcome: Outcome.OUTCOME_UNAUTHORIZED, httpStatus: 401, errorMessage: "invalid_api_key" });
     expect(res.keyState).toBe(KeyState.KEY_STATE_DISABLED);
     const key = [...server!.pool.keys()].find((k) => k.key.id === l.keyId);
-    expect(key?.key.health.stateReason(Date.now())).toBe("unauthorized (401/403): invalid_api_key");
+    expect(healthReason(key?.key.health, Date.now())).toBe("unauthorized (401/403): invalid_api_key");
     for (let i = 0; i < 4; i++) expect((await c.acquire({ provider: "openai" })).keyId).not.toBe(l.keyId);
     const other = await c.acquire({ provider: "openai" });
     await c.report({ leaseId: other.leaseId, httpStatus: 403 });

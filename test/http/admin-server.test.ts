@@ -3,7 +3,7 @@ import { ManualClock } from "../support/manual-clock.js";
 import { AdminServer } from "../../src/http/admin-server.js";
 import { parseAdminListen } from "../../src/listen/admin-listen.js";
 import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
-import { KeyPool } from "../../src/pool/key-pool.js";
+import { MemoryLeasePool } from "../../src/store/memory/memory-lease-pool.js";
 import { KeypoolMetrics } from "../../src/telemetry/keypool-metrics.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
 import { StatsSubscribers } from "../../src/telemetry/stats-subscribers.js";
@@ -32,7 +32,7 @@ async function start() {
 describe("admin HTTP server", () => {
   it("answers /healthz and /readyz, and /readyz follows readiness", async () => {
     const clock = new ManualClock();
-    const pool = new KeyPool({ clock });
+    const pool = new MemoryLeasePool({ clock });
     const subscribers = new StatsSubscribers();
     const metrics = new KeypoolMetrics({ pool, subscribers });
     let ready = false;

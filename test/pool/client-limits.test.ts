@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../support/manual-clock.js";
-import { KeyPool } from "../../src/pool/key-pool.js";
+import { MemoryLeasePool } from "../../src/store/memory/memory-lease-pool.js";
 import type { PoolEvent } from "../../src/pool/types.js";
 import { fakeKeys, poolConfig } from "../support/pool-config.js";
 
 function setup(settings = {}) {
   const clock = new ManualClock();
   const events: PoolEvent[] = [];
-  const pool = new KeyPool({ clock, onEvent: (e) => events.push(e) });
+  const pool = new MemoryLeasePool({ clock, onEvent: (e) => events.push(e) });
   pool.applyConfig(poolConfig({ openai: fakeKeys(2, { maxConcurrent: 1 }) }, settings));
   return { clock, pool, events };
 }
@@ -16,12 +16,12 @@ describe("abuse limits and lease ownership", () => {
   it("only the client that opened a lease may report it", async () => {
     const { pool } = setup();
     const lease = await pool.acquire({ provider: "openai", owner: "alice" });
-    expect(() => pool.report(lease.leaseId, { outcome: "success" }, "mallory")).toThrow(
+    await expect(pool.report(lease.leaseId, { outcome: "success" }, "mallory")).rejects.toThrow(
       expect.objectContaining({ code: "PERMISSION_DENIED" }),
     );
-    expect(pool.report(lease.leaseId, { outcome: "success" }, "alice").alreadyReported).toBe(false);
+    expect((await pool.report(lease.leaseId, { outcome: "success" }, "alice")).alreadyReported).toBe(false);
     // Even a finished lease does not tell another client anything.
-    expect(() => pool.report(lease.leaseId, { outcome: "success" }, "mallory")).toThrow(expect.objectContaining({ code: "PERMISSION_DENIED" }));
+    await expect(pool.report(lease.leaseId, { outcome: "success" }, "mallory")).rejects.toThrow(expect.objectContaining({ code: "PERMISSION_DENIED" }));
   });
 
   it("caps open leases per client without touching other clients", async () => {
@@ -33,7 +33,7 @@ describe("abuse limits and lease ownership", () => {
     });
     expect(events).toContainEqual(expect.objectContaining({ type: "refused", limit: "client_open_leases" }));
     await pool.acquire({ provider: "openai", owner: "bob" });
-    pool.report(a.leaseId, { outcome: "success" }, "alice");
+    await pool.report(a.leaseId, { outcome: "success" }, "alice");
     // Back under her cap: the key she freed is hers again.
     expect((await pool.acquire({ provider: "openai", owner: "alice" })).keyId).toBe(a.keyId);
   });

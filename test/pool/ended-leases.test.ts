@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../support/manual-clock.js";
 import { EndedLeases, MAX_REMEMBERED, REPORTED_RETENTION_MS, expiredRetentionMs } from "../../src/pool/ended-leases.js";
-import { KeyPool } from "../../src/pool/key-pool.js";
+import { MemoryLeasePool } from "../../src/store/memory/memory-lease-pool.js";
 import { fakeKeys, poolConfig } from "../support/pool-config.js";
 
 const origin = { provider: "openai", keyId: "k1", owner: "" };
@@ -49,32 +49,32 @@ describe("EndedLeases", () => {
   });
 });
 
-describe("KeyPool: reports of ended leases", () => {
+describe("MemoryLeasePool: reports of ended leases", () => {
   it("answers a repeated report already_reported for two minutes, then NOT_FOUND", async () => {
     const clock = new ManualClock();
-    const pool = new KeyPool({ clock });
+    const pool = new MemoryLeasePool({ clock });
     pool.applyConfig(poolConfig({ openai: fakeKeys(1) }));
     const lease = await pool.acquire({ provider: "openai" });
-    pool.report(lease.leaseId, { outcome: "success" });
+    await pool.report(lease.leaseId, { outcome: "success" });
     clock.advance(119_999);
-    expect(pool.report(lease.leaseId, { outcome: "success" }).alreadyReported).toBe(true);
+    expect((await pool.report(lease.leaseId, { outcome: "success" })).alreadyReported).toBe(true);
     clock.advance(1);
-    expect(() => pool.report(lease.leaseId, { outcome: "success" })).toThrow(expect.objectContaining({ code: "NOT_FOUND" }));
+    await expect(pool.report(lease.leaseId, { outcome: "success" })).rejects.toThrow(expect.objectContaining({ code: "NOT_FOUND" }));
     pool.close();
   });
 
   it("answers a late report of an expired lease already_reported for as long again as its TTL, changing nothing", async () => {
     const clock = new ManualClock();
-    const pool = new KeyPool({ clock });
+    const pool = new MemoryLeasePool({ clock });
     pool.applyConfig(poolConfig({ openai: fakeKeys(1) }, { leaseTtlMs: 300_000 }));
     const lease = await pool.acquire({ provider: "openai" });
     clock.advance(300_000);
     expect(pool.openLeaseCount()).toBe(0);
     clock.advance(299_999);
-    const res = pool.report(lease.leaseId, { outcome: "unauthorized" });
+    const res = await pool.report(lease.leaseId, { outcome: "unauthorized" });
     expect(res).toMatchObject({ alreadyReported: true, keyState: "active" });
     clock.advance(1);
-    expect(() => pool.report(lease.leaseId, { outcome: "success" })).toThrow(expect.objectContaining({ code: "NOT_FOUND" }));
+    await expect(pool.report(lease.leaseId, { outcome: "success" })).rejects.toThrow(expect.objectContaining({ code: "NOT_FOUND" }));
     pool.close();
   });
 });

@@ -3,11 +3,12 @@ import { describe, expect, it } from "vitest";
 import { KeypoolError } from "../../src/protocol/keypool-error.js";
 import { ManualClock } from "../support/manual-clock.js";
 import { REPORTED_RETENTION_MS } from "../../src/pool/ended-leases.js";
-import { KeyPool } from "../../src/pool/key-pool.js";
-import { outcomes, type Outcome } from "../../src/protocol/outcome.js";
+import { MemoryLeasePool } from "../../src/store/memory/memory-lease-pool.js";
 import type { Lease } from "../../src/pool/types.js";
 import { poolConfig } from "../support/pool-config.js";
+import { reportCommand, type ReportCommand } from "../support/report-command.js";
 import { fuzzRuns } from "../support/fuzz-runs.js";
+import { healthLeasable } from "../../src/pool/key-health.js";
 
 const WINDOW = 1_000;
 const MARGIN = 50; // 5% of the window
@@ -17,22 +18,13 @@ const CONCURRENT = 2;
 
 type Command =
   | { kind: "acquire"; tokens: number }
-  | { kind: "report"; pick: number; outcome: Outcome; tokens: number; retryAfterMs: number }
+  | ReportCommand
   | { kind: "again"; pick: number }
   | { kind: "advance"; ms: number };
 
 const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant("acquire" as const), tokens: fc.integer({ min: 0, max: 300 }) }) },
-  {
-    weight: 4,
-    arbitrary: fc.record({
-      kind: fc.constant("report" as const),
-      pick: fc.nat(),
-      outcome: fc.constantFrom(...outcomes),
-      tokens: fc.integer({ min: 0, max: 300 }),
-      retryAfterMs: fc.integer({ min: 0, max: 3_000 }),
-    }),
-  },
+  { weight: 4, arbitrary: reportCommand(fc.integer({ min: 0, max: 3_000 })) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("again" as const), pick: fc.nat() }) },
   {
     weight: 3,
@@ -49,7 +41,7 @@ describe("balancer invariants (property)", () => {
     await fc.assert(
       fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 250 }), async (commands) => {
         const clock = new ManualClock();
-        const pool = new KeyPool({ clock });
+        const pool = new MemoryLeasePool({ clock });
         pool.applyConfig(
           poolConfig(
             {
@@ -114,25 +106,25 @@ describe("balancer invariants (property)", () => {
             const report = () => pool.report(target.lease.leaseId, { outcome: c.outcome, promptTokens: c.tokens, retryAfterMs: c.retryAfterMs });
             if (!remembered(target.lease.leaseId)) {
               // Expired too long ago to be remembered: unknown, and nothing changes.
-              expect(report).toThrow(expect.objectContaining({ code: "NOT_FOUND" }));
+              await expect(report()).rejects.toThrow(expect.objectContaining({ code: "NOT_FOUND" }));
               continue;
             }
-            const res = report();
+            const res = await report();
             if (!res.alreadyReported && !(c.outcome === "success" && c.tokens === 0)) target.tokens.n = c.tokens;
             expect(res.alreadyReported).toBe(expired);
           } else if (c.kind === "again") {
             const done = ended[c.pick % Math.max(1, ended.length)];
             if (done === undefined) continue;
             const before = usageOf();
-            if (remembered(done)) expect(pool.report(done, { outcome: "unauthorized" }).alreadyReported).toBe(true);
-            else expect(() => pool.report(done, { outcome: "unauthorized" })).toThrow(expect.objectContaining({ code: "NOT_FOUND" }));
+            if (remembered(done)) expect((await pool.report(done, { outcome: "unauthorized" })).alreadyReported).toBe(true);
+            else await expect(pool.report(done, { outcome: "unauthorized" })).rejects.toThrow(expect.objectContaining({ code: "NOT_FOUND" }));
             expect(usageOf()).toEqual(before);
           } else {
             clock.advance(c.ms);
           }
           for (const k of pool.keys()) {
             expect(k.key.inFlight).toBeGreaterThanOrEqual(0);
-            if (k.state === "cooling_down" || k.state === "exhausted") expect(keyState(k.key.id)?.key.health.leasable(clock.now())).toBe(false);
+            if (k.state === "cooling_down" || k.state === "exhausted") expect(healthLeasable(keyState(k.key.id)!.key.health, clock.now())).toBe(false);
           }
           // Every lease is open exactly until it is reported or its TTL runs out.
           const live = open.filter((o) => !ended.includes(o.lease.leaseId) && clock.now() < o.lease.expiresAt);

@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import type { PoolSettings } from "../../src/config/types.js";
 import { KeypoolError } from "../../src/protocol/keypool-error.js";
 import { ManualClock } from "../support/manual-clock.js";
-import { chooseKey } from "../../src/pool/choose-key.js";
-import { KeyPool } from "../../src/pool/key-pool.js";
+import { chooseKey } from "../support/choose-key.js";
+import { MemoryLeasePool } from "../../src/store/memory/memory-lease-pool.js";
 import { outcomes, type Outcome } from "../../src/protocol/outcome.js";
 import type { Lease } from "../../src/pool/types.js";
 import { fuzzRuns } from "../support/fuzz-runs.js";
@@ -149,9 +149,9 @@ function buildConfig(spec: ConfigSpec) {
   return poolConfig(providers, settings);
 }
 
-function forgivingReport(pool: KeyPool, leaseId: string, outcome: Outcome, tokens: number, retryAfterMs: number) {
+async function forgivingReport(pool: MemoryLeasePool, leaseId: string, outcome: Outcome, tokens: number, retryAfterMs: number) {
   try {
-    const res = pool.report(leaseId, { outcome, promptTokens: tokens, retryAfterMs });
+    const res = await pool.report(leaseId, { outcome, promptTokens: tokens, retryAfterMs });
     return res.alreadyReported ? "alreadyReported" : "reported";
   } catch (err) {
     expect(err).toMatchObject({ code: "NOT_FOUND" });
@@ -167,7 +167,7 @@ describe("KeyIndex against chooseKey (property)", () => {
     await fc.assert(
       fc.asyncProperty(configSpec, fc.array(command, { minLength: 1, maxLength: 200, size: "max" }), async (initial, commands) => {
         const clock = new ManualClock();
-        const pool = new KeyPool({ clock });
+        const pool = new MemoryLeasePool({ clock });
         let config = buildConfig(initial);
         pool.applyConfig(config);
         const open: Lease[] = [];
@@ -203,12 +203,12 @@ describe("KeyIndex against chooseKey (property)", () => {
             if (target === undefined) continue;
             ended.push(target.leaseId);
             // A lease that expired long ago may be forgotten: NOT_FOUND, which changes nothing either.
-            const res = forgivingReport(pool, target.leaseId, c.outcome, c.tokens, c.retryAfterMs);
+            const res = await forgivingReport(pool, target.leaseId, c.outcome, c.tokens, c.retryAfterMs);
             if (res !== "alreadyReported") continue;
             seen.expired += 1;
           } else if (c.kind === "again") {
             const done = ended[c.pick % Math.max(1, ended.length)];
-            if (done !== undefined) expect(forgivingReport(pool, done, "unauthorized", 0, 0)).not.toBe("reported");
+            if (done !== undefined) expect(await forgivingReport(pool, done, "unauthorized", 0, 0)).not.toBe("reported");
           } else if (c.kind === "advance") {
             clock.advance(c.ms);
           } else if (c.kind === "jump") {

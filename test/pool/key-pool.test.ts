@@ -1,14 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { KeypoolError } from "../../src/protocol/keypool-error.js";
 import { ManualClock } from "../support/manual-clock.js";
-import { KeyPool } from "../../src/pool/key-pool.js";
+import { MemoryLeasePool } from "../../src/store/memory/memory-lease-pool.js";
 import type { PoolEvent } from "../../src/pool/types.js";
 import { fakeKeys, poolConfig } from "../support/pool-config.js";
+import { healthReason } from "../../src/pool/key-health.js";
 
 function setup(keys = fakeKeys(5), settings = {}) {
   const clock = new ManualClock();
   const events: PoolEvent[] = [];
-  const pool = new KeyPool({ clock, onEvent: (e) => events.push(e) });
+  const pool = new MemoryLeasePool({ clock, onEvent: (e) => events.push(e) });
   pool.applyConfig(poolConfig({ openai: keys }, settings));
   return { clock, pool, events };
 }
@@ -23,12 +24,12 @@ async function refusal(p: Promise<unknown>): Promise<KeypoolError> {
   throw new Error("expected a refusal");
 }
 
-function state(pool: KeyPool, keyId: string) {
+function state(pool: MemoryLeasePool, keyId: string) {
   for (const k of pool.keys()) if (k.key.id === keyId) return k.state;
   return undefined;
 }
 
-describe("KeyPool choice", () => {
+describe("MemoryLeasePool choice", () => {
   it("ten sequential acquisitions over five fresh keys give two each", async () => {
     const { pool } = setup();
     const counts = new Map<string, number>();
@@ -61,7 +62,7 @@ describe("KeyPool choice", () => {
   });
 });
 
-describe("KeyPool limits", () => {
+describe("MemoryLeasePool limits", () => {
   it("refuses the eleventh request over five keys at rpm 2, with the delay until the first leaves the window", async () => {
     const { pool, clock } = setup(fakeKeys(5, { rpm: 2 }));
     for (let i = 0; i < 10; i++) {
@@ -103,14 +104,14 @@ describe("KeyPool limits", () => {
       order.push("b");
       return l;
     });
-    pool.report(first.leaseId, { outcome: "success" });
+    await pool.report(first.leaseId, { outcome: "success" });
     const la = await a;
     expect(order).toEqual(["a"]);
     clock.advance(5_000);
     const err = await refusal(b);
     expect(err.code).toBe("RESOURCE_EXHAUSTED");
     expect(err.retryAfterMs).toBeGreaterThan(0);
-    pool.report(la.leaseId, { outcome: "success" });
+    await pool.report(la.leaseId, { outcome: "success" });
     expect(pool.waitingCount("openai")).toBe(0);
   });
 
@@ -122,7 +123,7 @@ describe("KeyPool limits", () => {
     ac.abort();
     expect((await refusal(waiting)).code).toBe("CANCELLED");
     expect(pool.waitingCount("openai")).toBe(0);
-    pool.report(held.leaseId, { outcome: "success" });
+    await pool.report(held.leaseId, { outcome: "success" });
     expect(pool.openLeaseCount()).toBe(0);
     clock.advance(20_000);
     expect(clock.pendingTimers()).toBe(0);
@@ -132,7 +133,7 @@ describe("KeyPool limits", () => {
     const { pool } = setup(fakeKeys(1, { tpm: 1_000 }));
     const a = await pool.acquire({ provider: "openai", estimatedTokens: 600 });
     expect((await refusal(pool.acquire({ provider: "openai", estimatedTokens: 600 }))).code).toBe("RESOURCE_EXHAUSTED");
-    pool.report(a.leaseId, { outcome: "success", promptTokens: 100, completionTokens: 100 });
+    await pool.report(a.leaseId, { outcome: "success", promptTokens: 100, completionTokens: 100 });
     await pool.acquire({ provider: "openai", estimatedTokens: 800 });
     const err = await refusal(pool.acquire({ provider: "openai", estimatedTokens: 5_000 }));
     expect(err.code).toBe("FAILED_PRECONDITION");
@@ -145,26 +146,26 @@ describe("KeyPool limits", () => {
     const l1 = await pool.acquire({ provider: "openai" });
     await pool.acquire({ provider: "openai" });
     expect((await refusal(pool.acquire({ provider: "openai" }))).code).toBe("RESOURCE_EXHAUSTED");
-    pool.report(l1.leaseId, { outcome: "success" });
+    await pool.report(l1.leaseId, { outcome: "success" });
     await pool.acquire({ provider: "openai" });
-    pool.report((await refusal(pool.acquire({ provider: "openai" })).then(() => l1)).leaseId, { outcome: "success" });
+    await pool.report((await refusal(pool.acquire({ provider: "openai" })).then(() => l1)).leaseId, { outcome: "success" });
     clock.advance(10_500);
     // The 10 s window (plus its 0.5 s margin) has slid, but two leases are still open.
     expect((await refusal(pool.acquire({ provider: "openai" }))).code).toBe("RESOURCE_EXHAUSTED");
   });
 });
 
-describe("KeyPool outcomes", () => {
+describe("MemoryLeasePool outcomes", () => {
   it("cools a key down for retry_after on 429 while the others carry the load", async () => {
     const { pool, clock, events } = setup();
     const lease = await pool.acquire({ provider: "openai" });
-    const res = pool.report(lease.leaseId, { httpStatus: 429, retryAfterMs: 30_000 });
+    const res = await pool.report(lease.leaseId, { httpStatus: 429, retryAfterMs: 30_000 });
     expect(res).toMatchObject({ keyId: "k1", keyState: "cooling_down", outcome: "rate_limited" });
     expect(events).toContainEqual(expect.objectContaining({ type: "key_state", keyId: "k1", to: "cooling_down" }));
     for (let i = 0; i < 20; i++) {
       const l = await pool.acquire({ provider: "openai" });
       expect(l.keyId).not.toBe("k1");
-      pool.report(l.leaseId, { outcome: "success" });
+      await pool.report(l.leaseId, { outcome: "success" });
       clock.advance(1_000);
     }
     clock.advance(10_000);
@@ -176,30 +177,30 @@ describe("KeyPool outcomes", () => {
     const cooldowns: number[] = [];
     for (let i = 0; i < 8; i++) {
       const l = await pool.acquire({ provider: "openai" });
-      pool.report(l.leaseId, { outcome: "rate_limited" });
+      await pool.report(l.leaseId, { outcome: "rate_limited" });
       const err = await refusal(pool.acquire({ provider: "openai" }));
       cooldowns.push(err.retryAfterMs ?? -1);
       clock.advance(err.retryAfterMs ?? 0);
     }
     expect(cooldowns).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000]);
     const ok = await pool.acquire({ provider: "openai" });
-    pool.report(ok.leaseId, { outcome: "success" });
+    await pool.report(ok.leaseId, { outcome: "success" });
     const l = await pool.acquire({ provider: "openai" });
-    pool.report(l.leaseId, { outcome: "rate_limited" });
+    await pool.report(l.leaseId, { outcome: "rate_limited" });
     expect((await refusal(pool.acquire({ provider: "openai" }))).retryAfterMs).toBe(1_000);
   });
 
   it("disables on 401 with the reason, allows one probe after the recheck interval, and re-enables on success", async () => {
     const { pool, clock } = setup(fakeKeys(2));
     const l = await pool.acquire({ provider: "openai" });
-    pool.report(l.leaseId, { httpStatus: 401, errorMessage: "Incorrect API key provided: sk-test-0001" });
+    await pool.report(l.leaseId, { httpStatus: 401, errorMessage: "Incorrect API key provided: sk-test-0001" });
     const k1 = [...pool.keys()].find((k) => k.key.id === "k1");
     expect(k1?.state).toBe("disabled");
-    expect(k1?.key.health.stateReason(clock.now())).toBe("unauthorized (401/403): Incorrect API key provided: [redacted]");
+    expect(healthReason(k1?.key.health, clock.now())).toBe("unauthorized (401/403): Incorrect API key provided: [redacted]");
     for (let i = 0; i < 4; i++) expect((await pool.acquire({ provider: "openai" })).keyId).toBe("k2");
     clock.advance(60_000);
     const l2 = await pool.acquire({ provider: "openai" });
-    pool.report(l2.leaseId, { outcome: "unauthorized" });
+    await pool.report(l2.leaseId, { outcome: "unauthorized" });
     const err = await refusal(pool.acquire({ provider: "openai" }));
     expect(err.code).toBe("FAILED_PRECONDITION");
     expect(err.message).toContain("disabled");
@@ -207,13 +208,13 @@ describe("KeyPool outcomes", () => {
     const probe = await pool.acquire({ provider: "openai" });
     // Only one probe at a time.
     expect((await refusal(pool.acquire({ provider: "openai" }))).code).toBe("FAILED_PRECONDITION");
-    expect(pool.report(probe.leaseId, { outcome: "success" }).keyState).toBe("active");
+    expect((await pool.report(probe.leaseId, { outcome: "success" })).keyState).toBe("active");
   });
 
   it("marks a key exhausted for a long time on quota exhaustion", async () => {
     const { pool, clock } = setup(fakeKeys(1));
     const l = await pool.acquire({ provider: "openai" });
-    expect(pool.report(l.leaseId, { outcome: "quota_exhausted" }).keyState).toBe("exhausted");
+    expect((await pool.report(l.leaseId, { outcome: "quota_exhausted" })).keyState).toBe("exhausted");
     expect((await refusal(pool.acquire({ provider: "openai" }))).retryAfterMs).toBe(3_600_000);
     clock.advance(3_600_000);
     await pool.acquire({ provider: "openai" });
@@ -223,10 +224,10 @@ describe("KeyPool outcomes", () => {
     const { pool } = setup(fakeKeys(1));
     for (let i = 0; i < 4; i++) {
       const l = await pool.acquire({ provider: "openai" });
-      expect(pool.report(l.leaseId, { httpStatus: 503 }).keyState).toBe("active");
+      expect((await pool.report(l.leaseId, { httpStatus: 503 })).keyState).toBe("active");
     }
     const l = await pool.acquire({ provider: "openai" });
-    expect(pool.report(l.leaseId, { outcome: "timeout" }).keyState).toBe("cooling_down");
+    expect((await pool.report(l.leaseId, { outcome: "timeout" })).keyState).toBe("cooling_down");
     expect((await refusal(pool.acquire({ provider: "openai" }))).retryAfterMs).toBe(30_000);
   });
 
@@ -234,19 +235,19 @@ describe("KeyPool outcomes", () => {
     const { pool } = setup(fakeKeys(1));
     for (let i = 0; i < 10; i++) {
       const l = await pool.acquire({ provider: "openai" });
-      expect(pool.report(l.leaseId, { httpStatus: i % 2 ? 400 : 499 }).keyState).toBe("active");
+      expect((await pool.report(l.leaseId, { httpStatus: i % 2 ? 400 : 499 })).keyState).toBe("active");
     }
   });
 });
 
-describe("KeyPool leases", () => {
+describe("MemoryLeasePool leases", () => {
   it("a second report answers already_reported and changes nothing; an unknown lease is NOT_FOUND", async () => {
     const { pool } = setup(fakeKeys(1, { maxConcurrent: 1 }));
     const l = await pool.acquire({ provider: "openai" });
-    expect(pool.report(l.leaseId, { outcome: "success" }).alreadyReported).toBe(false);
-    const second = pool.report(l.leaseId, { outcome: "unauthorized" });
+    expect((await pool.report(l.leaseId, { outcome: "success" })).alreadyReported).toBe(false);
+    const second = await pool.report(l.leaseId, { outcome: "unauthorized" });
     expect(second).toMatchObject({ alreadyReported: true, keyState: "active" });
-    expect(() => pool.report("ls_nope", { outcome: "success" })).toThrow(expect.objectContaining({ code: "NOT_FOUND" }));
+    await expect(pool.report("ls_nope", { outcome: "success" })).rejects.toThrow(expect.objectContaining({ code: "NOT_FOUND" }));
   });
 
   it("an expired lease frees its slot, keeps its estimate and is counted", async () => {
@@ -257,7 +258,7 @@ describe("KeyPool leases", () => {
     const k = [...pool.keys()][0]?.key;
     expect(k?.counters.expired).toBe(1);
     expect(k?.tokensThisMinute(clock.now())).toBe(700);
-    expect(pool.report(l.leaseId, { outcome: "success" }).alreadyReported).toBe(true);
+    expect((await pool.report(l.leaseId, { outcome: "success" })).alreadyReported).toBe(true);
   });
 
   it("rejects bad arguments with the field named", async () => {
@@ -272,20 +273,20 @@ describe("KeyPool leases", () => {
       code: "INVALID_ARGUMENT",
     });
     const l = await pool.acquire({ provider: "openai" });
-    expect(() => pool.report(l.leaseId, { outcome: "success", promptTokens: -5 })).toThrow(/prompt_tokens/);
-    expect(() => pool.report(l.leaseId, {})).toThrow(/outcome/);
-    expect(() => pool.report(l.leaseId, { httpStatus: 1234 })).toThrow(/http_status/);
+    await expect(pool.report(l.leaseId, { outcome: "success", promptTokens: -5 })).rejects.toThrow(/prompt_tokens/);
+    await expect(pool.report(l.leaseId, {})).rejects.toThrow(/outcome/);
+    await expect(pool.report(l.leaseId, { httpStatus: 1234 })).rejects.toThrow(/http_status/);
     // None of the refusals ended the lease.
-    expect(pool.report(l.leaseId, { outcome: "success" }).alreadyReported).toBe(false);
+    expect((await pool.report(l.leaseId, { outcome: "success" })).alreadyReported).toBe(false);
   });
 });
 
-describe("KeyPool configuration swap", () => {
+describe("MemoryLeasePool configuration swap", () => {
   it("keeps the state of keys that stay, drains removed keys and starts new ones empty", async () => {
     const { pool, clock } = setup(fakeKeys(3));
     const l1 = await pool.acquire({ provider: "openai" });
     const l2 = await pool.acquire({ provider: "openai" });
-    pool.report(l2.leaseId, { outcome: "rate_limited", retryAfterMs: 30_000 });
+    await pool.report(l2.leaseId, { outcome: "rate_limited", retryAfterMs: 30_000 });
     const diff = pool.applyConfig(poolConfig({ openai: [...fakeKeys(2), { id: "k9", secret: "sk-test-0009" }] }));
     expect(diff).toMatchObject({ generation: 2, added: ["openai/k9"], removed: ["openai/k3"], unchanged: ["openai/k1", "openai/k2"] });
     expect(state(pool, "k2")).toBe("cooling_down");
@@ -295,7 +296,7 @@ describe("KeyPool configuration swap", () => {
     expect(d2).toMatchObject({ removed: ["openai/k1", "openai/k2"], updated: ["openai/k9"] });
     expect(state(pool, "k1")).toBe("draining");
     for (let i = 0; i < 5; i++) expect((await pool.acquire({ provider: "openai" })).keyId).toBe("k9");
-    expect(pool.report(l1.leaseId, { outcome: "success" }).alreadyReported).toBe(false);
+    expect((await pool.report(l1.leaseId, { outcome: "success" })).alreadyReported).toBe(false);
     expect(state(pool, "k1")).toBeUndefined();
     const same = pool.applyConfig(poolConfig({ openai: [{ id: "k9", secret: "sk-test-0009", rpm: 5 }] }));
     expect(same.generation).toBe(d2.generation);

@@ -9,6 +9,7 @@ import type { ProxyOptions } from "../../src/proxy/proxy-options.js";
 import { startSimulator, type Simulator, type SimulatorOptions } from "../../src/simulator/index.js";
 import { silentLogger, type Logger } from "../../src/telemetry/logger.js";
 import { poolConfig, type TestKey } from "../support/pool-config.js";
+import { healthReason } from "../../src/pool/key-health.js";
 
 /** Everything a test started, stopped after it in reverse order. */
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -97,7 +98,7 @@ export function poolKeys(server: KeypoolServer, provider: string) {
       promptTokens: c.promptTokens,
       completionTokens: c.completionTokens,
       state,
-      reason: key.health.stateReason(now),
+      reason: healthReason(key.health, now),
       byOutcome: { ...c.byOutcome },
     };
   }

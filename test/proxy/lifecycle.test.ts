@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
-import { KeyPool } from "../../src/pool/key-pool.js";
+import { MemoryLeasePool } from "../../src/store/memory/memory-lease-pool.js";
 import { ProxyServer } from "../../src/proxy/proxy-server.js";
 import { systemClock } from "../../src/clock/clock.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
@@ -73,7 +73,7 @@ describe("starting and stopping the proxy", () => {
   });
 
   it("refuses a non-loopback bind without client tokens, naming the proxy listener", async () => {
-    const pool = new KeyPool({ clock: systemClock });
+    const pool = new MemoryLeasePool({ clock: systemClock });
     pool.applyConfig(poolConfig({ openai: [{ secret: "sk-test-bind-0001" }] }));
     const proxy = new ProxyServer({ pool, log: silentLogger() });
     onCleanup(() => proxy.close(0));
@@ -81,10 +81,10 @@ describe("starting and stopping the proxy", () => {
     await expect(proxy.listen("192.0.2.1:0")).rejects.toMatchObject({ code: "FAILED_PRECONDITION", message: expect.stringContaining("proxy listener 192.0.2.1:0") });
   });
 
-  it("a ProxyServer can run alone over any KeyPool (embedding, benchmarks), on a unix socket too", async () => {
+  it("a ProxyServer can run alone over any MemoryLeasePool (embedding, benchmarks), on a unix socket too", async () => {
     const sim = await simulator({ completionTokens: 2 });
     sim.addKey("sk-test-embed-0001", { label: "e1" });
-    const pool = new KeyPool({ clock: systemClock });
+    const pool = new MemoryLeasePool({ clock: systemClock });
     pool.applyConfig(poolConfig({ openai: [{ id: "e1", secret: "sk-test-embed-0001", baseUrl: `${sim.url}/v1` }] }));
     const proxy = new ProxyServer({ pool, log: silentLogger(), options: { maxAttempts: 2 } });
     onCleanup(() => proxy.close(0));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../support/manual-clock.js";
-import { KeyPool } from "../../src/pool/key-pool.js";
+import { MemoryLeasePool } from "../../src/store/memory/memory-lease-pool.js";
 import { snapshotToJson } from "../../src/pool/stats-json.js";
 import type { KeySnapshot } from "../../src/pool/stats-types.js";
 import type { PoolEvent } from "../../src/pool/types.js";
@@ -9,12 +9,12 @@ import { fakeKeys, poolConfig, type TestKey } from "../support/pool-config.js";
 function setup(keys: TestKey[] = fakeKeys(5), more: Record<string, TestKey[]> = {}) {
   const clock = new ManualClock();
   const events: PoolEvent[] = [];
-  const pool = new KeyPool({ clock, onEvent: (e) => events.push(e) });
+  const pool = new MemoryLeasePool({ clock, onEvent: (e) => events.push(e) });
   pool.applyConfig(poolConfig({ openai: keys, ...more }));
   return { clock, pool, events };
 }
 
-function key(pool: KeyPool, id: string, provider = "openai"): KeySnapshot {
+function key(pool: MemoryLeasePool, id: string, provider = "openai"): KeySnapshot {
   const k = pool.snapshot().providers.find((p) => p.provider === provider)?.keys.find((x) => x.keyId === id);
   if (k === undefined) throw new Error(`no key ${id}`);
   return k;
@@ -25,7 +25,7 @@ describe("pool snapshot", () => {
     const { pool, clock } = setup();
     for (let i = 0; i < 10; i++) {
       const l = await pool.acquire({ provider: "openai", estimatedTokens: 50 });
-      pool.report(l.leaseId, { outcome: "success", promptTokens: 30, completionTokens: 10, latencyMs: 100 + i });
+      await pool.report(l.leaseId, { outcome: "success", promptTokens: 30, completionTokens: 10, latencyMs: 100 + i });
       clock.advance(10);
     }
     const s = pool.snapshot();
@@ -54,7 +54,7 @@ describe("pool snapshot", () => {
     await pool.acquire({ provider: "openai" }); // k2
     await pool.acquire({ provider: "openai" }); // k1 again (least recently used)
     expect(pool.snapshot().providers[0]?.balanceRatio).toBe(0.5);
-    pool.report(held.leaseId, { outcome: "unauthorized" });
+    await pool.report(held.leaseId, { outcome: "unauthorized" });
     // k1 is disabled: only k2 is leasable, and one key is balanced with itself.
     expect(pool.snapshot().providers[0]?.balanceRatio).toBe(1);
     expect(pool.snapshot().providers[0]?.balanceRatioTotal).toBe(0.5);
@@ -64,7 +64,7 @@ describe("pool snapshot", () => {
     const { pool, clock, events } = setup(fakeKeys(2));
     const l = await pool.acquire({ provider: "openai" });
     const t0 = clock.now();
-    pool.report(l.leaseId, { httpStatus: 429, retryAfterMs: 30_000, errorMessage: "Rate limit reached for sk-test-0001" });
+    await pool.report(l.leaseId, { httpStatus: 429, retryAfterMs: 30_000, errorMessage: "Rate limit reached for sk-test-0001" });
     expect(key(pool, "k1")).toMatchObject({
       state: "cooling_down",
       stateReason: "rate limited (429): Rate limit reached for [redacted]",
@@ -85,10 +85,10 @@ describe("pool snapshot", () => {
     const { pool } = setup([{ id: "a", secret: "sk-test-aaaa-0001", rpm: 10, tpm: 1_000, maxConcurrent: 4 }]);
     const open = await pool.acquire({ provider: "openai", estimatedTokens: 500 });
     expect(key(pool, "a").utilization).toBe(0.5); // 500 of 1000 tokens beats 1 of 10 requests and 1 of 4 leases
-    pool.report(open.leaseId, { outcome: "server_error", promptTokens: 100 });
+    await pool.report(open.leaseId, { outcome: "server_error", promptTokens: 100 });
     for (const outcome of ["timeout", "server_error", "client_error"] as const) {
       const l = await pool.acquire({ provider: "openai" });
-      pool.report(l.leaseId, { outcome });
+      await pool.report(l.leaseId, { outcome });
     }
     const k = key(pool, "a");
     expect(k.utilization).toBe(0.4); // 4 of 10 requests
@@ -108,7 +108,7 @@ describe("pool snapshot", () => {
     const open = await pool.acquire({ provider: "openai" });
     expect(open.keyId).toBe("k1");
     const k2 = await pool.acquire({ provider: "openai" });
-    pool.report(k2.leaseId, { outcome: "success" });
+    await pool.report(k2.leaseId, { outcome: "success" });
     // k3 joins later with no lifetime requests: it must not drag the lifetime ratio to 0.
     pool.applyConfig(poolConfig({ openai: [...fakeKeys(3)].slice(1) }));
     const p = pool.snapshot().providers[0]!;
@@ -120,7 +120,7 @@ describe("pool snapshot", () => {
     expect(p.keys[0]?.stateReason).toMatch(/removed from the configuration/);
     expect(p.balanceRatioTotal).toBe(1);
     expect(p.balanceRatio).toBe(0); // k2 has requests in the window, k3 none yet
-    pool.report(open.leaseId, { outcome: "success" });
+    await pool.report(open.leaseId, { outcome: "success" });
     expect(pool.snapshot().providers[0]?.keys.map((k) => k.keyId)).toEqual(["k2", "k3"]);
   });
 

@@ -3,13 +3,13 @@ import { StreamStatsResponse } from "../../clients/typescript/src/gen/keypool/v1
 import { compactCount, ratio, shortDuration } from "../../src/stats-table/stats-format.js";
 import { snapshotFromProto, snapshotToProto } from "../../src/grpc/stats-messages.js";
 import { ManualClock } from "../support/manual-clock.js";
-import { KeyPool } from "../../src/pool/key-pool.js";
+import { MemoryLeasePool } from "../../src/store/memory/memory-lease-pool.js";
 import { poolConfig } from "../support/pool-config.js";
 
 describe("snapshot ↔ StreamStats message", () => {
   it("survives the round trip through the wire format, limits and times included", async () => {
     const clock = new ManualClock();
-    const pool = new KeyPool({ clock });
+    const pool = new MemoryLeasePool({ clock });
     pool.applyConfig(
       poolConfig({
         openai: [
@@ -19,7 +19,7 @@ describe("snapshot ↔ StreamStats message", () => {
       }),
     );
     const l = await pool.acquire({ provider: "openai", estimatedTokens: 40 });
-    pool.report(l.leaseId, { httpStatus: 429, retryAfterMs: 1_500, latencyMs: 812.5, promptTokens: 12 });
+    await pool.report(l.leaseId, { httpStatus: 429, retryAfterMs: 1_500, latencyMs: 812.5, promptTokens: 12 });
     await pool.acquire({ provider: "openai" });
     const snapshot = pool.snapshot();
     const wire = StreamStatsResponse.decode(StreamStatsResponse.encode(snapshotToProto(snapshot)).finish());

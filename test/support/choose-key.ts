@@ -1,4 +1,4 @@
-import type { PooledKey } from "./pooled-key.js";
+import type { PooledKey } from "../../src/pool/pooled-key.js";
 
 /**
  * The key to lease among those that can serve: the fewest requests in the

@@ -1,0 +1,69 @@
+import type { PoolSettings } from "../config/types.js";
+import { applyOutcome, healthGranted, healthLeaseEnded, healthState, type ReportedOutcome } from "./key-health.js";
+import type { PooledKey } from "./pooled-key.js";
+import type { KeyStateName } from "./types.js";
+import type { UsageEntry } from "./usage-log.js";
+
+/**
+ * The transitions of a key's state, one function per event: a lease granted,
+ * a lease settled by its report, a lease expired, the key drained. Each is a
+ * function of (key state, event, now) and touches nothing else, so a store
+ * can run it inside one atomic step; the policy decisions in them (the
+ * health's) are pure functions returning new data.
+ */
+
+/** The key's state at `now`, draining included. */
+export function keyStateAt(key: PooledKey, now: number): KeyStateName {
+  return key.draining ? "draining" : healthState(key.health, now);
+}
+
+/**
+ * Leases the key: counts the request (with its estimated tokens) in every
+ * window, opens a lease against the concurrency limit, and makes it the most
+ * recently used. `seq` orders uses within one millisecond.
+ */
+export function grantKey(key: PooledKey, leaseId: string, estimatedTokens: number, seq: number, now: number): UsageEntry {
+  key.health = healthGranted(key.health, leaseId, now);
+  const entry = key.usage.record(now, estimatedTokens);
+  key.inFlight += 1;
+  key.lastUsedAt = now;
+  key.lastUsedSeq = seq;
+  key.counters.requests += 1;
+  return entry;
+}
+
+export interface SettledReport extends ReportedOutcome {
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  readonly latencyMs: number | undefined;
+}
+
+/** Ends a lease with its report: real tokens replace the estimate, the outcome moves the health. */
+export function settleKey(key: PooledKey, entry: UsageEntry, report: SettledReport, now: number, settings: PoolSettings): void {
+  const { outcome, promptTokens, completionTokens } = report;
+  // A success reported without counts keeps its estimate: the tokens were
+  // spent, the caller just did not say how many. A refused call spent none.
+  if (!(outcome === "success" && promptTokens + completionTokens === 0)) key.usage.settle(entry, promptTokens + completionTokens, now);
+  key.inFlight -= 1;
+  const c = key.counters;
+  c.byOutcome[outcome] = (c.byOutcome[outcome] ?? 0) + 1;
+  if (outcome === "success") c.successes += 1;
+  else if (outcome === "rate_limited") c.rateLimited += 1;
+  else c.errors += 1;
+  c.promptTokens += promptTokens;
+  c.completionTokens += completionTokens;
+  if (report.latencyMs !== undefined) key.latency.add(report.latencyMs, now);
+  key.health = applyOutcome(key.health, report, now, settings);
+}
+
+/** Ends a lease at its TTL. The estimate stays counted: the call may well have reached the provider. */
+export function expireKey(key: PooledKey, leaseId: string): void {
+  key.inFlight -= 1;
+  key.counters.expired += 1;
+  key.health = healthLeaseEnded(key.health, leaseId);
+}
+
+/** The key left the configuration: it serves no new lease, and leaves once its open ones end. */
+export function drainKey(key: PooledKey): void {
+  key.draining = true;
+}

@@ -1,0 +1,45 @@
+import type { PoolConfig, PoolSettings } from "../config/types.js";
+import type { PooledKey } from "./pooled-key.js";
+import type { PoolSnapshot } from "./stats-types.js";
+import type { AcquireRequest, ConfigDiff, KeyStateName, Lease, PoolEvent, ReportResult, UsageReport } from "./types.js";
+
+/** One key as the pool holds it now, for statistics and routing; read it, never change it. */
+export interface PoolKeyView {
+  readonly provider: string;
+  readonly key: PooledKey;
+  readonly state: KeyStateName;
+}
+
+/**
+ * What every edge (gRPC service, proxy, admin and statistics, telemetry)
+ * needs of the pool, whichever store keeps its state. Decisions are atomic
+ * in the store; `report` is asynchronous because a shared store answers
+ * after a round trip.
+ */
+export interface LeasePool {
+  /**
+   * Leases a key, least used first within every limit. Waits up to the
+   * request's max wait for one to free up; otherwise rejects with
+   * RESOURCE_EXHAUSTED and the delay until capacity returns. A refusal
+   * consumes nothing.
+   */
+  acquire(request: AcquireRequest): Promise<Lease>;
+  /** Ends a lease with the outcome of the provider call. A second report changes nothing. */
+  report(leaseId: string, report: UsageReport, owner?: string): Promise<ReportResult>;
+  /** Swaps in a validated configuration in one step; keys that stay keep their state. */
+  applyConfig(config: PoolConfig): ConfigDiff;
+  /** Statistics of every key now, restricted to `providers` when given (empty: all). */
+  snapshot(providers?: readonly string[]): PoolSnapshot;
+  /** Adds a listener for pool events (state changes, leases, refusals); returns its removal. */
+  subscribe(listener: (event: PoolEvent) => void): () => void;
+  /** Every key the pool holds now, configured or draining. */
+  keys(): Iterable<PoolKeyView>;
+  readonly settings: PoolSettings;
+  readonly configGeneration: number;
+  /** Provider names in the running configuration. */
+  providerNames(): string[];
+  waitingCount(provider: string): number;
+  openLeaseCount(): number;
+  /** Cancels every waiter and timer, for shutdown. Open leases are left to their callers. */
+  close(): void;
+}

@@ -1,0 +1,31 @@
+import { HEALTHY, healthAt } from "../../pool/key-health.js";
+import type { PooledKey } from "../../pool/pooled-key.js";
+import type { PersistedKey } from "./persisted-state.js";
+
+/** What of a key must outlive the process at `now`; undefined when nothing does (no counted request, full health). */
+export function persistKey(provider: string, key: PooledKey, now: number): PersistedKey | undefined {
+  key.usage.advance(now);
+  const usage = key.usage.history().map((e) => [e.at, e.tokens] as const);
+  const h = healthAt(key.health, now);
+  // Disabled by configuration is the configuration's to say again, not the file's.
+  const keepHealth = !h.disabledByConfig && (h.state !== "active" || h.consecutiveRateLimits > 0 || h.consecutiveServerErrors > 0);
+  if (usage.length === 0 && !keepHealth) return undefined;
+  const { state, reason, until, consecutiveRateLimits, consecutiveServerErrors } = h;
+  return { provider, id: key.id, usage, health: keepHealth ? { state, reason, until, consecutiveRateLimits, consecutiveServerErrors } : undefined };
+}
+
+/**
+ * Gives a freshly configured key what it knew before a restart: its windows
+ * count the saved requests again (those that have left every window since
+ * fall away at once) and its health returns, unless the configuration now
+ * disables it.
+ */
+export function restoreKey(key: PooledKey, saved: PersistedKey, now: number): void {
+  for (const [at, tokens] of saved.usage) key.usage.record(Math.min(at, now), tokens);
+  key.usage.advance(now);
+  const last = saved.usage[saved.usage.length - 1];
+  if (last !== undefined) key.lastUsedAt = Math.min(last[0], now);
+  if (saved.health !== undefined && !key.health.disabledByConfig) {
+    key.health = { ...HEALTHY, ...saved.health, probeLease: undefined, disabledByConfig: false };
+  }
+}

@@ -1,0 +1,409 @@
+import type { Clock } from "../../clock/clock.js";
+import type { PoolConfig, PoolSettings } from "../../config/types.js";
+import { KeypoolError, notFound } from "../../protocol/keypool-error.js";
+import { ClientLimits } from "../../pool/client-limits.js";
+import { EndedLeases } from "../../pool/ended-leases.js";
+import { healthAvailableAt, healthReason } from "../../pool/key-health.js";
+import { KeyIndex } from "../../pool/key-index.js";
+import { drainKey, expireKey, grantKey, keyStateAt, settleKey } from "../../pool/key-transitions.js";
+import type { LeasePool, PoolKeyView } from "../../pool/lease-pool.js";
+import { newLeaseId } from "../../pool/lease-id.js";
+import { outcomeFromHttpStatus } from "../../protocol/outcome.js";
+import type { PooledKey } from "../../pool/pooled-key.js";
+import { redactSecret } from "../../pool/redact.js";
+import { poolSnapshot } from "../../pool/snapshot.js";
+import type { PoolSnapshot } from "../../pool/stats-types.js";
+import type { AcquireRequest, ConfigDiff, KeyStateName, Lease, PoolEvent, ReportResult, UsageReport } from "../../pool/types.js";
+import type { UsageEntry } from "../../pool/usage-log.js";
+import { normalizeAcquire, validateReport, type NormalizedAcquire } from "../../pool/validate-request.js";
+import { DeadlineScheduler, type DeadlineHandle } from "./deadline-scheduler.js";
+import { persistKey, restoreKey } from "./key-persistence.js";
+import { STATE_VERSION, type PersistedKey, type PersistedState } from "./persisted-state.js";
+import type { ProviderKeys } from "./provider-keys.js";
+import { reconcileConfig } from "./reconcile-config.js";
+import { queueFull, refusal, retryDelay } from "./refusal.js";
+import { WaitQueue } from "./wait-queue.js";
+
+class OpenLease {
+  deadline: DeadlineHandle | undefined;
+  constructor(
+    readonly lease: Lease,
+    readonly key: PooledKey,
+    readonly entry: UsageEntry,
+    /** The model asked for, for the events of this lease ("" for any). */
+    readonly model: string,
+  ) {}
+}
+
+/** A cooldown or exhaustion that ends by time alone, to be announced when it does. */
+class Recovery {
+  constructor(
+    readonly key: PooledKey,
+    readonly from: KeyStateName,
+  ) {}
+}
+
+export interface MemoryLeasePoolOptions {
+  readonly clock: Clock;
+  readonly onEvent?: ((event: PoolEvent) => void) | undefined;
+}
+
+/**
+ * The embedded pool: every key's state in this process, each decision taken
+ * in one synchronous step. Leases keys least-used first within every key's
+ * limits, learns from reported outcomes, and swaps configurations without
+ * losing what it knows of the keys that stay. No I/O; time comes from the
+ * clock, and one timer serves every lease TTL and cooldown end.
+ */
+export class MemoryLeasePool implements LeasePool {
+  private readonly clock: Clock;
+  private readonly listeners = new Set<(event: PoolEvent) => void>();
+  private readonly providers = new Map<string, ProviderKeys>();
+  private readonly leases = new Map<string, OpenLease>();
+  private readonly ended = new EndedLeases();
+  private readonly clientLimits = new ClientLimits();
+  private readonly recoveries = new Map<PooledKey, DeadlineHandle>();
+  private readonly deadlines: DeadlineScheduler<OpenLease | Recovery>;
+  private config: PoolConfig | undefined;
+  private generation = 0;
+  private useSeq = 0;
+
+  constructor(options: MemoryLeasePoolOptions) {
+    this.clock = options.clock;
+    if (options.onEvent !== undefined) this.listeners.add(options.onEvent);
+    this.deadlines = new DeadlineScheduler(this.clock, (due) => (due instanceof OpenLease ? this.expire(due) : this.recovered(due)));
+  }
+
+  subscribe(listener: (event: PoolEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: PoolEvent): void {
+    for (const l of this.listeners) l(event);
+  }
+
+  get settings(): PoolSettings {
+    if (this.config === undefined) throw new KeypoolError("UNAVAILABLE", "no configuration loaded yet");
+    return this.config.settings;
+  }
+
+  get configGeneration(): number {
+    return this.generation;
+  }
+
+  providerNames(): string[] {
+    return this.config === undefined ? [] : [...this.config.providers.keys()];
+  }
+
+  acquire(request: AcquireRequest): Promise<Lease> {
+    try {
+      const req = normalizeAcquire(request, this.settings);
+      const rt = this.runtimeFor(req.provider);
+      this.admit(rt, req.owner);
+      // Waiters first: capacity that returned since the last event is theirs.
+      rt.waiters.serve();
+      const lease = this.tryGrant(rt, req, 0);
+      if (lease !== undefined) return Promise.resolve(lease);
+      if (req.maxWaitMs <= 0 || request.signal?.aborted === true) {
+        return Promise.reject(this.refuse(rt, retryDelay(rt.keys.values(), req, this.clock.now())));
+      }
+      if (rt.waiters.length >= this.settings.maxWaitingPerProvider) {
+        const err = queueFull(rt.name, rt.waiters.length, retryDelay(rt.keys.values(), req, this.clock.now()));
+        this.emit({ type: "refused", provider: rt.name, code: err.code, retryAfterMs: err.retryAfterMs, limit: "waiting_queue" });
+        return Promise.reject(err);
+      }
+      return rt.waiters.enqueue(req, request.signal);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  report(leaseId: string, report: UsageReport, owner = ""): Promise<ReportResult> {
+    try {
+      return Promise.resolve(this.settle(leaseId, report, owner));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  private settle(leaseId: string, report: UsageReport, owner: string): ReportResult {
+    if (leaseId === "") throw new KeypoolError("INVALID_ARGUMENT", "lease_id: required");
+    validateReport(report);
+    const now = this.clock.now();
+    const open = this.leases.get(leaseId);
+    if (open === undefined) {
+      const ended = this.ended.get(leaseId, now);
+      if (ended === undefined) throw notFound("lease_id: unknown, or ended too long ago to remember");
+      if (ended.owner !== owner) throw leaseOfAnother();
+      const key = this.providers.get(ended.provider)?.keys.get(ended.keyId);
+      const state = key === undefined ? "draining" : keyStateAt(key, now);
+      return { provider: ended.provider, keyId: ended.keyId, keyState: state, alreadyReported: true, outcome: undefined };
+    }
+    if (open.lease.owner !== owner) throw leaseOfAnother();
+    const outcome = report.outcome ?? outcomeFromHttpStatus(report.httpStatus ?? 0);
+    if (outcome === undefined) {
+      throw new KeypoolError("INVALID_ARGUMENT", "outcome: unspecified, and http_status does not say one");
+    }
+    const { key, lease, entry } = open;
+    const promptTokens = report.promptTokens ?? 0;
+    const completionTokens = report.completionTokens ?? 0;
+    const before = keyStateAt(key, now);
+    this.endLease(open, now, "reported");
+    settleKey(
+      key,
+      entry,
+      {
+        outcome,
+        leaseId,
+        retryAfterMs: report.retryAfterMs,
+        detail: redactSecret(report.errorMessage ?? "", key.config.secret),
+        promptTokens,
+        completionTokens,
+        latencyMs: report.latencyMs,
+      },
+      now,
+      this.settings,
+    );
+    const after = keyStateAt(key, now);
+    this.emit({ type: "reported", provider: lease.provider, keyId: key.id, outcome, latencyMs: report.latencyMs, promptTokens, completionTokens, model: open.model });
+    if (after !== before) this.emitState(key, before, after, now);
+    if (after === "cooling_down" || after === "exhausted") this.watchRecovery(key, after, now);
+    this.keyChanged(lease.provider, key, now);
+    return { provider: lease.provider, keyId: key.id, keyState: after, alreadyReported: false, outcome };
+  }
+
+  applyConfig(config: PoolConfig): ConfigDiff {
+    const now = this.clock.now();
+    const first = this.config === undefined;
+    const r = reconcileConfig(this.providers, this.config, config, now, {
+      provider: (name) => this.providers.get(name) ?? this.addProvider(name, now),
+      drain: (rt, key) => {
+        const before = keyStateAt(key, now);
+        drainKey(key);
+        this.emitState(key, before, "draining", now);
+        if (key.inFlight === 0) rt.keys.delete(key.id);
+      },
+      stateChanged: (key, from, to) => this.emitState(key, from, to, now),
+    });
+    for (const rt of this.providers.values()) {
+      if (!config.providers.has(rt.name)) {
+        rt.waiters.rejectAll(new KeypoolError("NOT_FOUND", `provider ${rt.name} was removed from the configuration`));
+      }
+    }
+    if (r.added.length + r.removed.length + r.updated.length > 0 || r.settingsChanged) {
+      this.generation += 1;
+      // Keys, limits, weights or model lists may all have changed: a fresh index is simplest and reloads are rare.
+      for (const rt of this.providers.values()) rt.index = new KeyIndex(rt.keys.values(), now);
+    }
+    this.config = config;
+    if (first) for (const rt of this.providers.values()) for (const key of rt.keys.values()) key.fromFirstConfig = true;
+    for (const rt of this.providers.values()) rt.waiters.serve();
+    const { added, removed, updated, unchanged } = r;
+    return { generation: this.generation, added, removed, updated, unchanged, warnings: config.warnings };
+  }
+
+  *keys(): Iterable<PoolKeyView> {
+    const now = this.clock.now();
+    for (const rt of this.providers.values()) {
+      for (const key of rt.keys.values()) yield { provider: rt.name, key, state: keyStateAt(key, now) };
+    }
+  }
+
+  snapshot(providers?: readonly string[]): PoolSnapshot {
+    return poolSnapshot(this, this.clock.now(), providers);
+  }
+
+  /** What must survive a restart: every configured key's open windows and health. Ids only, no secret. */
+  exportState(): PersistedState {
+    const now = this.clock.now();
+    const keys: PersistedKey[] = [];
+    for (const rt of this.providers.values()) {
+      for (const key of rt.keys.values()) {
+        const saved = key.draining ? undefined : persistKey(rt.name, key, now);
+        if (saved !== undefined) keys.push(saved);
+      }
+    }
+    return { version: STATE_VERSION, savedAt: now, keys };
+  }
+
+  /**
+   * Takes back what an earlier process saved, for the keys configured now
+   * (others are ignored); call it after the first configuration, before
+   * serving. Returns how many keys it restored.
+   */
+  importState(state: PersistedState): number {
+    const now = this.clock.now();
+    let restored = 0;
+    const touched = new Set<ProviderKeys>();
+    for (const saved of state.keys) {
+      const rt = this.providers.get(saved.provider);
+      const key = rt?.keys.get(saved.id);
+      if (rt === undefined || key === undefined || key.draining) continue;
+      restoreKey(key, saved, now);
+      const s = keyStateAt(key, now);
+      if (s === "cooling_down" || s === "exhausted") this.watchRecovery(key, s, now);
+      touched.add(rt);
+      restored += 1;
+    }
+    for (const rt of touched) rt.index = new KeyIndex(rt.keys.values(), now);
+    return restored;
+  }
+
+  stateOf(key: PooledKey, now: number): KeyStateName {
+    return keyStateAt(key, now);
+  }
+
+  waitingCount(provider: string): number {
+    return this.providers.get(provider)?.waiters.length ?? 0;
+  }
+
+  openLeaseCount(): number {
+    return this.leases.size;
+  }
+
+  close(): void {
+    for (const rt of this.providers.values()) rt.waiters.rejectAll(new KeypoolError("UNAVAILABLE", "keypool is shutting down"));
+    this.deadlines.close();
+  }
+
+  private addProvider(name: string, now: number): ProviderKeys {
+    const rt: ProviderKeys = {
+      name,
+      keys: new Map(),
+      index: new KeyIndex([], now),
+      waiters: new WaitQueue(this.clock, {
+        retryDelay: (req, t) => retryDelay(rt.keys.values(), req, t),
+        tryGrant: (req, waitedMs) => this.tryGrant(rt, req, waitedMs),
+        timedOut: (req) => this.refuse(rt, retryDelay(rt.keys.values(), req, this.clock.now())),
+      }),
+    };
+    this.providers.set(name, rt);
+    return rt;
+  }
+
+  private runtimeFor(provider: string): ProviderKeys {
+    const rt = this.providers.get(provider);
+    if (rt === undefined || this.config?.providers.has(provider) !== true) {
+      const known = this.providerNames().join(", ");
+      throw notFound(`provider ${JSON.stringify(provider)} is not configured (configured: ${known || "none"})`);
+    }
+    return rt;
+  }
+
+  /** Leases the key the balancer picks, if any can serve the request now. */
+  private tryGrant(rt: ProviderKeys, req: NormalizedAcquire, waitedMs: number): Lease | undefined {
+    const now = this.clock.now();
+    const key = rt.index.choose(req.estimatedTokens, req.model, now);
+    if (key === undefined) return undefined;
+    const leaseId = newLeaseId();
+    const entry = grantKey(key, leaseId, req.estimatedTokens, this.useSeq++, now);
+    this.clientLimits.leaseOpened(req.owner);
+    const lease: Lease = {
+      leaseId,
+      provider: rt.name,
+      keyId: key.id,
+      secret: key.config.secret,
+      maskedKey: key.config.masked,
+      baseUrl: key.config.baseUrl,
+      acquiredAt: now,
+      expiresAt: now + req.leaseTtlMs,
+      waitedMs,
+      estimatedTokens: req.estimatedTokens,
+      clientId: req.clientId,
+      owner: req.owner,
+    };
+    const open = new OpenLease(lease, key, entry, req.model);
+    open.deadline = this.deadlines.add(open, lease.expiresAt);
+    this.leases.set(leaseId, open);
+    rt.index.update(key, now);
+    this.emit({ type: "acquired", provider: rt.name, keyId: key.id, waitedMs, model: req.model });
+    return lease;
+  }
+
+  private expire(open: OpenLease): void {
+    if (this.leases.get(open.lease.leaseId) !== open) return;
+    const now = this.clock.now();
+    open.deadline = undefined;
+    this.endLease(open, now, "expired");
+    expireKey(open.key, open.lease.leaseId);
+    this.emit({ type: "lease_expired", provider: open.lease.provider, keyId: open.key.id, model: open.model });
+    this.keyChanged(open.lease.provider, open.key, now);
+  }
+
+  private endLease(open: OpenLease, now: number, how: "reported" | "expired"): void {
+    if (open.deadline !== undefined) this.deadlines.cancel(open.deadline);
+    this.leases.delete(open.lease.leaseId);
+    this.clientLimits.leaseEnded(open.lease.owner);
+    this.ended.add(
+      open.lease.leaseId,
+      { provider: open.lease.provider, keyId: open.key.id, owner: open.lease.owner, how },
+      now,
+      open.lease.expiresAt - open.lease.acquiredAt,
+    );
+  }
+
+  /** After an event on a key: a draining key leaves with its last lease, the index re-reads it, waiters get a chance. */
+  private keyChanged(provider: string, key: PooledKey, now: number): void {
+    const rt = this.providers.get(provider);
+    if (rt === undefined) return;
+    if (key.draining && key.inFlight === 0) {
+      if (rt.keys.get(key.id) === key) rt.keys.delete(key.id);
+      if (rt.keys.size === 0 && this.config?.providers.has(rt.name) !== true) this.providers.delete(rt.name);
+    }
+    rt.index.update(key, now);
+    rt.waiters.serve();
+  }
+
+  /** Per-client rate and open-lease guards; a refusal here is counted like any other. */
+  private admit(rt: ProviderKeys, owner: string): void {
+    const refused = this.clientLimits.admit(owner, this.clock.now(), this.settings);
+    if (refused === undefined) return;
+    const { error, limit } = refused;
+    this.emit({ type: "refused", provider: rt.name, code: error.code, retryAfterMs: error.retryAfterMs, limit });
+    throw error;
+  }
+
+  private refuse(rt: ProviderKeys, retryMs: number): KeypoolError {
+    const err = refusal(rt.name, rt.keys.values(), retryMs, this.clock.now());
+    this.emit({ type: "refused", provider: rt.name, code: err.code, retryAfterMs: err.retryAfterMs });
+    return err;
+  }
+
+  /**
+   * A cooldown or exhaustion ends by time alone, noticed by whoever looks
+   * next. A deadline at its end announces the return to active (one
+   * key_state event, one log line) and lets waiters have the key.
+   */
+  private watchRecovery(key: PooledKey, from: KeyStateName, now: number): void {
+    const previous = this.recoveries.get(key);
+    if (previous !== undefined) this.deadlines.cancel(previous);
+    this.recoveries.delete(key);
+    const at = healthAvailableAt(key.health, now);
+    if (at === undefined || !Number.isFinite(at)) return;
+    this.recoveries.set(key, this.deadlines.add(new Recovery(key, from), at));
+  }
+
+  private recovered({ key, from }: Recovery): void {
+    this.recoveries.delete(key);
+    const rt = this.providers.get(key.config.provider);
+    // A key replaced by a reload (new secret) is no longer the pool's: nothing to announce.
+    if (rt === undefined || rt.keys.get(key.id) !== key) return;
+    const now = this.clock.now();
+    const to = keyStateAt(key, now);
+    if (to === from) return this.watchRecovery(key, from, now);
+    if (to !== "active") return;
+    const reason = from === "exhausted" ? "quota cooldown over" : "cooldown over";
+    this.emit({ type: "key_state", provider: rt.name, keyId: key.id, from, to, reason });
+    rt.index.update(key, now);
+    rt.waiters.serve();
+  }
+
+  private emitState(key: PooledKey, from: KeyStateName, to: KeyStateName, now: number): void {
+    this.emit({ type: "key_state", provider: key.config.provider, keyId: key.id, from, to, reason: healthReason(key.health, now) });
+  }
+}
+
+function leaseOfAnother(): KeypoolError {
+  return new KeypoolError("PERMISSION_DENIED", "the lease belongs to another client");
+}

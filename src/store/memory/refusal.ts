@@ -1,0 +1,36 @@
+import { allKeysDisabled, noKeyCanServe, poolBusy, type KeypoolError } from "../../protocol/keypool-error.js";
+import { healthReason, healthState } from "../../pool/key-health.js";
+import type { PooledKey } from "../../pool/pooled-key.js";
+import type { NormalizedAcquire } from "../../pool/validate-request.js";
+
+/** Milliseconds until some key could serve this request by time alone; Infinity if none ever can. */
+export function retryDelay(keys: Iterable<PooledKey>, req: NormalizedAcquire, now: number): number {
+  let soonest = Infinity;
+  for (const key of keys) soonest = Math.min(soonest, key.waitFor(req.estimatedTokens, req.model, now));
+  return soonest;
+}
+
+/** The error for an acquisition that cannot be served now, saying why and when to retry. */
+export function refusal(provider: string, keys: Iterable<PooledKey>, retryMs: number, now: number): KeypoolError {
+  const live = [...keys].filter((k) => !k.draining);
+  if (live.length > 0 && live.every((k) => healthState(k.health, now) === "disabled")) {
+    const reasons = [...new Set(live.map((k) => healthReason(k.health, now)))].join("; ");
+    return allKeysDisabled(`every key of provider ${provider} is disabled (${reasons})`);
+  }
+  if (Number.isFinite(retryMs)) {
+    const ms = Math.max(1, Math.ceil(retryMs));
+    return poolBusy(`every key of provider ${provider} is at its limits or cooling down; retry in ${ms} ms`, ms);
+  }
+  return noKeyCanServe(
+    `no key of provider ${provider} can ever serve this request (model not served, or estimated_tokens above every key's token limit)`,
+  );
+}
+
+/** The error for an acquisition turned away because too many already wait. */
+export function queueFull(provider: string, waiting: number, retryMs: number): KeypoolError {
+  const ms = Math.max(1, Math.ceil(retryMs));
+  return poolBusy(
+    `${waiting} acquisitions are already waiting for provider ${provider}, the most allowed`,
+    Number.isFinite(ms) ? ms : undefined,
+  );
+}
