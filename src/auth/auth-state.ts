@@ -66,7 +66,7 @@ export class AuthState {
 
   static requireProvider(client: ClientIdentity, provider: string): void {
     if (!mayUse(client, provider)) {
-      throw new KeypoolError("PERMISSION_DENIED", `client ${client.name} may not lease keys of provider ${JSON.stringify(provider.slice(0, 64))}`);
+      throw new KeypoolError("PERMISSION_DENIED", `provider: outside the scope of client ${client.name}`);
     }
   }
 

@@ -94,7 +94,7 @@ export async function handleProxyRequest(ctx: ProxyContext, req: IncomingMessage
     }
     const client = authenticateClient(ctx.auth, req.headers, new URLSearchParams(route.search), api, route.provider, verifiedCertificateCn(req));
     if (!ctx.pool.providerNames().includes(route.provider)) {
-      throw new ProxyError(404, "unknown_provider", `keypool: provider ${JSON.stringify(route.provider.slice(0, 64))} is not configured (configured: ${ctx.pool.providerNames().join(", ") || "none"})`);
+      throw new ProxyError(404, "unknown_provider", `keypool: provider: not configured (configured: ${ctx.pool.providerNames().join(", ") || "none"})`);
     }
     ex.span.route(route.provider);
     if (client.name !== "") ex.span.set({ "keypool.client": client.name });

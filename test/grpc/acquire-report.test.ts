@@ -106,7 +106,7 @@ describe("AcquireKey and ReportUsage over gRPC", () => {
     const c = await start(fakeKeys(2));
     const cases: [Promise<unknown>, number, RegExp][] = [
       [c.acquire({ provider: "" }), status.INVALID_ARGUMENT, /provider: required/],
-      [c.acquire({ provider: "nope" }), status.NOT_FOUND, /provider "nope" is not configured \(configured: openai\)/],
+      [c.acquire({ provider: "nope" }), status.NOT_FOUND, /^provider: not configured \(configured: openai\)$/],
       [c.acquire({ provider: "openai", estimatedTokens: -5 }), status.INVALID_ARGUMENT, /estimated_tokens/],
       [c.acquire({ provider: "openai", maxWait: { seconds: -1, nanos: 0 } }), status.INVALID_ARGUMENT, /max_wait/],
       [c.report({ leaseId: "ls_unknown", outcome: Outcome.OUTCOME_SUCCESS }), status.NOT_FOUND, /lease/],
