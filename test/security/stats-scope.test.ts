@@ -1,14 +1,11 @@
 import { Metadata, status } from "@grpc/grpc-js";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { durationFromMs } from "../../clients/typescript/src/duration.js";
 import { KeyState, Outcome, type StreamStatsResponse } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
-import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
-import { silentLogger } from "../../src/telemetry/logger.js";
-import { tempDir } from "../reload/support.js";
+import type { KeypoolServer } from "../../src/keypool-server.js";
 import { TestClient } from "../support/grpc-client.js";
 import { StatsReader } from "../support/stats-stream.js";
+import { startWithTokensFile } from "../support/tokens-server.js";
 
 const WIKI = "kp-test-token-scope-wiki1";
 const WATCHER = "kp-test-token-scope-watch";
@@ -33,33 +30,19 @@ async function firstSnapshot(token: string, providers: string[] = []): Promise<S
 }
 
 beforeAll(async () => {
-  const dir = tempDir();
-  writeFileSync(
-    join(dir, "tokens.json"),
-    JSON.stringify({
+  ({ server } = await startWithTokensFile(
+    {
       clients: [
         { name: "wiki", token: WIKI, providers: ["openai"] },
         { name: "watcher", token: WATCHER, providers: ["openai"], stats: true },
         { name: "ops", token: OPS, providers: ["*"], admin: true },
       ],
-    }),
-    { mode: 0o600 },
-  );
-  writeFileSync(
-    join(dir, "keypool.json"),
-    JSON.stringify({
+    },
+    {
       openai: { keys: [{ key: "sk-test-scope-0001", rpm: 60 }, { key: "sk-test-scope-0002", rpm: 60 }] },
       google: { keys: [{ key: "AIza-test-scope-0001", rpm: 30 }] },
-    }),
-    { mode: 0o600 },
-  );
-  server = await startKeypoolServer({
-    listen: "127.0.0.1:0",
-    configFile: join(dir, "keypool.json"),
-    tokensFile: join(dir, "tokens.json"),
-    env: {},
-    log: silentLogger(),
-  });
+    },
+  ));
   client = new TestClient(server.grpcAddress);
   // One openai key cools down with a reason, so that there is a reason to hide.
   const lease = await new Promise<{ leaseId: string }>((resolve, reject) =>
