@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { sourceOf } from "../auth/auth-failures.js";
 import { AuthState } from "../auth/auth-state.js";
 import { KeypoolError } from "../protocol/keypool-error.js";
 import type { ListenAddress } from "../listen/listen-address.js";
@@ -67,7 +68,7 @@ export class AdminServer {
   /** Binds and serves; resolves with the bound address (the real port when 0 was asked). */
   async listen(address: ListenAddress): Promise<string> {
     const { tls, auth, insecure, log } = this.options;
-    this.listener = await createHttpListener((req, res) => this.handle(req, res), tls, (err) =>
+    this.listener = await createHttpListener((req, res) => void this.handle(req, res), tls, (err) =>
       log.warn({ err: err instanceof Error ? err.message : String(err) }, "admin TLS files not reloaded"),
     );
     const server = this.listener.server;
@@ -109,17 +110,18 @@ export class AdminServer {
     });
   }
 
-  /** Throws UNAUTHENTICATED or PERMISSION_DENIED unless the request may see `path`. */
-  private authorize(req: IncomingMessage, path: string): void {
+  /** Rejects with UNAUTHENTICATED (late, or RESOURCE_EXHAUSTED, for a source that keeps failing) or PERMISSION_DENIED unless the request may see `path`. */
+  private async authorize(req: IncomingMessage, path: string): Promise<void> {
     const auth = this.options.auth;
     if (auth === undefined || !auth.enabled || OPEN_PATHS.has(path)) return;
     if (path === "/metrics" && this.options.metricsOpen === true) return;
     const header = req.headers.authorization;
     const token = typeof header === "string" ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
-    AuthState.requireAdmin(auth.authenticate(token, verifiedCertificateCn(req)));
+    const attempt = { listener: "admin" as const, source: sourceOf(req.socket.remoteAddress), method: `${req.method ?? ""} ${path}`, log: this.options.log };
+    AuthState.requireAdmin(await auth.authenticateAttempt(token, verifiedCertificateCn(req), attempt));
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { pool, metrics, subscribers, log, ready } = this.options;
     try {
       const url = new URL(req.url ?? "/", "http://admin.invalid");
@@ -127,7 +129,7 @@ export class AdminServer {
         sendJson(res, 405, { error: { code: "METHOD_NOT_ALLOWED", message: "only GET is served" } }, { allow: "GET, HEAD" });
         return;
       }
-      this.authorize(req, url.pathname);
+      await this.authorize(req, url.pathname);
       switch (url.pathname) {
         case "/metrics":
           metrics.exporter.getMetricsRequestHandler(req, res);

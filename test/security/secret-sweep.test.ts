@@ -118,6 +118,7 @@ describe("secret hygiene across every output of a running sidecar", () => {
       sim.failNext(KEYS[1]!, 500);
       await proxied("provider error", "/openai/v1/chat/completions", APP, chat);
       await proxied("wrong token", "/openai/v1/chat/completions", STRANGER, chat);
+      await proxied("wrong token in the query", `/openai/v1/chat/completions?key=${STRANGER}`, STRANGER, chat);
       await proxied("out of scope", "/anthropic/v1/messages", APP, { model: "claude", max_tokens: 8, messages: [] });
       expect(sim.stats().unknownKeyRequests).toBe(0);
       // Refusals and attacks.
@@ -182,6 +183,11 @@ describe("secret hygiene across every output of a running sidecar", () => {
     expect(all["proxy: out of scope"]).toMatch(/^403 /);
     expect(all["server stdout and stderr (logs, console spans)"]).toMatch(/POST \/openai/);
     expect(all["unknown token"]).toMatch(/^16 /);
+    // Failed authentications are logged and counted, by listener and reason only.
+    // One line per source and interval: the proxy's failure came first from this address.
+    expect(all["server stdout and stderr (logs, console spans)"]).toMatch(/"listener":"proxy","source":"127\.0\.0\.1","method":"POST \/openai\/".*"msg":"authentication failed"/);
+    expect(all["GET /metrics"]).toMatch(/^keypool_auth_failures_total\{[^}]*listener="proxy"[^}]*\} [1-9]/m);
+    expect(all["GET /metrics"]).toMatch(/^keypool_auth_failures_total\{[^}]*listener="grpc"[^}]*reason="invalid_token"[^}]*\} [1-9]/m);
     for (const [surface, text] of outputs) {
       for (const secret of [...ALL, ...FRAGMENTS]) expect(text, `${surface} carries ${secret.slice(0, 12)}…`).not.toContain(secret);
     }

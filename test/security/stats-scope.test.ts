@@ -1,6 +1,6 @@
 import { Metadata, status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { durationFromMs } from "../../clients/typescript/src/duration.js";
+import { durationFromMs } from "../../src/protocol/duration.js";
 import { KeyState, Outcome, type StreamStatsResponse } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
 import type { KeypoolServer } from "../../src/keypool-server.js";
 import { TestClient } from "../support/grpc-client.js";
