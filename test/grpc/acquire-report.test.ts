@@ -112,8 +112,10 @@ describe("AcquireKey and ReportUsage over gRPC", () => {
       [c.report({ leaseId: "ls_unknown", outcome: Outcome.OUTCOME_SUCCESS }), status.NOT_FOUND, /lease/],
       [c.report({ leaseId: "" }), status.INVALID_ARGUMENT, /lease_id: required/],
     ];
-    for (const [call, code, message] of cases) {
-      const err = await grpcError(call);
+    // Every refusal is caught at once: the answers may all arrive before the first is looked at.
+    const errors = cases.map(([call]) => grpcError(call));
+    for (const [i, [, code, message]] of cases.entries()) {
+      const err = await errors[i]!;
       expect(err.code).toBe(code);
       expect(err.details).toMatch(message);
     }
