@@ -46,7 +46,11 @@ export function authorizedService(impl: KeyPoolServiceServer, auth: AuthState, l
     reportUsage: unary(impl.reportUsage, () => {}),
     reloadConfig: unary(impl.reloadConfig, (client) => AuthState.requireAdmin(client)),
     // Like StreamStats: any authenticated client may read statistics (ids and masked keys only).
-    getStatsHistory: unary(impl.getStatsHistory, () => {}),
+    getStatsHistory: unary(impl.getStatsHistory, (client, req) => {
+      // History follows the caller's scope like StreamStats; an empty provider is the handler's INVALID_ARGUMENT.
+      const provider = req.provider.trim().toLowerCase();
+      if (provider !== "") AuthState.requireProvider(client, provider);
+    }),
     streamStats: (call: ServerWritableStream<Parameters<KeyPoolServiceServer["streamStats"]>[0]["request"], never>) => {
       identify(call).then(
         () => impl.streamStats(call as never),

@@ -22,4 +22,8 @@ export const REQUEST_WIRE_FIELDS: Readonly<Record<string, WireFields>> = {
   ]),
   streamStats: new Map([[2, duration("interval")]]),
   reloadConfig: new Map<number, WireField>(),
+  getStatsHistory: new Map([
+    [4, duration("range")],
+    [5, duration("resolution")],
+  ]),
 };

@@ -32,7 +32,7 @@ function acquire(c: KeyPoolServiceClient, token: string): Promise<AcquireKeyResp
 function report(c: KeyPoolServiceClient, token: string, leaseId: string): Promise<unknown> {
   return new Promise((resolve, reject) =>
     c.reportUsage(
-      { leaseId, outcome: Outcome.OUTCOME_SUCCESS, httpStatus: 200, promptTokens: 1, completionTokens: 1, latency: undefined, retryAfter: undefined, errorMessage: "" },
+      { leaseId, outcome: Outcome.OUTCOME_SUCCESS, httpStatus: 200, promptTokens: 1, completionTokens: 1, latency: undefined, retryAfter: undefined, errorMessage: "", responseHeaders: {}, errorBody: Buffer.alloc(0) },
       md(token),
       (err, res) => (err ? reject(err) : resolve(res)),
     ),

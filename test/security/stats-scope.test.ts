@@ -63,6 +63,8 @@ beforeAll(async () => {
         latency: undefined,
         retryAfter: durationFromMs(60_000),
         errorMessage: "organization quota reached",
+        responseHeaders: {},
+        errorBody: Buffer.alloc(0),
       },
       md(WIKI),
       (err, res) => (err ? reject(err) : resolve(res)),
@@ -99,6 +101,16 @@ describe("StreamStats follows the caller's scope", () => {
     const cooling = snap.providers[0]!.keys.find((k) => k.state === KeyState.KEY_STATE_COOLING_DOWN);
     expect(cooling?.stateReason).toMatch(/quota reached/);
     expect(snap.providers[0]!.keys.map((k) => k.limits?.rpm)).toEqual([60, 60]);
+  });
+
+  it("GetStatsHistory follows the scope too: another provider's history is PERMISSION_DENIED, its own is served", async () => {
+    const history = (token: string, provider: string) =>
+      new Promise<number>((resolve) =>
+        client.raw.getStatsHistory({ provider, keyId: "", model: "", range: undefined, resolution: undefined }, md(token), (err) => resolve(err === null ? status.OK : err.code)),
+      );
+    expect(await history(WIKI, "google")).toBe(status.PERMISSION_DENIED);
+    expect(await history(WIKI, "openai")).toBe(status.OK);
+    expect(await history(OPS, "google")).toBe(status.OK);
   });
 
   it("an administrator sees every provider with details", async () => {
