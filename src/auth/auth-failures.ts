@@ -1,6 +1,5 @@
 import { systemClock, type Clock } from "../clock/clock.js";
 import { KeypoolError } from "../protocol/keypool-error.js";
-import type { Logger } from "../telemetry/logger.js";
 import { DEFAULT_PENALTY, FailurePenalty, type PenaltySettings, type PenaltyVerdict } from "./failure-penalty.js";
 
 export type AuthListener = "grpc" | "admin" | "proxy";
@@ -13,7 +12,8 @@ export interface AuthAttempt {
   readonly source: string;
   /** gRPC method or HTTP method and path, cut to a bounded length. */
   readonly method: string;
-  readonly log: Logger;
+  /** Where the failure's line goes: any pino-like logger (auth stays below telemetry). */
+  readonly log: { warn(fields: Record<string, unknown>, message: string): void };
 }
 
 export interface AuthFailureCount {
