@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { client, keypool, poolCounters, simKeys, simulator } from "./harness.js";
+import { waitUntil } from "../support/wait-until.js";
 
 const body = (stream: boolean) =>
   JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "12345678" }], stream, stream_options: { include_usage: true } });
@@ -17,9 +18,10 @@ describe("pool.fetch with streamed responses", () => {
     const decoder = new TextDecoder();
     let text = "";
     while (!text.includes('"content":"')) text += decoder.decode((await reader.read()).value, { stream: true });
-    const firstTokenMs = performance.now() - started;
-    // Ten tokens take 400 ms; the first one must not wait for the rest.
-    expect(firstTokenMs).toBeLessThan(250);
+    // The first token is in the caller's hands while the provider is still sending the other nine (one every
+    // 40 ms): it did not wait for the rest, however slow the machine is.
+    expect(sim.keyStats("k1")?.inFlight).toBe(1);
+    expect(text).not.toContain("[DONE]");
     expect(server.pool.openLeaseCount()).toBe(1);
     for (;;) {
       const step = await reader.read();
@@ -44,8 +46,7 @@ describe("pool.fetch with streamed responses", () => {
     await reader.cancel();
     expect(poolCounters(server, "openai")["k1"]?.byOutcome).toEqual({ cancelled: 1 });
     expect(server.pool.openLeaseCount()).toBe(0);
-    const deadline = Date.now() + 2_000;
-    while (sim.keyStats("k1")!.clientDisconnects < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await waitUntil(() => sim.keyStats("k1")!.clientDisconnects >= 1, "the simulator to see the upstream request end");
     expect(sim.keyStats("k1")?.clientDisconnects).toBe(1);
   });
 });

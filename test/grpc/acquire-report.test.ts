@@ -7,6 +7,7 @@ import { ManualClock } from "../support/manual-clock.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
 import { grpcError, retryDelays, TestClient } from "../support/grpc-client.js";
 import { fakeKeys, poolConfig, type TestKey } from "../support/pool-config.js";
+import { waitUntil } from "../support/wait-until.js";
 
 let server: KeypoolServer | undefined;
 let client: TestClient | undefined;
@@ -59,8 +60,8 @@ describe("AcquireKey and ReportUsage over gRPC", () => {
     // First lease at t=0 stays counted 60 s + 1 s margin; now is t=5 s.
     expect(retryDelays(err)).toEqual({ retryInfoMs: 56_000, trailerMs: 56_000 });
     const waiting = c.acquire({ provider: "openai", maxWait: durationFromMs(58_000) }, 60_000);
-    // Let the call reach the server and queue, then move time past the window.
-    await new Promise((r) => setTimeout(r, 100));
+    // Once the call is queued on the server, move time past the window.
+    await waitUntil(() => server!.pool.waitingCount("openai") === 1, "the acquisition to queue");
     clock.advance(56_000);
     const lease = await waiting;
     expect(lease.keyId).toBe("k1");

@@ -9,6 +9,7 @@ import { silentLogger } from "../../src/telemetry/logger.js";
 import { StatsSubscribers } from "../../src/telemetry/stats-subscribers.js";
 import { fakeKeys, poolConfig } from "../support/pool-config.js";
 import { SseReader } from "../support/sse.js";
+import { waitUntil } from "../support/wait-until.js";
 
 let server: KeypoolServer | undefined;
 const cleanups: (() => Promise<void>)[] = [];
@@ -108,9 +109,7 @@ describe("admin HTTP server", () => {
     const sse = new SseReader(res.body!);
     await sse.waitFor(2);
     controller.abort();
-    const end = Date.now() + 5_000;
-    while (server!.statsStreams.count() > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-    expect(server!.statsStreams.count()).toBe(0);
+    await waitUntil(() => server!.statsStreams.count() === 0, "the SSE stream to be forgotten");
   });
 
   it("off, none or empty disables the admin server; a bad address is an error", () => {

@@ -104,11 +104,3 @@ export function poolKeys(server: KeypoolServer, provider: string) {
   return out;
 }
 
-/** Polls until `check` holds (for effects that follow a closed connection). */
-export async function eventually(check: () => boolean, what: string, timeoutMs = 3_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -10,7 +10,8 @@ import { systemClock } from "../../src/clock/clock.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
 import { startCli } from "../support/run-cli.js";
 import { poolConfig } from "../support/pool-config.js";
-import { eventually, keypoolProxy, onCleanup, poolKeys, simKeys, simulator } from "./harness.js";
+import { keypoolProxy, onCleanup, poolKeys, simKeys, simulator } from "./harness.js";
+import { waitUntil } from "../support/wait-until.js";
 
 const chat = { model: "gpt-4o-mini", messages: [{ role: "user" as const, content: "Lifecycle." }] };
 
@@ -46,8 +47,6 @@ describe("starting and stopping the proxy", () => {
     });
     await cli.waitFor(/keypool serving/);
     expect(cli.output()).toContain('"proxy":"off"');
-    // The signal handlers are installed just after the "serving" line.
-    await new Promise((r) => setTimeout(r, 300));
     cli.child.kill("SIGTERM");
     expect(await cli.exited).toBe(0);
   });
@@ -58,14 +57,14 @@ describe("starting and stopping the proxy", () => {
     const res = await fetch(`${server.proxyUrl}/openai/v1/chat/completions`, { method: "POST", body: JSON.stringify({ ...chat, stream: true }) });
     expect(res.status).toBe(200);
     const reading = res.text().catch((e: unknown) => e);
-    await eventually(() => sim.keyStats("k1")!.inFlight === 1, "the stream to start");
+    await waitUntil(() => sim.keyStats("k1")!.inFlight === 1, "the stream to start");
     const started = performance.now();
     await server.stop(300);
     const took = performance.now() - started;
     expect(took).toBeGreaterThanOrEqual(250);
     expect(took).toBeLessThan(2_000);
     expect(await reading).toBeInstanceOf(Error);
-    await eventually(() => sim.keyStats("k1")!.clientDisconnects === 1, "the upstream request to end");
+    await waitUntil(() => sim.keyStats("k1")!.clientDisconnects === 1, "the upstream request to end");
     expect(server.pool.openLeaseCount()).toBe(0);
     expect(poolKeys(server, "openai")["k1"]?.byOutcome).toEqual({ cancelled: 1 });
     // The port is closed.

@@ -8,6 +8,7 @@ import { silentLogger } from "../../src/telemetry/logger.js";
 import { tempDir } from "../reload/support.js";
 import { makePki, type Pki } from "../support/test-pki.js";
 import { fakeKeys, poolConfig } from "../support/pool-config.js";
+import { waitUntil } from "../support/wait-until.js";
 
 let pki: Pki;
 let server: KeypoolServer | undefined;
@@ -106,10 +107,10 @@ describe("TLS and mTLS on the gRPC listener", () => {
     copyFileSync(pki.otherServerCert, cert);
     copyFileSync(pki.otherServerKey, key);
     let lease: AcquireKeyResponse | undefined;
-    for (let i = 0; i < 40 && lease === undefined; i++) {
-      await new Promise((r) => setTimeout(r, 100));
+    await waitUntil(async () => {
       lease = await acquire(connect(undefined, pki.otherCaCert)).catch(() => undefined);
-    }
+      return lease !== undefined;
+    }, "the renewed certificate to be served");
     expect(lease?.keyId).toBe("k1");
   });
 });

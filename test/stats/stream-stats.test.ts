@@ -8,6 +8,7 @@ import { silentLogger } from "../../src/telemetry/logger.js";
 import { TestClient } from "../support/grpc-client.js";
 import { fakeKeys, poolConfig, type TestKey } from "../support/pool-config.js";
 import { StatsReader } from "../support/stats-stream.js";
+import { waitUntil } from "../support/wait-until.js";
 
 let server: KeypoolServer | undefined;
 const clients: TestClient[] = [];
@@ -111,13 +112,13 @@ describe("StreamStats", () => {
     expect(refused.error?.code).toBe(status.RESOURCE_EXHAUSTED);
     expect(server!.statsStreams.count()).toBe(2);
     a.cancel();
-    await waitUntil(() => server!.statsStreams.count() === 1);
+    await waitUntil(() => server!.statsStreams.count() === 1, "one live stream");
     const again = new StatsReader(c, {});
     await again.waitFor(1);
     expect(server!.statsStreams.count()).toBe(2);
     b.cancel();
     again.cancel();
-    await waitUntil(() => server!.statsStreams.count() === 0);
+    await waitUntil(() => server!.statsStreams.count() === 0, "no live stream");
   });
 
   it("on shutdown, open streams end with OK at once instead of holding the grace period", async () => {
@@ -133,11 +134,3 @@ describe("StreamStats", () => {
     expect(reader.error).toBeUndefined();
   });
 });
-
-async function waitUntil(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
