@@ -1,11 +1,10 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect } from "vitest";
 import { durationFromMs, timestampToMs } from "../../src/protocol/duration.js";
 import { Outcome } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
-import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
 import { startSimulator, type Simulator } from "../../src/simulator/index.js";
-import { silentLogger } from "../../src/telemetry/logger.js";
-import { TestClient } from "../support/grpc-client.js";
+import type { TestClient } from "../support/grpc-client.js";
 import { fakeKeys, poolConfig } from "../support/pool-config.js";
+import { it, type Keypools } from "../support/keypool-fixture.js";
 
 // Limits scaled down so that a run takes seconds: 6 requests per 2 s per key,
 // enforced the same way by keypool and by the provider stand-in.
@@ -20,30 +19,23 @@ const MARGIN_MS = 250;
 // Asked for explicitly, so that the grant time can be read back from the lease's expiry.
 const LEASE_TTL_MS = 60_000;
 
-let server: KeypoolServer | undefined;
 let sim: Simulator | undefined;
-let client: TestClient | undefined;
 
 afterEach(async () => {
-  client?.close();
-  await server?.stop(1_000);
   await sim?.close();
 });
 
-async function setup() {
+async function setup(keypool: Keypools) {
   const keys = fakeKeys(KEYS, { windows: [{ kind: "requests", limit: PER_KEY, perMs: WINDOW_MS }] });
   sim = await startSimulator({
     keys: Object.fromEntries(keys.map((k) => [k.secret, { rpm: PER_KEY, label: k.id as string }])),
     windowMs: WINDOW_MS,
     latency: { baseMs: 5, jitterMs: 20 },
   });
-  server = await startKeypoolServer({
-    listen: "127.0.0.1:0",
+  const server = await keypool.start({
     config: poolConfig({ openai: keys.map((k) => ({ ...k, baseUrl: `${sim!.url}/v1` })) }, { windowMarginRatio: 0.125, windowMarginMaxMs: MARGIN_MS }),
-    log: silentLogger(),
   });
-  client = new TestClient(server.grpcAddress);
-  return { keys, sim, client };
+  return { keys, sim, client: keypool.connect(server.grpcAddress) };
 }
 
 interface Driven {
@@ -114,8 +106,8 @@ function expectNoRateLimit(s: Simulator, driven: Driven): void {
 }
 
 describe("traffic against a provider stand-in enforcing the same per-key limits", () => {
-  it("at 90% of the pool's capacity meets no 429 while requests reach the provider within the window margin, and every key serves", async () => {
-    const { keys, sim: s, client: c } = await setup();
+  it("at 90% of the pool's capacity meets no 429 while requests reach the provider within the window margin, and every key serves", async ({ keypool }) => {
+    const { keys, sim: s, client: c } = await setup(keypool);
     expectNoRateLimit(s, await drive(c, 0.9, 5));
     for (const k of keys) {
       const ks = s.keyStats(k.id as string);
@@ -124,8 +116,8 @@ describe("traffic against a provider stand-in enforcing the same per-key limits"
     }
   });
 
-  it("at 150% of capacity holds the excess back with max_wait: every call is answered, no 429 on requests that arrive within the margin", async () => {
-    const { sim: s, client: c } = await setup();
+  it("at 150% of capacity holds the excess back with max_wait: every call is answered, no 429 on requests that arrive within the margin", async ({ keypool }) => {
+    const { sim: s, client: c } = await setup(keypool);
     expectNoRateLimit(s, await drive(c, 1.5, 3));
     // Some key was driven to its limit, which is what this scenario is for.
     expect(Math.max(...Object.values(s.stats().byLabel).map((k) => k.peakRequestsPerWindow))).toBe(PER_KEY);
