@@ -14,7 +14,7 @@ import {
 } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
 import type { KeypoolServerOptions } from "../../src/keypool-server.js";
 import { ManualClock } from "../support/manual-clock.js";
-import { grpcError, TestClient } from "../support/grpc-client.js";
+import { grpcError } from "../support/grpc-client.js";
 import { fakeKeys, poolConfig } from "../support/pool-config.js";
 import { it, type Keypools } from "../support/keypool-fixture.js";
 
