@@ -1,8 +1,8 @@
 import { createServer, request, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import OpenAI from "openai";
-import { describe, expect, it } from "vitest";
-import { keypoolProxy, onCleanup, poolKeys, simKeys, simulator } from "./harness.js";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { keypoolProxy, poolKeys, simKeys, simulator } from "./harness.js";
 import { waitUntil } from "../support/wait-until.js";
 
 const chat = { model: "gpt-4o-mini", messages: [{ role: "user" as const, content: "12345678" }] };
@@ -88,8 +88,8 @@ describe("streamed answers through the proxy", () => {
       pump();
     });
     await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
-    onCleanup(() => new Promise<void>((resolve) => upstream.close(() => resolve())));
-    upstream.on("connection", (s) => onCleanup(() => void s.destroy()));
+    onTestFinished(() => new Promise<void>((resolve) => upstream.close(() => resolve())));
+    upstream.on("connection", (s) => onTestFinished(() => void s.destroy()));
     const base = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`;
     const server = await keypoolProxy({ flood: [{ id: "f1", secret: "sk-test-flood-0001", baseUrl: base }] });
 
@@ -99,10 +99,13 @@ describe("streamed answers through the proxy", () => {
       req.end(JSON.stringify({ ...chat, stream: true }));
     });
     client.pause();
-    // The buffers on the way fill up, then the upstream is made to wait for good.
+    // The buffers on the way fill up, then the upstream is made to wait for good: it has been waiting, with nothing
+    // more written, over three looks in a row (one quiet look can be a busy machine between two bursts).
     let last = -1;
-    const deadline = Date.now() + 10_000;
-    while (!(waiting && written === last) && Date.now() < deadline) {
+    let quiet = 0;
+    const deadline = Date.now() + 15_000;
+    while (quiet < 3 && Date.now() < deadline) {
+      quiet = waiting && written === last ? quiet + 1 : 0;
       last = written;
       await new Promise((r) => setTimeout(r, 200));
     }

@@ -1,4 +1,4 @@
-import { test } from "vitest";
+import { onTestFinished, test } from "vitest";
 import { startKeypoolServer, type KeypoolServer, type KeypoolServerOptions } from "../../src/keypool-server.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
 import { TestClient } from "./grpc-client.js";
@@ -11,6 +11,22 @@ export interface Keypools {
   connect(address: string): TestClient;
 }
 
+/** A keypool with the tests' defaults: gRPC on an ephemeral loopback port, a silent log unless one is given. */
+function startTestServer(options: KeypoolServerOptions): Promise<KeypoolServer> {
+  return startKeypoolServer({ listen: "127.0.0.1:0", log: silentLogger(), ...options });
+}
+
+/**
+ * The same, for helpers that start a server from inside a running test (the
+ * clients' and proxy harnesses): it is stopped when the test ends, after
+ * whatever was registered later (clients) has been closed.
+ */
+export async function startServerForTest(options: KeypoolServerOptions = {}): Promise<KeypoolServer> {
+  const server = await startTestServer(options);
+  onTestFinished(() => server.stop(1_000));
+  return server;
+}
+
 function keypools(onCleanup: (fn: () => Promise<void>) => void): Keypools {
   const servers: KeypoolServer[] = [];
   const clients: TestClient[] = [];
@@ -21,7 +37,7 @@ function keypools(onCleanup: (fn: () => Promise<void>) => void): Keypools {
   });
   return {
     async start(options = {}) {
-      const server = await startKeypoolServer({ listen: "127.0.0.1:0", log: silentLogger(), ...options });
+      const server = await startTestServer(options);
       servers.push(server);
       return server;
     },
