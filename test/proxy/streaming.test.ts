@@ -4,6 +4,7 @@ import OpenAI from "openai";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { keypoolProxy, poolKeys, simKeys, simulator } from "./harness.js";
 import { waitUntil } from "../support/wait-until.js";
+import { readStreamedChat } from "../support/streamed-text.js";
 
 const chat = { model: "gpt-4o-mini", messages: [{ role: "user" as const, content: "12345678" }] };
 
@@ -19,24 +20,13 @@ describe("streamed answers through the proxy", () => {
       body: JSON.stringify({ ...chat, stream: true, stream_options: { include_usage: true } }),
     });
     expect(res.headers.get("content-type")).toContain("text/event-stream");
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    let text = "";
-    while (!text.includes('"content":"')) text += decoder.decode((await reader.read()).value, { stream: true });
-    // The first token is in the client's hands while the provider is still sending the other nine (one every
-    // 40 ms): it did not wait for the rest, however slow the machine is.
-    expect(sim.keyStats("k1")?.inFlight).toBe(1);
-    expect(text).not.toContain("[DONE]");
-    expect(server.pool.openLeaseCount()).toBe(1);
-    for (;;) {
-      const step = await reader.read();
-      if (step.done) break;
-      text += decoder.decode(step.value, { stream: true });
-    }
+    const read = await readStreamedChat(res.body!, sim, server.pool);
+    expect(read).toMatchObject({ providerBusyAtFirstToken: true, openLeasesAtFirstToken: 1 });
+    const whole = read.text;
     expect(performance.now() - started).toBeGreaterThanOrEqual(360);
-    expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
+    expect(whole.trimEnd().endsWith("data: [DONE]")).toBe(true);
     // No polling: the report happened before the end of the body was written.
-    expect(server.pool.openLeaseCount()).toBe(0);
+    expect(read.openLeasesAtEnd).toBe(0);
     expect(poolKeys(server, "openai")["k1"]).toMatchObject({ promptTokens: sim.keyStats("k1")!.promptTokens, completionTokens: 10, byOutcome: { success: 1 } });
   });
 
