@@ -17,10 +17,15 @@ export interface ServeSignals {
  */
 export function installServeSignals(log: Logger, graceMs: number): ServeSignals {
   let server: KeypoolServer | undefined;
-  let stopSignal: string | undefined;
+  let stopSignal: NodeJS.Signals | undefined;
   let reloadPending = false;
-  const stop = (signal: string) => {
-    if (stopSignal !== undefined) return;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopSignal !== undefined) {
+      // A second one does not wait for the grace period: the default action, as without a handler.
+      removeHandlers();
+      process.kill(process.pid, signal);
+      return;
+    }
     stopSignal = signal;
     log.info({ signal }, "signal received");
     if (server !== undefined) shutDown(server);
@@ -41,6 +46,11 @@ export function installServeSignals(log: Logger, graceMs: number): ServeSignals 
     if (server === undefined) reloadPending = true;
     else reload(server);
   };
+  const removeHandlers = () => {
+    process.removeListener("SIGTERM", onTerm);
+    process.removeListener("SIGINT", onInt);
+    process.removeListener("SIGHUP", onHup);
+  };
   process.on("SIGTERM", onTerm);
   process.on("SIGINT", onInt);
   process.on("SIGHUP", onHup);
@@ -50,10 +60,6 @@ export function installServeSignals(log: Logger, graceMs: number): ServeSignals 
       if (stopSignal !== undefined) shutDown(s);
       else if (reloadPending) reload(s);
     },
-    failed() {
-      process.removeListener("SIGTERM", onTerm);
-      process.removeListener("SIGINT", onInt);
-      process.removeListener("SIGHUP", onHup);
-    },
+    failed: removeHandlers,
   };
 }
