@@ -1,9 +1,11 @@
 import { KeypoolError } from "../protocol/keypool-error.js";
 import { DEFAULT_ADMIN_LISTEN } from "../listen/admin-listen.js";
 import type { TlsFiles } from "../listen/server-credentials.js";
-import { startKeypoolServer, type KeypoolServer } from "../keypool-server.js";
+import { startKeypoolServer } from "../keypool-server.js";
 import { createLogger } from "../telemetry/logger.js";
+import { routeGrpcJsLog } from "./grpc-js-log.js";
 import { printError } from "./print-errors.js";
+import { installServeSignals } from "./serve-signals.js";
 
 export interface ServeOptions {
   listen: string;
@@ -49,11 +51,13 @@ function stateFileOptions(opts: ServeOptions): { stateFile: string | undefined; 
 
 export async function serveCommand(opts: ServeOptions): Promise<void> {
   const log = createLogger();
-  let server: KeypoolServer;
+  routeGrpcJsLog(log);
+  const graceMs = Number.isFinite(opts.grace) && opts.grace >= 0 ? opts.grace * 1000 : 10_000;
+  const signals = installServeSignals(log, graceMs);
   try {
     // An address given explicitly must be bound; the default one may be taken (another sidecar), which only warns.
     const adminListen = opts.adminListen ?? process.env["KEYPOOL_ADMIN_LISTEN"];
-    server = await startKeypoolServer({
+    const server = await startKeypoolServer({
       listen: opts.listen,
       configFile: opts.config,
       envFile: opts.envFile,
@@ -70,23 +74,9 @@ export async function serveCommand(opts: ServeOptions): Promise<void> {
       ...stateFileOptions(opts),
     });
     if (opts.insecure === true) log.warn("--insecure: keypool accepts callers it cannot authenticate on non-loopback listeners");
+    signals.serving(server);
   } catch (err) {
+    signals.failed();
     process.exitCode = printError(err);
-    return;
   }
-  const graceMs = Number.isFinite(opts.grace) && opts.grace >= 0 ? opts.grace * 1000 : 10_000;
-  const stop = (signal: string) => {
-    log.info({ signal }, "signal received");
-    server.stop(graceMs).then(
-      () => process.exit(0),
-      (err: unknown) => {
-        printError(err);
-        process.exit(1);
-      },
-    );
-  };
-  process.once("SIGTERM", () => stop("SIGTERM"));
-  process.once("SIGINT", () => stop("SIGINT"));
-  // The reload's own log line says what changed or why it was rejected.
-  process.on("SIGHUP", () => void server.reloader.reread("signal").catch(() => undefined));
 }

@@ -87,7 +87,18 @@ function printer(opts: StatsOptions): (m: StreamStatsResponse) => void {
 }
 
 function describeFailure(err: ServiceError, target: string): string {
-  if (err.code === status.UNAVAILABLE) return `cannot reach keypool at ${target}: ${err.details}`;
+  if (err.code === status.UNAVAILABLE) return unreachable(err.details, target);
   if (err.code === status.DEADLINE_EXCEEDED) return `no statistics from ${target} within ${ONE_SHOT_DEADLINE_MS / 1000}s`;
   return `StreamStats failed (${status[err.code] ?? err.code}): ${err.details}`;
+}
+
+/**
+ * grpc-js explains an unreachable target in a paragraph ("No connection
+ * established. Last error: Error: connect ECONNREFUSED ... Resolution note: ");
+ * a person needs the address and whether anything answers there.
+ */
+function unreachable(details: string, target: string): string {
+  if (/ECONNREFUSED|ENOENT/.test(details)) return `nothing answers at ${target} (is \`keypool serve\` running there?)`;
+  const reason = /Last error: (?:Error: )?(.*?)\.?(?: Resolution note:.*)?$/s.exec(details)?.[1]?.trim();
+  return `cannot reach keypool at ${target}: ${reason || details}`;
 }

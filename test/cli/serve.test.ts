@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -45,6 +46,20 @@ describe("keypool CLI", () => {
     const res = await runCli(["serve", "--listen", "127.0.0.1:0"]);
     expect(res.code).not.toBe(0);
     expect(res.stderr).toMatch(/OPENAI_API_KEYS/);
+  });
+
+  it("a gRPC port in use: one plain line naming the address and the reason, non-zero exit", async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const { port } = taken.address() as { port: number };
+    try {
+      const res = await runCli(["serve", "--listen", `127.0.0.1:${port}`, "--admin-listen", "off"], { OPENAI_API_KEYS: SECRETS.join(",") });
+      expect(res.code).not.toBe(0);
+      expect(res.stderr).toBe(`keypool: cannot listen on 127.0.0.1:${port} for gRPC: address already in use\n`);
+      expect(res.stdout).not.toMatch(/No address added/);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 
   it("refuses a malformed config file naming the problem, without printing a secret", async () => {

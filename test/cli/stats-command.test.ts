@@ -1,30 +1,25 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { durationFromMs } from "../../src/protocol/duration.js";
 import { Outcome } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
-import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
-import { silentLogger } from "../../src/telemetry/logger.js";
-import { TestClient } from "../support/grpc-client.js";
+import type { KeypoolServer } from "../../src/keypool-server.js";
 import { fakeKeys, poolConfig } from "../support/pool-config.js";
 import { runCli, startCli } from "../support/run-cli.js";
+import { it } from "../support/keypool-fixture.js";
 
 let server: KeypoolServer;
 
-beforeAll(async () => {
-  server = await startKeypoolServer({
-    listen: "127.0.0.1:0",
+it.beforeAll(async ({ fileKeypool }) => {
+  server = await fileKeypool.start({
     config: poolConfig({ openai: fakeKeys(3, { rpm: 60, tpm: 10_000 }), google: [{ id: "g1", secret: "AIzaSyTest-000000000000000000001" }] }),
-    log: silentLogger(),
   });
-  const c = new TestClient(server.grpcAddress);
+  const c = fileKeypool.connect(server.grpcAddress);
   for (let i = 0; i < 6; i++) {
     const l = await c.acquire({ provider: "openai", estimatedTokens: 100 });
     await c.report({ leaseId: l.leaseId, outcome: Outcome.OUTCOME_SUCCESS, promptTokens: 150, completionTokens: 50, latency: durationFromMs(400) });
   }
   const l = await c.acquire({ provider: "openai" });
   await c.report({ leaseId: l.leaseId, httpStatus: 429, retryAfter: durationFromMs(120_000), errorMessage: "slow down" });
-  c.close();
 });
-afterAll(() => server.stop(1_000));
 
 describe("keypool stats", () => {
   it("prints a table per provider with the balance ratio, load against limits, latency, 429s, and why a key is out", async () => {
@@ -68,6 +63,6 @@ describe("keypool stats", () => {
     expect(unknown.stderr).toMatch(/NOT_FOUND.*providers\[0\]: not configured/);
     const absent = await runCli(["stats", "--target", "127.0.0.1:1"]);
     expect(absent.code).toBe(1);
-    expect(absent.stderr).toMatch(/cannot reach keypool at 127\.0\.0\.1:1/);
+    expect(absent.stderr).toBe("keypool: nothing answers at 127.0.0.1:1 (is `keypool serve` running there?)\n");
   });
 });

@@ -1,40 +1,27 @@
-import { afterEach } from "vitest";
+import { onTestFinished } from "vitest";
 import { KeyPoolClient, type KeyPoolClientOptions } from "../../clients/typescript/src/index.js";
 import type { PoolSettings } from "../../src/config/types.js";
-import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
+import type { KeypoolServer } from "../../src/keypool-server.js";
 import { startSimulator, type Simulator, type SimulatorOptions } from "../../src/simulator/index.js";
-import { silentLogger } from "../../src/telemetry/logger.js";
+import { startServerForTest } from "../support/keypool-fixture.js";
 import { poolConfig, type TestKey } from "../support/pool-config.js";
-
-/** Everything a test started, stopped after it in reverse order. */
-const cleanups: (() => Promise<void> | void)[] = [];
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-export function onCleanup(fn: () => Promise<void> | void): void {
-  cleanups.push(fn);
-}
 
 /** A real provider simulator on an ephemeral port. */
 export async function simulator(options: SimulatorOptions): Promise<Simulator> {
   const sim = await startSimulator(options);
-  onCleanup(() => sim.close());
+  onTestFinished(() => sim.close());
   return sim;
 }
 
 /** The real keypool gRPC server on an ephemeral port. */
 export async function keypool(providers: Record<string, TestKey[]>, settings: Partial<PoolSettings> = {}): Promise<KeypoolServer> {
-  const server = await startKeypoolServer({ listen: "127.0.0.1:0", config: poolConfig(providers, settings), log: silentLogger() });
-  onCleanup(() => server.stop(500));
-  return server;
+  return startServerForTest({ config: poolConfig(providers, settings) });
 }
 
 /** A client of `target`, closed after the test. */
 export function client(target: string, options: KeyPoolClientOptions = {}): KeyPoolClient {
   const c = new KeyPoolClient(target, options);
-  onCleanup(() => c.close());
+  onTestFinished(() => c.close());
   return c;
 }
 

@@ -1,9 +1,9 @@
 import { createServer, type Server } from "node:net";
 import OpenAI from "openai";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { KeyPoolUnavailableError } from "../../clients/typescript/src/index.js";
 import { startCli } from "../support/run-cli.js";
-import { client, onCleanup, simulator } from "./harness.js";
+import { client, simulator } from "./harness.js";
 
 const chat = { model: "gpt-4o-mini", messages: [{ role: "user" as const, content: "hi" }] };
 const SECRETS = ["sk-test-kill-0001", "sk-test-kill-0002"];
@@ -12,7 +12,7 @@ const FALLBACK = "sk-test-fallback-0001";
 /** A real `keypool serve` process whose keys point at the simulator, so that it can be killed. */
 async function sidecar(simUrl: string) {
   const cli = startCli(["serve", "--listen", "127.0.0.1:0"], { OPENAI_API_KEYS: SECRETS.join(","), OPENAI_BASE_URL: `${simUrl}/v1` });
-  onCleanup(() => {
+  onTestFinished(() => {
     cli.child.kill("SIGKILL");
   });
   const [, address] = await cli.waitFor(/"grpc":"(127\.0\.0\.1:\d+)"/);
@@ -92,7 +92,7 @@ describe("when the sidecar is unreachable", () => {
     const pool = client(address, { acquireTimeoutMs: 300 });
     await pool.acquire("openai");
     cli.child.kill("SIGSTOP");
-    onCleanup(() => {
+    onTestFinished(() => {
       cli.child.kill("SIGCONT");
     });
     const hung = await timed(pool.acquire("openai"));

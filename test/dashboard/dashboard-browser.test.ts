@@ -2,16 +2,16 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect } from "vitest";
 import { durationFromMs } from "../../src/protocol/duration.js";
 import { Outcome, type AcquireKeyResponse } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
 import type { PoolConfig } from "../../src/config/types.js";
-import { startKeypoolServer, type KeypoolServer, type KeypoolServerOptions } from "../../src/keypool-server.js";
-import { silentLogger } from "../../src/telemetry/logger.js";
+import type { KeypoolServer, KeypoolServerOptions } from "../../src/keypool-server.js";
 import { CHROMIUM_INSTALL, chromiumMissing, launchChromium, saveScreenshot, type TestBrowser } from "../support/browser.js";
-import { TestClient } from "../support/grpc-client.js";
+import type { TestClient } from "../support/grpc-client.js";
 import { poolConfig, type TestKey } from "../support/pool-config.js";
 import { SseReader } from "../support/sse.js";
+import { it, type Keypools } from "../support/keypool-fixture.js";
 
 /*
  * The dashboard end to end: a real sidecar, traffic through the generated
@@ -32,8 +32,6 @@ const keys = (ids: string[], extra: Partial<TestKey> = {}): TestKey[] =>
   ids.map((id) => ({ ...extra, id, secret: secret(Number(id.replace(/\D/g, ""))) }));
 
 let browser: TestBrowser | undefined;
-const servers: KeypoolServer[] = [];
-const clients: TestClient[] = [];
 const dirs: string[] = [];
 
 beforeAll(async () => {
@@ -44,25 +42,13 @@ afterAll(async () => {
   await browser?.close();
 });
 
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  for (const s of servers.splice(0)) await s.stop(1_000);
+afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-async function start(config: PoolConfig, options: Partial<KeypoolServerOptions> = {}): Promise<{ server: KeypoolServer; base: string; client: TestClient }> {
-  const server = await startKeypoolServer({
-    listen: "127.0.0.1:0",
-    adminListen: "127.0.0.1:0",
-    config,
-    log: silentLogger(),
-    watch: false,
-    ...options,
-  });
-  servers.push(server);
-  const client = new TestClient(server.grpcAddress);
-  clients.push(client);
-  return { server, base: `http://${server.adminAddress}`, client };
+async function start(keypool: Keypools, config: PoolConfig, options: KeypoolServerOptions = {}): Promise<{ server: KeypoolServer; base: string; client: TestClient }> {
+  const server = await keypool.start({ adminListen: "127.0.0.1:0", config, watch: false, ...options });
+  return { server, base: `http://${server.adminAddress}`, client: keypool.connect(server.grpcAddress) };
 }
 
 async function openPage(base: string): Promise<{ page: Page; errors: string[] }> {
@@ -108,7 +94,7 @@ function expectNoSecret(text: string, where: string): void {
 }
 
 describe.skipIf(skip)("dashboard in Chromium", () => {
-  it("shows every configured key with its id, masked key and state, and no secret in the page or its events", async () => {
+  it("shows every configured key with its id, masked key and state, and no secret in the page or its events", async ({ keypool }) => {
     const config = poolConfig(
       {
         openai: [...keys(["k1", "k2", "k3"], { rpm: 60, tpm: 40_000, maxConcurrent: 4 }), { id: "k4", secret: secret(4), enabled: false }],
@@ -116,7 +102,7 @@ describe.skipIf(skip)("dashboard in Chromium", () => {
       },
       {},
     );
-    const { base, client } = await start(config);
+    const { base, client } = await start(keypool, config);
     await traffic(client, "openai", 9);
     await traffic(client, "google", 4);
     const { page, errors } = await openPage(base);
@@ -153,8 +139,8 @@ describe.skipIf(skip)("dashboard in Chromium", () => {
     expect(errors).toEqual([]);
   });
 
-  it("a 429 turns the key's badge to cooling down within two seconds, with a countdown, and back after the cooldown", async () => {
-    const { base, client } = await start(poolConfig({ openai: keys(["k1", "k2"]) }));
+  it("a 429 turns the key's badge to cooling down within two seconds, with a countdown, and back after the cooldown", async ({ keypool }) => {
+    const { base, client } = await start(keypool, poolConfig({ openai: keys(["k1", "k2"]) }));
     const { page, errors } = await openPage(base);
     await waitForState(page, "openai", "k2", "active", 5_000);
     const lease = await leaseOf(client, "openai", "k2");
@@ -181,8 +167,8 @@ describe.skipIf(skip)("dashboard in Chromium", () => {
     expect(errors).toEqual([]);
   });
 
-  it("a reload that adds a key adds its row, and one that removes an idle key drops it, without reloading the page", async () => {
-    const { server, base } = await start(poolConfig({ openai: keys(["k1", "k2"]) }));
+  it("a reload that adds a key adds its row, and one that removes an idle key drops it, without reloading the page", async ({ keypool }) => {
+    const { server, base } = await start(keypool, poolConfig({ openai: keys(["k1", "k2"]) }));
     const { page, errors } = await openPage(base);
     await waitForState(page, "openai", "k2", "active", 5_000);
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
@@ -200,13 +186,12 @@ describe.skipIf(skip)("dashboard in Chromium", () => {
     expect(errors).toEqual([]);
   });
 
-  it("shows that it is disconnected when the sidecar stops, and recovers by itself when it is back", async () => {
+  it("shows that it is disconnected when the sidecar stops, and recovers by itself when it is back", async ({ keypool }) => {
     const config = () => poolConfig({ openai: keys(["k1", "k2"]) });
-    const first = await start(config());
+    const first = await start(keypool, config());
     const { page, errors } = await openPage(first.base);
     await waitForState(page, "openai", "k1", "active", 5_000);
     await first.server.stop(1_000);
-    servers.splice(servers.indexOf(first.server), 1);
     await page.waitForSelector('#conn[data-state="disconnected"]', { timeout: 5_000 });
     expect(await page.locator("#banner").isVisible()).toBe(true);
     expect(await page.locator("#banner").innerText()).toMatch(/Disconnected from keypool at 127\.0\.0\.1:\d+/);
@@ -215,7 +200,7 @@ describe.skipIf(skip)("dashboard in Chromium", () => {
     expect(await row(page, "openai", "k1").count()).toBe(1);
     await saveScreenshot(page, "dashboard-disconnected.png");
 
-    const again = await start(config(), { adminListen: first.server.adminAddress });
+    const again = await start(keypool, config(), { adminListen: first.server.adminAddress });
     await again.client.acquire({ provider: "openai" });
     await page.waitForSelector('#conn[data-state="live"]', { timeout: 10_000 });
     expect(await page.locator("#banner").isVisible()).toBe(false);
@@ -223,8 +208,8 @@ describe.skipIf(skip)("dashboard in Chromium", () => {
     expect(errors).toEqual([]);
   });
 
-  it("keeps draining and disabled keys visibly apart, in dark mode and at phone width, without sideways scrolling", async () => {
-    const { server, base, client } = await start(
+  it("keeps draining and disabled keys visibly apart, in dark mode and at phone width, without sideways scrolling", async ({ keypool }) => {
+    const { server, base, client } = await start(keypool, 
       poolConfig({
         openai: [
           ...keys(["k1", "k2", "k3"], { rpm: 60, tpm: 30_000, maxConcurrent: 3 }),
@@ -280,7 +265,7 @@ describe.skipIf(skip)("dashboard in Chromium", () => {
     expect(errors).toEqual([]);
   });
 
-  it("with client tokens, asks for an admin token, refuses a caller's, then shows the pool and keeps the token for the tab", async () => {
+  it("with client tokens, asks for an admin token, refuses a caller's, then shows the pool and keeps the token for the tab", async ({ keypool }) => {
     const dir = mkdtempSync(join(tmpdir(), "keypool-dashboard-"));
     dirs.push(dir);
     const admin = "kp-test-dashboard-admin-0001";
@@ -291,7 +276,7 @@ describe.skipIf(skip)("dashboard in Chromium", () => {
       JSON.stringify({ clients: [{ name: "ops", token: admin, providers: ["*"], admin: true }, { name: "app", token: caller, providers: ["openai"] }] }),
       { mode: 0o600 },
     );
-    const { base } = await start(poolConfig({ openai: keys(["k1", "k2"]) }), { tokensFile });
+    const { base } = await start(keypool, poolConfig({ openai: keys(["k1", "k2"]) }), { tokensFile });
     const { page, errors } = await openPage(base);
     await page.waitForSelector("#login", { state: "visible", timeout: 5_000 });
     expect(await page.locator("#conn").getAttribute("data-state")).toBe("auth");

@@ -1,18 +1,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect } from "vitest";
 import { DASHBOARD_PATHS } from "../../src/http/dashboard-route.js";
-import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
-import { silentLogger } from "../../src/telemetry/logger.js";
 import { fakeKeys, poolConfig } from "../support/pool-config.js";
+import { it, type Keypools } from "../support/keypool-fixture.js";
 
-let server: KeypoolServer | undefined;
 let dir: string | undefined;
 
-afterEach(async () => {
-  await server?.stop(1_000);
-  server = undefined;
+afterEach(() => {
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   dir = undefined;
 });
@@ -20,7 +16,7 @@ afterEach(async () => {
 const ADMIN_TOKEN = "kp-test-dashboard-admin-0001";
 const CALLER_TOKEN = "kp-test-dashboard-caller-0001";
 
-async function start(withTokens = false): Promise<string> {
+async function start(keypool: Keypools, withTokens = false): Promise<string> {
   let tokensFile: string | undefined;
   if (withTokens) {
     dir = mkdtempSync(join(tmpdir(), "keypool-dashboard-"));
@@ -36,20 +32,13 @@ async function start(withTokens = false): Promise<string> {
       { mode: 0o600 },
     );
   }
-  server = await startKeypoolServer({
-    listen: "127.0.0.1:0",
-    adminListen: "127.0.0.1:0",
-    config: poolConfig({ openai: fakeKeys(2) }),
-    tokensFile,
-    log: silentLogger(),
-    watch: false,
-  });
+  const server = await keypool.start({ adminListen: "127.0.0.1:0", config: poolConfig({ openai: fakeKeys(2) }), tokensFile, watch: false });
   return `http://${server.adminAddress}`;
 }
 
 describe("dashboard files on the admin server", () => {
-  it("serves the page, its script, style and icon with their types, revalidation and a strict policy", async () => {
-    const base = await start();
+  it("serves the page, its script, style and icon with their types, revalidation and a strict policy", async ({ keypool }) => {
+    const base = await start(keypool);
     const types: Record<string, RegExp> = {
       "/": /^text\/html/,
       "/dashboard.js": /^text\/javascript/,
@@ -81,8 +70,8 @@ describe("dashboard files on the admin server", () => {
     expect(html).toContain('<link rel="stylesheet" href="/dashboard.css">');
   });
 
-  it("loads nothing from elsewhere and holds no inline script or style (no CDN, nothing for the policy to block)", async () => {
-    const base = await start();
+  it("loads nothing from elsewhere and holds no inline script or style (no CDN, nothing for the policy to block)", async ({ keypool }) => {
+    const base = await start(keypool);
     for (const path of DASHBOARD_PATHS) {
       const text = await (await fetch(`${base}${path}`)).text();
       // The only absolute URL is the SVG namespace.
@@ -94,8 +83,8 @@ describe("dashboard files on the admin server", () => {
     expect(html).not.toMatch(/<style|\sstyle=|\son[a-z]+=/i);
   });
 
-  it("with client tokens, serves the page and its files without a token while the data needs an admin token", async () => {
-    const base = await start(true);
+  it("with client tokens, serves the page and its files without a token while the data needs an admin token", async ({ keypool }) => {
+    const base = await start(keypool, true);
     for (const path of DASHBOARD_PATHS) expect((await fetch(`${base}${path}`)).status, path).toBe(200);
     expect((await fetch(`${base}/v1/stats`)).status).toBe(401);
     expect((await fetch(`${base}/v1/stats/stream`)).status).toBe(401);
@@ -106,8 +95,8 @@ describe("dashboard files on the admin server", () => {
     expect((await fetch(`${base}/dashboard.js.map`)).status).toBe(401);
   });
 
-  it("the page and its files hold no secret", async () => {
-    const base = await start();
+  it("the page and its files hold no secret", async ({ keypool }) => {
+    const base = await start(keypool);
     for (const path of DASHBOARD_PATHS) {
       const text = await (await fetch(`${base}${path}`)).text();
       expect(text).not.toMatch(/sk-test-\d{4}/);

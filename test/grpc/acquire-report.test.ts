@@ -1,38 +1,22 @@
 import { status } from "@grpc/grpc-js";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { durationFromMs } from "../../src/protocol/duration.js";
 import { KeyState, Outcome } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
-import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
 import { ManualClock } from "../support/manual-clock.js";
-import { silentLogger } from "../../src/telemetry/logger.js";
-import { grpcError, retryDelays, TestClient } from "../support/grpc-client.js";
+import { grpcError, retryDelays } from "../support/grpc-client.js";
 import { fakeKeys, poolConfig, type TestKey } from "../support/pool-config.js";
 import { healthReason } from "../../src/pool/key-health.js";
+import { waitUntil } from "../support/wait-until.js";
+import { it, type Keypools } from "../support/keypool-fixture.js";
 
-let server: KeypoolServer | undefined;
-let client: TestClient | undefined;
-
-async function start(keys: TestKey[], clock?: ManualClock) {
-  server = await startKeypoolServer({
-    listen: "127.0.0.1:0",
-    config: poolConfig({ openai: keys }),
-    log: silentLogger(),
-    clock,
-  });
-  client = new TestClient(server.grpcAddress);
-  return client;
+async function start(keypool: Keypools, keys: TestKey[], clock?: ManualClock) {
+  const server = await keypool.start({ config: poolConfig({ openai: keys }), clock });
+  return { server, client: keypool.connect(server.grpcAddress) };
 }
 
-afterEach(async () => {
-  client?.close();
-  await server?.stop(1_000);
-  server = undefined;
-  client = undefined;
-});
-
 describe("AcquireKey and ReportUsage over gRPC", () => {
-  it("ten concurrent acquire+report pairs over five keys lease each key exactly twice", async () => {
-    const c = await start(fakeKeys(5));
+  it("ten concurrent acquire+report pairs over five keys lease each key exactly twice", async ({ keypool }) => {
+    const { client: c } = await start(keypool, fakeKeys(5));
     const leases = await Promise.all(
       Array.from({ length: 10 }, async () => {
         const lease = await c.acquire({ provider: "openai", estimatedTokens: 100 });
@@ -48,9 +32,9 @@ describe("AcquireKey and ReportUsage over gRPC", () => {
     expect(leases[0]?.expiresAt?.seconds).toBeGreaterThan(Date.now() / 1000);
   });
 
-  it("refuses the eleventh at rpm 2 with RetryInfo and retry-after-ms until the first leaves the window; waits with max_wait", async () => {
+  it("refuses the eleventh at rpm 2 with RetryInfo and retry-after-ms until the first leaves the window; waits with max_wait", async ({ keypool }) => {
     const clock = new ManualClock();
-    const c = await start(fakeKeys(5, { rpm: 2 }), clock);
+    const { server, client: c } = await start(keypool, fakeKeys(5, { rpm: 2 }), clock);
     for (let i = 0; i < 10; i++) {
       await c.acquire({ provider: "openai" });
       clock.advance(500);
@@ -60,17 +44,17 @@ describe("AcquireKey and ReportUsage over gRPC", () => {
     // First lease at t=0 stays counted 60 s + 1 s margin; now is t=5 s.
     expect(retryDelays(err)).toEqual({ retryInfoMs: 56_000, trailerMs: 56_000 });
     const waiting = c.acquire({ provider: "openai", maxWait: durationFromMs(58_000) }, 60_000);
-    // Let the call reach the server and queue, then move time past the window.
-    await new Promise((r) => setTimeout(r, 100));
+    // Once the call is queued on the server, move time past the window.
+    await waitUntil(() => server.pool.waitingCount("openai") === 1, "the acquisition to queue");
     clock.advance(56_000);
     const lease = await waiting;
     expect(lease.keyId).toBe("k1");
     expect(lease.waited?.seconds).toBe(56);
   });
 
-  it("a 429 with retry_after 30 s keeps that key out for 30 s while the others carry the load", async () => {
+  it("a 429 with retry_after 30 s keeps that key out for 30 s while the others carry the load", async ({ keypool }) => {
     const clock = new ManualClock();
-    const c = await start(fakeKeys(3), clock);
+    const { client: c } = await start(keypool, fakeKeys(3), clock);
     const first = await c.acquire({ provider: "openai" });
     const res = await c.report({ leaseId: first.leaseId, httpStatus: 429, retryAfter: durationFromMs(30_000) });
     expect(res.keyState).toBe(KeyState.KEY_STATE_COOLING_DOWN);
@@ -87,12 +71,12 @@ describe("AcquireKey and ReportUsage over gRPC", () => {
     expect(seen.has(first.keyId)).toBe(true);
   });
 
-  it("a 401 disables the key with its reason; the others carry the load; all disabled is FAILED_PRECONDITION", async () => {
-    const c = await start(fakeKeys(2));
+  it("a 401 disables the key with its reason; the others carry the load; all disabled is FAILED_PRECONDITION", async ({ keypool }) => {
+    const { server, client: c } = await start(keypool, fakeKeys(2));
     const l = await c.acquire({ provider: "openai" });
     const res = await c.report({ leaseId: l.leaseId, outcome: Outcome.OUTCOME_UNAUTHORIZED, httpStatus: 401, errorMessage: "invalid_api_key" });
     expect(res.keyState).toBe(KeyState.KEY_STATE_DISABLED);
-    const key = [...server!.pool.keys()].find((k) => k.key.id === l.keyId);
+    const key = [...server.pool.keys()].find((k) => k.key.id === l.keyId);
     expect(healthReason(key?.key.health, Date.now())).toBe("unauthorized (401/403): invalid_api_key");
     for (let i = 0; i < 4; i++) expect((await c.acquire({ provider: "openai" })).keyId).not.toBe(l.keyId);
     const other = await c.acquire({ provider: "openai" });
@@ -102,8 +86,8 @@ describe("AcquireKey and ReportUsage over gRPC", () => {
     expect(err.details).toContain("every key of provider openai is disabled");
   });
 
-  it("answers bad input with INVALID_ARGUMENT or NOT_FOUND and keeps serving", async () => {
-    const c = await start(fakeKeys(2));
+  it("answers bad input with INVALID_ARGUMENT or NOT_FOUND and keeps serving", async ({ keypool }) => {
+    const { client: c } = await start(keypool, fakeKeys(2));
     const cases: [Promise<unknown>, number, RegExp][] = [
       [c.acquire({ provider: "" }), status.INVALID_ARGUMENT, /provider: required/],
       [c.acquire({ provider: "nope" }), status.NOT_FOUND, /^provider: not configured \(configured: openai\)$/],
@@ -129,12 +113,12 @@ describe("AcquireKey and ReportUsage over gRPC", () => {
     expect(await c.report({ leaseId: lease.leaseId, outcome: Outcome.OUTCOME_SUCCESS })).toMatchObject({ alreadyReported: true });
   });
 
-  it("a waiting acquisition gives up before the caller's deadline with RESOURCE_EXHAUSTED, not DEADLINE_EXCEEDED", async () => {
-    const c = await start(fakeKeys(1, { maxConcurrent: 1 }));
+  it("a waiting acquisition gives up before the caller's deadline with RESOURCE_EXHAUSTED, not DEADLINE_EXCEEDED", async ({ keypool }) => {
+    const { server, client: c } = await start(keypool, fakeKeys(1, { maxConcurrent: 1 }));
     await c.acquire({ provider: "openai" });
     const err = await grpcError(c.acquire({ provider: "openai", maxWait: durationFromMs(30_000) }, 400));
     expect(err.code).toBe(status.RESOURCE_EXHAUSTED);
     expect(retryDelays(err).retryInfoMs).toBeGreaterThan(0);
-    expect(server!.pool.waitingCount("openai")).toBe(0);
+    expect(server.pool.waitingCount("openai")).toBe(0);
   });
 });

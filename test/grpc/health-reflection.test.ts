@@ -3,17 +3,16 @@ import { loadSync } from "@grpc/proto-loader";
 import { service as healthService } from "grpc-health-check";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
-import { silentLogger } from "../../src/telemetry/logger.js";
+import { describe, expect } from "vitest";
+import type { KeypoolServer } from "../../src/keypool-server.js";
 import { fakeKeys, poolConfig } from "../support/pool-config.js";
+import { it } from "../support/keypool-fixture.js";
 
 let server: KeypoolServer;
 
-beforeAll(async () => {
-  server = await startKeypoolServer({ listen: "127.0.0.1:0", config: poolConfig({ openai: fakeKeys(1) }), log: silentLogger() });
+it.beforeAll(async ({ fileKeypool }) => {
+  server = await fileKeypool.start({ config: poolConfig({ openai: fakeKeys(1) }) });
 });
-afterAll(() => server.stop(1_000));
 
 type Callback = (err: Error | null, res: Record<string, unknown>) => void;
 

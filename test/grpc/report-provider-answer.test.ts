@@ -1,45 +1,34 @@
 import { status } from "@grpc/grpc-js";
 import fc from "fast-check";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { Outcome } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
-import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
 import { ManualClock } from "../support/manual-clock.js";
 import { createLogger } from "../../src/telemetry/logger.js";
 import { fuzzRuns } from "../support/fuzz-runs.js";
-import { grpcError, TestClient } from "../support/grpc-client.js";
+import { grpcError } from "../support/grpc-client.js";
 import { poolConfig } from "../support/pool-config.js";
+import { it, type Keypools } from "../support/keypool-fixture.js";
 
 const secret = "sk-ReportedAnswerSecret-0123456789abcdef";
-let server: KeypoolServer | undefined;
-let client: TestClient | undefined;
 let lines: string[] = [];
 
-async function start(provider = "openai", clock = new ManualClock(Date.parse("2026-01-15T20:00:00Z"))) {
+async function start(keypool: Keypools, provider = "openai", clock = new ManualClock(Date.parse("2026-01-15T20:00:00Z"))) {
   lines = [];
-  server = await startKeypoolServer({
-    listen: "127.0.0.1:0",
+  const server = await keypool.start({
     config: poolConfig({ [provider]: [{ secret, id: "k1" }] }),
     log: createLogger({ level: "debug", destination: { write: (line: string) => void lines.push(line) } }),
     clock,
   });
-  client = new TestClient(server.grpcAddress);
-  return { client, provider, clock };
+  return { client: keypool.connect(server.grpcAddress), provider, clock };
 }
 
 function rateLimitLogs(): Array<{ keyId: string; provider: string; rateLimits: { limits: unknown[]; exhausted?: { reason: string; resetAt?: number }; retryAfterMs?: number } }> {
   return lines.map((l) => JSON.parse(l)).filter((l) => l.msg === "provider rate limits read");
 }
 
-afterEach(async () => {
-  client?.close();
-  await server?.stop(1_000);
-  server = undefined;
-  client = undefined;
-});
-
 describe("ReportUsage with the provider's headers and error body", () => {
-  it("reads OpenAI headers into a debug log line by key id", async () => {
-    const { client: c, clock } = await start();
+  it("reads OpenAI headers into a debug log line by key id", async ({ keypool }) => {
+    const { client: c, clock } = await start(keypool);
     const lease = await c.acquire({ provider: "openai" });
     const res = await c.report({
       leaseId: lease.leaseId,
@@ -57,8 +46,8 @@ describe("ReportUsage with the provider's headers and error body", () => {
     expect(lines.join("\n")).not.toContain("ReportedAnswerSecret");
   });
 
-  it("reads a Gemini per-day quota out of the 429 body, and a repeated report reads nothing", async () => {
-    const { client: c } = await start("google");
+  it("reads a Gemini per-day quota out of the 429 body, and a repeated report reads nothing", async ({ keypool }) => {
+    const { client: c } = await start(keypool, "google");
     const lease = await c.acquire({ provider: "google" });
     const body = JSON.stringify({
       error: {
@@ -81,14 +70,14 @@ describe("ReportUsage with the provider's headers and error body", () => {
     expect(lines.join("\n")).not.toContain("ReportedAnswerSecret");
   });
 
-  it.each([
+  it.for([
     ["too many headers", { responseHeaders: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`x-h-${i}`, "1"])) }, /^response_headers: 65 entries, at most 64 allowed$/],
     ["a long header name", { responseHeaders: { ["x".repeat(129)]: "1" } }, /^response_headers: a name is empty or longer than 128 characters$/],
     ["an upper-case name", { responseHeaders: { "X-RateLimit-Remaining-Requests": "1" } }, /^response_headers: names must be lower case$/],
     ["a long value", { responseHeaders: { "x-ratelimit-remaining-requests": secret.repeat(40) } }, /^response_headers: a value is longer than 1024 characters$/],
     ["a body over 8 KiB", { errorBody: Buffer.alloc(8193, 0x41) }, /^error_body: 8193 bytes, at most 8192 \(send the first 8 KiB\)$/],
-  ])("refuses %s with INVALID_ARGUMENT before the lease ends", async (_name, extra, message) => {
-    const { client: c } = await start();
+  ] as const)("refuses %s with INVALID_ARGUMENT before the lease ends", async ([, extra, message], { keypool }) => {
+    const { client: c } = await start(keypool);
     const lease = await c.acquire({ provider: "openai" });
     const err = await grpcError(c.report({ leaseId: lease.leaseId, httpStatus: 429, ...extra }));
     expect(err.code).toBe(status.INVALID_ARGUMENT);
@@ -98,8 +87,8 @@ describe("ReportUsage with the provider's headers and error body", () => {
     expect((await c.report({ leaseId: lease.leaseId, outcome: Outcome.OUTCOME_SUCCESS })).alreadyReported).toBe(false);
   });
 
-  it("survives hostile headers and bodies without a crash or an echoed secret", async () => {
-    const { client: c } = await start("google");
+  it("survives hostile headers and bodies without a crash or an echoed secret", async ({ keypool }) => {
+    const { client: c } = await start(keypool, "google");
     const value = fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom(secret, "0", "6m0s", "2026-01-15T20:00:01Z"), fc.nat().map(String));
     const name = fc.oneof(fc.constantFrom("x-ratelimit-remaining-requests", "retry-after", "anthropic-ratelimit-tokens-reset", secret.toLowerCase()), fc.string({ maxLength: 12 }).map((s) => s.toLowerCase()));
     const body = fc.oneof(

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { credentials, Metadata, status } from "@grpc/grpc-js";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { durationFromMs, durationToMs, timestampToMs } from "../../src/protocol/duration.js";
 import {
   KeyPoolServiceClient,
@@ -12,29 +12,16 @@ import {
   type GetStatsHistoryRequest,
   type GetStatsHistoryResponse,
 } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
-import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
+import type { KeypoolServerOptions } from "../../src/keypool-server.js";
 import { ManualClock } from "../support/manual-clock.js";
-import { silentLogger } from "../../src/telemetry/logger.js";
-import { grpcError, TestClient } from "../support/grpc-client.js";
+import { grpcError } from "../support/grpc-client.js";
 import { fakeKeys, poolConfig } from "../support/pool-config.js";
+import { it, type Keypools } from "../support/keypool-fixture.js";
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
-const servers: KeypoolServer[] = [];
-const clients: TestClient[] = [];
-
-async function start(clock: ManualClock, extra: Parameters<typeof startKeypoolServer>[0] = {}) {
-  const server = await startKeypoolServer({
-    listen: "127.0.0.1:0",
-    config: poolConfig({ openai: fakeKeys(2), gemini: fakeKeys(1) }),
-    env: {},
-    log: silentLogger(),
-    clock,
-    ...extra,
-  });
-  servers.push(server);
-  const client = new TestClient(server.grpcAddress);
-  clients.push(client);
-  return { server, client };
+async function start(keypool: Keypools, clock: ManualClock, extra: KeypoolServerOptions = {}) {
+  const server = await keypool.start({ config: poolConfig({ openai: fakeKeys(2), gemini: fakeKeys(1) }), env: {}, clock, ...extra });
+  return { server, client: keypool.connect(server.grpcAddress) };
 }
 
 function history(client: KeyPoolServiceClient, req: Partial<GetStatsHistoryRequest>, metadata = new Metadata()): Promise<GetStatsHistoryResponse> {
@@ -46,15 +33,10 @@ function history(client: KeyPoolServiceClient, req: Partial<GetStatsHistoryReque
 
 const sum = (res: GetStatsHistoryResponse, f: (b: GetStatsHistoryResponse["buckets"][number]) => number) => res.buckets.reduce((n, b) => n + f(b), 0);
 
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  for (const s of servers.splice(0)) await s.stop(1_000);
-});
-
 describe("GetStatsHistory", () => {
-  it("answers the past per provider, key and model in buckets, with start, key-state and reload markers, and no secret", async () => {
+  it("answers the past per provider, key and model in buckets, with start, key-state and reload markers, and no secret", async ({ keypool }) => {
     const clock = new ManualClock(T0);
-    const { client: c } = await start(clock);
+    const { client: c } = await start(keypool, clock);
     clock.advance(5_000);
     const a = await c.acquire({ provider: "openai", model: "gpt-4o" });
     await c.report({ leaseId: a.leaseId, outcome: Outcome.OUTCOME_SUCCESS, promptTokens: 30, completionTokens: 12, latency: durationFromMs(1_200) });
@@ -100,8 +82,8 @@ describe("GetStatsHistory", () => {
     expect(JSON.stringify([all, key, mini])).not.toMatch(/sk-test/);
   });
 
-  it("refuses bad requests with INVALID_ARGUMENT and unknown names with NOT_FOUND, naming the field", async () => {
-    const { client: c } = await start(new ManualClock(T0));
+  it("refuses bad requests with INVALID_ARGUMENT and unknown names with NOT_FOUND, naming the field", async ({ keypool }) => {
+    const { client: c } = await start(keypool, new ManualClock(T0));
     const cases: [Partial<GetStatsHistoryRequest>, status, RegExp][] = [
       [{}, status.INVALID_ARGUMENT, /^provider: required/],
       [{ provider: "openai", range: durationFromMs(25 * 3_600_000) }, status.INVALID_ARGUMENT, /^range: at most 24h/],
@@ -116,15 +98,15 @@ describe("GetStatsHistory", () => {
     }
   });
 
-  it("a restarted sidecar shows its start as a marker and the time before it as not recorded", async () => {
+  it("a restarted sidecar shows its start as a marker and the time before it as not recorded", async ({ keypool }) => {
     const clock = new ManualClock(T0);
-    const first = await start(clock);
+    const first = await start(keypool, clock);
     const lease = await first.client.acquire({ provider: "openai" });
     await first.client.report({ leaseId: lease.leaseId, outcome: Outcome.OUTCOME_SUCCESS });
     clock.advance(40_000);
     await first.server.stop(1_000);
     clock.advance(20_000);
-    const second = await start(clock);
+    const second = await start(keypool, clock);
     const res = await history(second.client.raw, { provider: "openai", range: durationFromMs(120_000) });
     expect(res.markers.map((m) => [m.kind, timestampToMs(m.at)! - T0])).toEqual([[StatsHistoryMarkerKind.STATS_HISTORY_MARKER_KIND_START, 60_000]]);
     const before = res.buckets.filter((b) => timestampToMs(b.start)! < T0 + 60_000);
@@ -133,10 +115,10 @@ describe("GetStatsHistory", () => {
     expect(res.buckets.at(-1)?.recorded).toBe(true);
   });
 
-  it("with client tokens, any authenticated client may read the history, as with StreamStats; an anonymous one may not", async () => {
+  it("with client tokens, any authenticated client may read the history, as with StreamStats; an anonymous one may not", async ({ keypool }) => {
     const dir = mkdtempSync(join(tmpdir(), "keypool-history-"));
     writeFileSync(join(dir, "tokens.json"), JSON.stringify({ clients: [{ name: "app", token: "kp-test-app-token-0001", providers: ["openai"] }] }), { mode: 0o600 });
-    const { client: c } = await start(new ManualClock(T0), { tokensFile: join(dir, "tokens.json"), watch: false });
+    const { client: c } = await start(keypool, new ManualClock(T0), { tokensFile: join(dir, "tokens.json"), watch: false });
     const app = new Metadata();
     app.set("authorization", "Bearer kp-test-app-token-0001");
     const res = await history(c.raw, { provider: "openai" }, app);

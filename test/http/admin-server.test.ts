@@ -1,32 +1,22 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, onTestFinished } from "vitest";
 import { ManualClock } from "../support/manual-clock.js";
 import { AdminServer } from "../../src/http/admin-server.js";
 import { parseAdminListen } from "../../src/listen/admin-listen.js";
-import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
 import { MemoryLeasePool } from "../../src/store/memory/memory-lease-pool.js";
 import { KeypoolMetrics } from "../../src/telemetry/keypool-metrics.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
 import { StatsSubscribers } from "../../src/telemetry/stats-subscribers.js";
 import { fakeKeys, poolConfig } from "../support/pool-config.js";
 import { SseReader } from "../support/sse.js";
+import { waitUntil } from "../support/wait-until.js";
+import { it, type Keypools } from "../support/keypool-fixture.js";
 
-let server: KeypoolServer | undefined;
-const cleanups: (() => Promise<void>)[] = [];
-
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-  await server?.stop(1_000);
-  server = undefined;
-});
-
-async function start() {
-  server = await startKeypoolServer({
-    listen: "127.0.0.1:0",
+async function start(keypool: Keypools) {
+  const server = await keypool.start({
     adminListen: "127.0.0.1:0",
     config: poolConfig({ openai: fakeKeys(2), google: [{ id: "g1", secret: "AIzaSyTest-000000000000000000001" }] }),
-    log: silentLogger(),
   });
-  return `http://${server.adminAddress}`;
+  return { server, base: `http://${server.adminAddress}` };
 }
 
 describe("admin HTTP server", () => {
@@ -38,7 +28,7 @@ describe("admin HTTP server", () => {
     let ready = false;
     const admin = new AdminServer({ pool, metrics, subscribers, log: silentLogger(), ready: () => ready });
     const address = await admin.listen(parseAdminListen("127.0.0.1:0")!);
-    cleanups.push(async () => {
+    onTestFinished(async () => {
       await admin.close();
       await metrics.shutdown();
     });
@@ -54,8 +44,8 @@ describe("admin HTTP server", () => {
     expect(await readyRes.json()).toEqual({ status: "ready", config_generation: 1 });
   });
 
-  it("a running keypool is ready; /v1/stats is the snapshot as JSON, filtered by ?provider=", async () => {
-    const base = await start();
+  it("a running keypool is ready; /v1/stats is the snapshot as JSON, filtered by ?provider=", async ({ keypool }) => {
+    const { base } = await start(keypool);
     expect(await (await fetch(`${base}/readyz`)).json()).toMatchObject({ status: "ready" });
     const res = await fetch(`${base}/v1/stats`);
     expect(res.status).toBe(200);
@@ -68,8 +58,8 @@ describe("admin HTTP server", () => {
     expect(filtered.providers.map((p) => p.provider)).toEqual(["google"]);
   });
 
-  it("answers mistakes with JSON errors: unknown provider 404, unknown path 404, POST 405, bad interval 400", async () => {
-    const base = await start();
+  it("answers mistakes with JSON errors: unknown provider 404, unknown path 404, POST 405, bad interval 400", async ({ keypool }) => {
+    const { base } = await start(keypool);
     const unknown = await fetch(`${base}/v1/stats?provider=nope`);
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ error: { code: "NOT_FOUND", message: expect.stringContaining("providers[0]: not configured") } });
@@ -84,8 +74,8 @@ describe("admin HTTP server", () => {
     expect((await fetch(`${base}/v1/stats/stream?interval=soon`)).status).toBe(400);
   });
 
-  it("streams the snapshots as Server-Sent Events at the asked interval, and ends them on shutdown", async () => {
-    const base = await start();
+  it("streams the snapshots as Server-Sent Events at the asked interval, and ends them on shutdown", async ({ keypool }) => {
+    const { server, base } = await start(keypool);
     const t0 = Date.now();
     const res = await fetch(`${base}/v1/stats/stream?interval=100ms&provider=openai`);
     expect(res.status).toBe(200);
@@ -96,24 +86,21 @@ describe("admin HTTP server", () => {
     expect((JSON.parse(first.data) as { providers: { provider: string }[] }).providers.map((p) => p.provider)).toEqual(["openai"]);
     await sse.waitFor(4);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
-    expect(server!.statsStreams.count("sse")).toBe(1);
-    const stopped = server!.stop(5_000);
-    server = undefined;
+    expect(server.statsStreams.count("sse")).toBe(1);
+    const stopped = server.stop(5_000);
     await sse.drain();
     await stopped;
     expect(sse.ended).toBe(true);
   });
 
-  it("an SSE client that goes away is forgotten", async () => {
-    const base = await start();
+  it("an SSE client that goes away is forgotten", async ({ keypool }) => {
+    const { server, base } = await start(keypool);
     const controller = new AbortController();
     const res = await fetch(`${base}/v1/stats/stream?interval=100ms`, { signal: controller.signal });
     const sse = new SseReader(res.body!);
     await sse.waitFor(2);
     controller.abort();
-    const end = Date.now() + 5_000;
-    while (server!.statsStreams.count() > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-    expect(server!.statsStreams.count()).toBe(0);
+    await waitUntil(() => server.statsStreams.count() === 0, "the SSE stream to be forgotten");
   });
 
   it("off, none or empty disables the admin server; a bad address is an error", () => {

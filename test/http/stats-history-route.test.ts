@@ -1,41 +1,28 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { durationFromMs } from "../../src/protocol/duration.js";
 import { Outcome } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
-import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
+import type { KeypoolServer } from "../../src/keypool-server.js";
 import { ManualClock } from "../support/manual-clock.js";
-import { silentLogger } from "../../src/telemetry/logger.js";
-import { TestClient } from "../support/grpc-client.js";
 import { fakeKeys, poolConfig } from "../support/pool-config.js";
+import { it } from "../support/keypool-fixture.js";
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 const clock = new ManualClock(T0);
 let server: KeypoolServer;
-let client: TestClient;
 
 async function get(query: string): Promise<{ status: number; body: Record<string, unknown> & { error?: { code: string; message: string } } }> {
   const res = await fetch(`http://${server.adminAddress}/v1/stats/history${query}`);
   return { status: res.status, body: (await res.json()) as never };
 }
 
-beforeAll(async () => {
-  server = await startKeypoolServer({
-    listen: "127.0.0.1:0",
-    adminListen: "127.0.0.1:0",
-    config: poolConfig({ openai: fakeKeys(2) }),
-    log: silentLogger(),
-    clock,
-  });
-  client = new TestClient(server.grpcAddress);
+it.beforeAll(async ({ fileKeypool }) => {
+  server = await fileKeypool.start({ adminListen: "127.0.0.1:0", config: poolConfig({ openai: fakeKeys(2) }), clock });
+  const client = fileKeypool.connect(server.grpcAddress);
   for (let i = 0; i < 3; i++) {
     const lease = await client.acquire({ provider: "openai", model: "gpt-4o" });
     await client.report({ leaseId: lease.leaseId, outcome: i === 2 ? Outcome.OUTCOME_SERVER_ERROR : Outcome.OUTCOME_SUCCESS, latency: durationFromMs(300) });
     clock.advance(20_000);
   }
-});
-
-afterAll(async () => {
-  client.close();
-  await server.stop(1_000);
 });
 
 describe("GET /v1/stats/history", () => {

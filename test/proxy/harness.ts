@@ -2,30 +2,20 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
-import { afterEach } from "vitest";
+import { onTestFinished } from "vitest";
 import type { PoolSettings } from "../../src/config/types.js";
-import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
+import type { KeypoolServer } from "../../src/keypool-server.js";
 import type { ProxyOptions } from "../../src/proxy/proxy-options.js";
 import { startSimulator, type Simulator, type SimulatorOptions } from "../../src/simulator/index.js";
-import { silentLogger, type Logger } from "../../src/telemetry/logger.js";
+import type { Logger } from "../../src/telemetry/logger.js";
+import { startServerForTest } from "../support/keypool-fixture.js";
 import { poolConfig, type TestKey } from "../support/pool-config.js";
 import { healthReason } from "../../src/pool/key-health.js";
-
-/** Everything a test started, stopped after it in reverse order. */
-const cleanups: (() => Promise<void> | void)[] = [];
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-export function onCleanup(fn: () => Promise<void> | void): void {
-  cleanups.push(fn);
-}
 
 /** A real provider simulator on an ephemeral port; its keys are added with `simKeys`. */
 export async function simulator(options: Partial<SimulatorOptions> = {}): Promise<Simulator> {
   const sim = await startSimulator({ keys: {}, ...options });
-  onCleanup(() => sim.close());
+  onTestFinished(() => sim.close());
   return sim;
 }
 
@@ -66,15 +56,14 @@ export async function keypoolProxy(providers: Record<string, TestKey[]>, options
   let tokensFile: string | undefined;
   if (options.clients !== undefined) {
     const dir = mkdtempSync(join(tmpdir(), "keypool-proxy-"));
-    onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     tokensFile = join(dir, "tokens.json");
     writeFileSync(tokensFile, JSON.stringify({ clients: options.clients.map((c) => ({ name: c.name, token: c.token, providers: c.providers, admin: c.admin === true })) }), { mode: 0o600 });
   }
-  const server = await startKeypoolServer({
-    listen: "127.0.0.1:0",
+  const server = await startServerForTest({
     proxyListen: "127.0.0.1:0",
     config: poolConfig(providers, options.settings),
-    log: options.log ?? silentLogger(),
+    ...(options.log === undefined ? {} : { log: options.log }),
     env: {},
     watch: false,
     ...(tokensFile === undefined ? {} : { tokensFile }),
@@ -82,7 +71,6 @@ export async function keypoolProxy(providers: Record<string, TestKey[]>, options
     ...(options.spanExporter === undefined ? {} : { spanExporter: options.spanExporter }),
     ...(options.adminListen === undefined ? {} : { adminListen: options.adminListen }),
   });
-  onCleanup(() => server.stop(500));
   return { ...server, proxyUrl: `http://${server.proxyAddress}` };
 }
 
@@ -105,11 +93,3 @@ export function poolKeys(server: KeypoolServer, provider: string) {
   return out;
 }
 
-/** Polls until `check` holds (for effects that follow a closed connection). */
-export async function eventually(check: () => boolean, what: string, timeoutMs = 3_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -3,14 +3,15 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { MemoryLeasePool } from "../../src/store/memory/memory-lease-pool.js";
 import { ProxyServer } from "../../src/proxy/proxy-server.js";
 import { systemClock } from "../../src/clock/clock.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
 import { startCli } from "../support/run-cli.js";
 import { poolConfig } from "../support/pool-config.js";
-import { eventually, keypoolProxy, onCleanup, poolKeys, simKeys, simulator } from "./harness.js";
+import { keypoolProxy, poolKeys, simKeys, simulator } from "./harness.js";
+import { waitUntil } from "../support/wait-until.js";
 
 const chat = { model: "gpt-4o-mini", messages: [{ role: "user" as const, content: "Lifecycle." }] };
 
@@ -23,7 +24,7 @@ describe("starting and stopping the proxy", () => {
       OPENAI_API_KEYS: secrets.join(","),
       OPENAI_BASE_URL: `${sim.url}/v1`,
     });
-    onCleanup(async () => {
+    onTestFinished(async () => {
       if (cli.child.exitCode === null) cli.child.kill("SIGKILL");
       await cli.exited;
     });
@@ -40,14 +41,12 @@ describe("starting and stopping the proxy", () => {
   it("without --proxy-listen there is no proxy", async () => {
     const sim = await simulator();
     const cli = startCli(["serve", "--listen", "127.0.0.1:0", "--admin-listen", "off", "--no-watch"], { OPENAI_API_KEYS: "sk-test-cli-noproxy-0001", OPENAI_BASE_URL: sim.url });
-    onCleanup(async () => {
+    onTestFinished(async () => {
       if (cli.child.exitCode === null) cli.child.kill("SIGKILL");
       await cli.exited;
     });
     await cli.waitFor(/keypool serving/);
     expect(cli.output()).toContain('"proxy":"off"');
-    // The signal handlers are installed just after the "serving" line.
-    await new Promise((r) => setTimeout(r, 300));
     cli.child.kill("SIGTERM");
     expect(await cli.exited).toBe(0);
   });
@@ -58,14 +57,14 @@ describe("starting and stopping the proxy", () => {
     const res = await fetch(`${server.proxyUrl}/openai/v1/chat/completions`, { method: "POST", body: JSON.stringify({ ...chat, stream: true }) });
     expect(res.status).toBe(200);
     const reading = res.text().catch((e: unknown) => e);
-    await eventually(() => sim.keyStats("k1")!.inFlight === 1, "the stream to start");
+    await waitUntil(() => sim.keyStats("k1")!.inFlight === 1, "the stream to start");
     const started = performance.now();
     await server.stop(300);
     const took = performance.now() - started;
     expect(took).toBeGreaterThanOrEqual(250);
     expect(took).toBeLessThan(2_000);
     expect(await reading).toBeInstanceOf(Error);
-    await eventually(() => sim.keyStats("k1")!.clientDisconnects === 1, "the upstream request to end");
+    await waitUntil(() => sim.keyStats("k1")!.clientDisconnects === 1, "the upstream request to end");
     expect(server.pool.openLeaseCount()).toBe(0);
     expect(poolKeys(server, "openai")["k1"]?.byOutcome).toEqual({ cancelled: 1 });
     // The port is closed.
@@ -76,7 +75,7 @@ describe("starting and stopping the proxy", () => {
     const pool = new MemoryLeasePool({ clock: systemClock });
     pool.applyConfig(poolConfig({ openai: [{ secret: "sk-test-bind-0001" }] }));
     const proxy = new ProxyServer({ pool, log: silentLogger() });
-    onCleanup(() => proxy.close(0));
+    onTestFinished(() => proxy.close(0));
     // 192.0.2.1 (TEST-NET-1) is never a local address: the policy must refuse before any bind is tried.
     await expect(proxy.listen("192.0.2.1:0")).rejects.toMatchObject({ code: "FAILED_PRECONDITION", message: expect.stringContaining("proxy listener 192.0.2.1:0") });
   });
@@ -87,7 +86,7 @@ describe("starting and stopping the proxy", () => {
     const pool = new MemoryLeasePool({ clock: systemClock });
     pool.applyConfig(poolConfig({ openai: [{ id: "e1", secret: "sk-test-embed-0001", baseUrl: `${sim.url}/v1` }] }));
     const proxy = new ProxyServer({ pool, log: silentLogger(), options: { maxAttempts: 2 } });
-    onCleanup(() => proxy.close(0));
+    onTestFinished(() => proxy.close(0));
     const address = await proxy.listen("127.0.0.1:0");
     expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
     const openai = new OpenAI({ apiKey: "sk-test-unused", baseURL: `http://${address}/openai/v1`, maxRetries: 0 });
@@ -96,9 +95,9 @@ describe("starting and stopping the proxy", () => {
     expect(pool.openLeaseCount()).toBe(0);
 
     const dir = mkdtempSync(join(tmpdir(), "keypool-proxy-sock-"));
-    onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const onSocket = new ProxyServer({ pool, log: silentLogger() });
-    onCleanup(() => onSocket.close(0));
+    onTestFinished(() => onSocket.close(0));
     const socketPath = join(dir, "proxy.sock");
     expect(await onSocket.listen(`unix:${socketPath}`)).toBe(`unix:${socketPath}`);
     expect(statSync(socketPath).mode & 0o777).toBe(0o600);

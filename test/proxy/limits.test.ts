@@ -1,7 +1,8 @@
 import { request } from "node:http";
 import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
-import { eventually, keypoolProxy, poolKeys, simKeys, simulator, type ProxyTestServer } from "./harness.js";
+import { keypoolProxy, poolKeys, simKeys, simulator, type ProxyTestServer } from "./harness.js";
+import { waitUntil } from "../support/wait-until.js";
 
 const chat = { model: "gpt-4o-mini", messages: [{ role: "user" as const, content: "Limits." }] };
 const chatBody = JSON.stringify(chat);
@@ -76,7 +77,7 @@ describe("proxy limits", () => {
     expect(poolKeys(server, "openai")["k1"]?.byOutcome).toEqual({ timeout: 1 });
     expect(poolKeys(server, "openai")["k2"]?.requests).toBe(0);
     expect(server.pool.openLeaseCount()).toBe(0);
-    await eventually(() => sim.keyStats("k1")!.clientDisconnects === 1, "the upstream request to be ended");
+    await waitUntil(() => sim.keyStats("k1")!.clientDisconnects === 1, "the upstream request to be ended");
   });
 
   it("the SDK's own timeout (X-Stainless-Timeout) shortens the time budget", async () => {
@@ -100,7 +101,7 @@ describe("proxy limits", () => {
       }
     };
     await expect(read()).rejects.toThrow();
-    await eventually(() => server.pool.openLeaseCount() === 0, "the lease to end");
+    await waitUntil(() => server.pool.openLeaseCount() === 0, "the lease to end");
     expect(poolKeys(server, "openai")["k1"]?.byOutcome).toEqual({ timeout: 1 });
   });
 

@@ -13,7 +13,9 @@ describe("nothing the proxy outputs carries a secret", () => {
     const sim = await simulator({ completionTokens: 3 });
     const keys = simKeys(sim, "nosecret", 4, `${sim.url}/v1`, { maxConcurrent: 1 });
     const dead = { id: "a0", secret: "sk-test-nosecret-unreachable-0001", baseUrl: "http://127.0.0.1:9/v1", maxConcurrent: 1 };
-    const slow = await simulator({ latency: { baseMs: 500 } });
+    // The slow provider answers long after the upstream timeout, which stays well above what a loaded machine adds
+    // to the other providers' answers: only slowai times out.
+    const slow = await simulator({ latency: { baseMs: 60_000 } });
     const slowKey = { id: "slow", secret: "sk-test-nosecret-slow-0001", baseUrl: `${slow.url}/v1` };
     slow.addKey(slowKey.secret, { label: "slow" });
     sim.revoke(keys[0]!.secret);
@@ -21,7 +23,7 @@ describe("nothing the proxy outputs carries a secret", () => {
     const spans = new InMemorySpanExporter();
     const server = await keypoolProxy(
       { openai: [dead, ...keys], slowai: [slowKey] },
-      { log, spanExporter: spans, proxy: { upstreamTimeoutMs: 150 }, clients: [{ name: "app", token: CLIENT_TOKEN, providers: ["openai", "slowai"] }] },
+      { log, spanExporter: spans, proxy: { upstreamTimeoutMs: 2_000 }, clients: [{ name: "app", token: CLIENT_TOKEN, providers: ["openai", "slowai"] }] },
     );
     const outputs: string[] = [];
     const call = async (path: string, token: string, body: unknown) => {

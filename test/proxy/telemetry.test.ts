@@ -2,7 +2,8 @@ import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
 import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
 import { parsePrometheusText } from "../support/prometheus-text.js";
-import { eventually, keypoolProxy, poolKeys, simKeys, simulator } from "./harness.js";
+import { keypoolProxy, poolKeys, simKeys, simulator } from "./harness.js";
+import { waitUntil } from "../support/wait-until.js";
 
 const chat = { model: "gpt-4o-mini", messages: [{ role: "user" as const, content: "Observe me." }] };
 const CLIENT_TOKEN = "kp-test-client-token-0003";
@@ -25,7 +26,7 @@ describe("proxy traffic in the statistics, metrics and traces", () => {
       defaultHeaders: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
     });
     await openai.chat.completions.create(chat);
-    await eventually(() => spans.getFinishedSpans().length === 1, "the proxy span");
+    await waitUntil(() => spans.getFinishedSpans().length === 1, "the proxy span");
     const span = spans.getFinishedSpans()[0]!;
     expect(span.name).toBe("POST /openai/*");
     expect(span.spanContext().traceId).toBe(traceId);
@@ -67,7 +68,7 @@ describe("proxy traffic in the statistics, metrics and traces", () => {
       body: JSON.stringify({ contents: [{ role: "user", parts: [{ text: "hi" }] }] }),
     });
     expect(ok.status).toBe(200);
-    await eventually(() => spans.getFinishedSpans().length === 2, "two spans");
+    await waitUntil(() => spans.getFinishedSpans().length === 2, "two spans");
     const [refused, served] = spans.getFinishedSpans();
     expect(refused!.attributes).toMatchObject({ "http.response.status_code": 401, "error.type": "invalid_client_token" });
     expect(served!.attributes).toMatchObject({ "http.response.status_code": 200, "keypool.outcome": "success" });

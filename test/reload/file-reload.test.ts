@@ -1,43 +1,28 @@
 import { mkdirSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { durationFromMs } from "../../src/protocol/duration.js";
 import { Outcome } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
-import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
-import { silentLogger } from "../../src/telemetry/logger.js";
-import { TestClient } from "../support/grpc-client.js";
 import { waitUntil } from "../support/wait-until.js";
 import { keysDoc, recordReloads, renameWrite, tempDir } from "./support.js";
+import { it, type Keypools } from "../support/keypool-fixture.js";
 
-let server: KeypoolServer | undefined;
-const clients: TestClient[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await server?.stop(1_000);
-  server = undefined;
-});
-
-async function start(opts: { configFile?: string; envFile?: string; env?: Record<string, string> }) {
-  server = await startKeypoolServer({
-    listen: "127.0.0.1:0",
+async function start(keypool: Keypools, opts: { configFile?: string; envFile?: string; env?: Record<string, string> }) {
+  const server = await keypool.start({
     configFile: opts.configFile,
     envFile: opts.envFile,
     env: opts.env ?? {},
-    log: silentLogger(),
     watchDebounceMs: 50,
   });
-  const client = new TestClient(server.grpcAddress);
-  clients.push(client);
-  return { server, client };
+  return { server, client: keypool.connect(server.grpcAddress) };
 }
 
 describe("reloading from watched files", () => {
-  it("swaps five keys for five others under continuous load without a failed acquisition", async () => {
+  it("swaps five keys for five others under continuous load without a failed acquisition", async ({ keypool }) => {
     const dir = tempDir();
     const file = join(dir, "keypool.json");
     writeFileSync(file, JSON.stringify({ openai: { keys: keysDoc(["a1", "a2", "a3", "a4", "a5"]) } }));
-    const { server: s } = await start({ configFile: file });
+    const { server: s } = await start(keypool, { configFile: file });
     const oldIds = new Set(["a1", "a2", "a3", "a4", "a5"]);
     let ackAt = Infinity;
     let running = true;
@@ -47,8 +32,7 @@ describe("reloading from watched files", () => {
     let total = 0;
 
     const worker = async () => {
-      const c = new TestClient(s.grpcAddress);
-      clients.push(c);
+      const c = keypool.connect(s.grpcAddress);
       while (running) {
         const askedAt = Date.now();
         try {
@@ -64,18 +48,17 @@ describe("reloading from watched files", () => {
       }
     };
     const workers = Array.from({ length: 8 }, worker);
-    await new Promise((r) => setTimeout(r, 300));
+    await waitUntil(() => total >= 20, "the workers to be leasing");
     const generation = s.pool.configGeneration;
     renameWrite(file, JSON.stringify({ openai: { keys: keysDoc(["b1", "b2", "b3", "b4", "b5"]) } }));
     await waitUntil(() => s.pool.configGeneration > generation, "the new generation");
     ackAt = Date.now();
-    await new Promise((r) => setTimeout(r, 500));
+    // Enough traffic on both sides of the swap (a failure stops the wait early, to be reported below).
+    await waitUntil(() => failures.length > 0 || (total > 50 && leasedAfterAck.length > 10), "traffic after the reload", 10_000);
     running = false;
     await Promise.all(workers);
 
     expect(failures).toEqual([]);
-    expect(total).toBeGreaterThan(50);
-    expect(leasedAfterAck.length).toBeGreaterThan(10);
     expect(leasedAfterAck.filter((id) => oldIds.has(id))).toEqual([]);
     expect(oldLeaseReports.length).toBeGreaterThan(0);
     expect(oldLeaseReports.every(Boolean)).toBe(true);
@@ -83,11 +66,11 @@ describe("reloading from watched files", () => {
     expect([...s.pool.keys()].map((k) => k.key.id).sort()).toEqual(["b1", "b2", "b3", "b4", "b5"]);
   });
 
-  it("rejects invalid JSON, a schema error and a missing variable precisely, keeps serving, then picks up a valid write", async () => {
+  it("rejects invalid JSON, a schema error and a missing variable precisely, keeps serving, then picks up a valid write", async ({ keypool }) => {
     const dir = tempDir();
     const file = join(dir, "keypool.json");
     writeFileSync(file, JSON.stringify({ openai: { keys: keysDoc(["a1", "a2"]) } }));
-    const { server: s, client } = await start({ configFile: file });
+    const { server: s, client } = await start(keypool, { configFile: file });
     const events = recordReloads(s);
     const bad = [
       ['{\n  "openai": { "keys": [ "sk-test-reload-x1", ] }\n}', /invalid JSON at line 2, column \d+/],
@@ -112,7 +95,7 @@ describe("reloading from watched files", () => {
     expect(events[events.length - 1]).toMatchObject({ result: "applied", diff: { added: ["openai/a3"] } });
   });
 
-  it("reaches a new generation on .env edits by rename-write and in place, and on a Kubernetes-style symlink swap", async () => {
+  it("reaches a new generation on .env edits by rename-write and in place, and on a Kubernetes-style symlink swap", async ({ keypool }) => {
     const dir = tempDir();
     // Kubernetes mounts: keypool.json -> ..data/keypool.json, ..data -> ..<timestamp>/
     const v1 = join(dir, "..2026_01");
@@ -122,7 +105,7 @@ describe("reloading from watched files", () => {
     symlinkSync(join("..data", "keypool.json"), join(dir, "keypool.json"));
     const envFile = join(dir, ".env");
     writeFileSync(envFile, "OPENAI_API_KEYS=sk-test-reload-e1\n");
-    const { server: s, client } = await start({ configFile: join(dir, "keypool.json"), envFile });
+    const { server: s, client } = await start(keypool, { configFile: join(dir, "keypool.json"), envFile });
     const ids = () => [...s.pool.keys()].filter((k) => k.state !== "draining").length;
     expect(ids()).toBe(1);
 
@@ -145,11 +128,11 @@ describe("reloading from watched files", () => {
     expect(lease.apiKey).toMatch(/^sk-test-reload-e\d$/);
   });
 
-  it("a key keeps its cooldown, windows and counters across an unrelated change", async () => {
+  it("a key keeps its cooldown, windows and counters across an unrelated change", async ({ keypool }) => {
     const dir = tempDir();
     const file = join(dir, "keypool.json");
     writeFileSync(file, JSON.stringify({ openai: { rpm: 100, keys: keysDoc(["a1", "a2"]) } }));
-    const { server: s, client } = await start({ configFile: file });
+    const { server: s, client } = await start(keypool, { configFile: file });
     for (let i = 0; i < 4; i++) {
       const l = await client.acquire({ provider: "openai" });
       await client.report({ leaseId: l.leaseId, outcome: Outcome.OUTCOME_SUCCESS, promptTokens: 10, completionTokens: 5 });

@@ -1,23 +1,13 @@
 import { status } from "@grpc/grpc-js";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { Metadata } from "@grpc/grpc-js";
 import type { ReloadConfigResponse } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
-import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
-import { silentLogger } from "../../src/telemetry/logger.js";
 import { grpcError, TestClient } from "../support/grpc-client.js";
 import { runCli, startCli } from "../support/run-cli.js";
 import { keysDoc, tempDir } from "./support.js";
-
-let server: KeypoolServer | undefined;
-let client: TestClient | undefined;
-
-afterEach(async () => {
-  client?.close();
-  await server?.stop(1_000);
-  server = undefined;
-});
+import { it } from "../support/keypool-fixture.js";
 
 function reload(c: TestClient, configJson = ""): Promise<ReloadConfigResponse> {
   return new Promise((resolve, reject) =>
@@ -26,12 +16,12 @@ function reload(c: TestClient, configJson = ""): Promise<ReloadConfigResponse> {
 }
 
 describe("ReloadConfig", () => {
-  it("applies inline JSON with the exact diff; the same document twice is an empty diff at the same generation", async () => {
+  it("applies inline JSON with the exact diff; the same document twice is an empty diff at the same generation", async ({ keypool }) => {
     const dir = tempDir();
     const file = join(dir, "keypool.json");
     writeFileSync(file, JSON.stringify({ openai: { keys: keysDoc(["a1", "a2", "a3"]) } }));
-    server = await startKeypoolServer({ listen: "127.0.0.1:0", configFile: file, env: {}, log: silentLogger(), watch: false });
-    client = new TestClient(server.grpcAddress);
+    const server = await keypool.start({ configFile: file, env: {}, watch: false });
+    const client = keypool.connect(server.grpcAddress);
     const doc = JSON.stringify({
       openai: { keys: [...keysDoc(["a1"]), { key: "sk-test-reload-a2", id: "a2", rpm: 9 }, ...keysDoc(["a4"])] },
     });
@@ -58,14 +48,9 @@ describe("ReloadConfig", () => {
     expect(reread).toMatchObject({ configGeneration: 3, addedKeyIds: ["openai/a3"], removedKeyIds: ["openai/a4"], updatedKeyIds: ["openai/a2"] });
   });
 
-  it("rejects a bad document with INVALID_ARGUMENT listing every error, no secret, and the running config untouched", async () => {
-    server = await startKeypoolServer({
-      listen: "127.0.0.1:0",
-      config: undefined,
-      env: { OPENAI_API_KEYS: "sk-test-reload-env1,sk-test-reload-env2" },
-      log: silentLogger(),
-    });
-    client = new TestClient(server.grpcAddress);
+  it("rejects a bad document with INVALID_ARGUMENT listing every error, no secret, and the running config untouched", async ({ keypool }) => {
+    const server = await keypool.start({ config: undefined, env: { OPENAI_API_KEYS: "sk-test-reload-env1,sk-test-reload-env2" } });
+    const client = keypool.connect(server.grpcAddress);
     const err = await grpcError(
       reload(client, JSON.stringify({ openai: { keys: [{ key: "sk-test-reload-bad1", rpm: 0 }, { key: "sk-test-reload-bad2", wieght: 2 }] } })),
     );

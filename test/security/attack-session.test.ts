@@ -1,7 +1,7 @@
 import { credentials, Metadata, status, type ServiceError } from "@grpc/grpc-js";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect } from "vitest";
 import { durationFromMs } from "../../src/protocol/duration.js";
 import {
   KeyPoolServiceClient,
@@ -10,10 +10,10 @@ import {
   type AcquireKeyResponse,
   type ReportUsageResponse,
 } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
-import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
-import { silentLogger } from "../../src/telemetry/logger.js";
+import type { KeypoolServer } from "../../src/keypool-server.js";
 import { tempDir } from "../reload/support.js";
 import { waitUntil } from "../support/wait-until.js";
+import { it } from "../support/keypool-fixture.js";
 
 const WIKI = "kp-test-token-wiki-0001";
 const OPS = "kp-test-token-ops-00002";
@@ -64,7 +64,7 @@ async function code(p: Promise<unknown>): Promise<number> {
   }
 }
 
-beforeAll(async () => {
+it.beforeAll(async ({ fileKeypool }) => {
   dir = tempDir();
   writeFileSync(
     join(dir, "tokens.json"),
@@ -86,20 +86,17 @@ beforeAll(async () => {
     }),
     { mode: 0o600 },
   );
-  server = await startKeypoolServer({
-    listen: "127.0.0.1:0",
+  server = await fileKeypool.start({
     adminListen: "127.0.0.1:0",
     configFile: join(dir, "keypool.json"),
     tokensFile: join(dir, "tokens.json"),
     env: {},
-    log: silentLogger(),
     watchDebounceMs: 50,
   });
 });
 
-afterAll(async () => {
+afterAll(() => {
   for (const c of clients) c.close();
-  await server.stop(1_000);
 });
 
 describe("a scripted attack session", () => {

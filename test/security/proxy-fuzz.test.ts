@@ -1,15 +1,16 @@
 import fc from "fast-check";
 import { connect } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect } from "vitest";
 import { DEFAULT_PENALTY } from "../../src/auth/failure-penalty.js";
-import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
+import type { KeypoolServer } from "../../src/keypool-server.js";
 import { startSimulator, type Simulator } from "../../src/simulator/index.js";
-import { silentLogger } from "../../src/telemetry/logger.js";
 import { tempDir } from "../reload/support.js";
 import { fuzzRuns } from "../support/fuzz-runs.js";
 import { poolConfig } from "../support/pool-config.js";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { waitUntil } from "../support/wait-until.js";
+import { it } from "../support/keypool-fixture.js";
 
 /*
  * Hostile HTTP at the proxy, written byte for byte on a raw socket so that
@@ -28,17 +29,15 @@ let sim: Simulator;
 let server: KeypoolServer;
 let port: number;
 
-beforeAll(async () => {
+it.beforeAll(async ({ fileKeypool }) => {
   sim = await startSimulator({ keys: Object.fromEntries(SECRETS.map((s, i) => [s, { label: `k${i + 1}` }])) });
   const dir = tempDir();
   const tokens = join(dir, "tokens.json");
   writeFileSync(tokens, JSON.stringify({ clients: [{ name: "app", token: TOKEN, providers: ["openai", "anthropic", "google"] }] }), { mode: 0o600 });
   const keys = (baseUrl: string) => SECRETS.map((secret, i) => ({ id: `k${i + 1}`, secret, baseUrl, rpm: 100_000, tpm: 100_000_000 }));
-  server = await startKeypoolServer({
-    listen: "127.0.0.1:0",
+  server = await fileKeypool.start({
     proxyListen: "127.0.0.1:0",
     config: poolConfig({ openai: keys(`${sim.url}/v1`), anthropic: keys(sim.url), google: keys(sim.url) }),
-    log: silentLogger(),
     tokensFile: tokens,
     env: {},
     watch: false,
@@ -50,7 +49,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server.stop(1_000);
   await sim.close();
 });
 
@@ -225,9 +223,7 @@ describe("the proxy under hostile HTTP", () => {
     expect(upstream.unknownKeyRequests).toBe(0);
     expect(seen.get(401) ?? 0).toBeGreaterThan(0);
     expect(await legitimateCall()).toBe(200);
-    const deadline = Date.now() + 5_000;
     const open = () => [...server.pool.keys()].reduce((n, k) => n + k.key.inFlight, 0);
-    while (open() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(open()).toBe(0);
+    await waitUntil(() => open() === 0, "every lease to end");
   }, 30_000 + RUNS * 100);
 });

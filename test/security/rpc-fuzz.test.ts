@@ -1,13 +1,13 @@
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Client, credentials, Metadata, status, type ServiceError } from "@grpc/grpc-js";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { Outcome } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
-import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
-import { silentLogger } from "../../src/telemetry/logger.js";
+import type { KeypoolServer } from "../../src/keypool-server.js";
 import { TestClient } from "../support/grpc-client.js";
 import { fuzzRuns } from "../support/fuzz-runs.js";
 import { fakeKeys, poolConfig } from "../support/pool-config.js";
+import { it } from "../support/keypool-fixture.js";
 
 /** `npm run fuzz` raises this for a longer campaign; the suite keeps it short. */
 const RUNS = fuzzRuns(150);
@@ -15,17 +15,9 @@ const RUNS = fuzzRuns(150);
 let server: KeypoolServer;
 let client: TestClient;
 
-beforeAll(async () => {
-  server = await startKeypoolServer({
-    listen: "127.0.0.1:0",
-    config: poolConfig({ openai: fakeKeys(3, { rpm: 1_000, tpm: 1_000_000, maxConcurrent: 50 }) }),
-    log: silentLogger(),
-  });
-  client = new TestClient(server.grpcAddress);
-});
-afterAll(async () => {
-  client.close();
-  await server.stop(1_000);
+it.beforeAll(async ({ fileKeypool }) => {
+  server = await fileKeypool.start({ config: poolConfig({ openai: fakeKeys(3, { rpm: 1_000, tpm: 1_000_000, maxConcurrent: 50 }) }) });
+  client = fileKeypool.connect(server.grpcAddress);
 });
 
 const hostileString = fc.oneof(

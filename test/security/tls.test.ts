@@ -1,13 +1,14 @@
 import { credentials, Metadata, status, type ServiceError } from "@grpc/grpc-js";
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect } from "vitest";
 import { KeyPoolServiceClient, type AcquireKeyResponse } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
-import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
-import { silentLogger } from "../../src/telemetry/logger.js";
+import type { KeypoolServer } from "../../src/keypool-server.js";
 import { tempDir } from "../reload/support.js";
 import { makePki, type Pki } from "../support/test-pki.js";
 import { fakeKeys, poolConfig } from "../support/pool-config.js";
+import { waitUntil } from "../support/wait-until.js";
+import { it } from "../support/keypool-fixture.js";
 
 let pki: Pki;
 let server: KeypoolServer | undefined;
@@ -16,9 +17,9 @@ const clients: KeyPoolServiceClient[] = [];
 beforeAll(() => {
   pki = makePki(tempDir());
 });
-afterEach(async () => {
+// The fixture stops the server after this.
+afterEach(() => {
   for (const c of clients.splice(0)) c.close();
-  await server?.stop(500);
   server = undefined;
 });
 
@@ -58,11 +59,9 @@ async function failure(p: Promise<unknown>): Promise<ServiceError> {
 }
 
 describe("TLS and mTLS on the gRPC listener", () => {
-  it("serves TLS clients that trust the CA and refuses plaintext ones", async () => {
-    server = await startKeypoolServer({
-      listen: "127.0.0.1:0",
+  it("serves TLS clients that trust the CA and refuses plaintext ones", async ({ keypool }) => {
+    server = await keypool.start({
       config: poolConfig({ openai: fakeKeys(1) }),
-      log: silentLogger(),
       tls: { certFile: pki.serverCert, keyFile: pki.serverKey },
     });
     expect((await acquire(connect())).keyId).toBe("k1");
@@ -71,14 +70,12 @@ describe("TLS and mTLS on the gRPC listener", () => {
     expect((await failure(acquire(plain))).code).toBe(status.UNAVAILABLE);
   });
 
-  it("with a client CA: a certificate from it is served, and its name stands for a token; none or another CA's is refused at the handshake", async () => {
+  it("with a client CA: a certificate from it is served, and its name stands for a token; none or another CA's is refused at the handshake", async ({ keypool }) => {
     const dir = tempDir();
     const tokens = join(dir, "tokens.json");
     writeFileSync(tokens, JSON.stringify({ clients: [{ name: "batch", certificate_cn: "batch.internal", providers: ["openai"] }] }), { mode: 0o600 });
-    server = await startKeypoolServer({
-      listen: "127.0.0.1:0",
+    server = await keypool.start({
       config: poolConfig({ openai: fakeKeys(1) }),
-      log: silentLogger(),
       tokensFile: tokens,
       env: {},
       tls: { certFile: pki.serverCert, keyFile: pki.serverKey, clientCaFile: pki.caCert },
@@ -89,16 +86,14 @@ describe("TLS and mTLS on the gRPC listener", () => {
     expect((await failure(acquire(connect({ cert: pki.strangerCert, key: pki.strangerKey })))).code).toBe(status.UNAVAILABLE);
   });
 
-  it("serves a renewed certificate without a restart", async () => {
+  it("serves a renewed certificate without a restart", async ({ keypool }) => {
     const dir = tempDir();
     const cert = join(dir, "tls.crt");
     const key = join(dir, "tls.key");
     copyFileSync(pki.serverCert, cert);
     copyFileSync(pki.serverKey, key);
-    server = await startKeypoolServer({
-      listen: "127.0.0.1:0",
+    server = await keypool.start({
       config: poolConfig({ openai: fakeKeys(1) }),
-      log: silentLogger(),
       tls: { certFile: cert, keyFile: key, refreshMs: 200 },
     });
     // A client that trusts only the other CA is refused until the renewed certificate (from that CA) is in place.
@@ -106,22 +101,20 @@ describe("TLS and mTLS on the gRPC listener", () => {
     copyFileSync(pki.otherServerCert, cert);
     copyFileSync(pki.otherServerKey, key);
     let lease: AcquireKeyResponse | undefined;
-    for (let i = 0; i < 40 && lease === undefined; i++) {
-      await new Promise((r) => setTimeout(r, 100));
+    await waitUntil(async () => {
       lease = await acquire(connect(undefined, pki.otherCaCert)).catch(() => undefined);
-    }
+      return lease !== undefined;
+    }, "the renewed certificate to be served");
     expect(lease?.keyId).toBe("k1");
   });
 });
 
 describe("TLS on the admin listener", () => {
-  it("serves HTTPS with the same files, and with a client CA refuses clients without a certificate", async () => {
+  it("serves HTTPS with the same files, and with a client CA refuses clients without a certificate", async ({ keypool }) => {
     const { request } = await import("node:https");
-    server = await startKeypoolServer({
-      listen: "127.0.0.1:0",
+    server = await keypool.start({
       adminListen: "127.0.0.1:0",
       config: poolConfig({ openai: fakeKeys(1) }),
-      log: silentLogger(),
       tls: { certFile: pki.serverCert, keyFile: pki.serverKey, clientCaFile: pki.caCert },
     });
     const port = Number(server.adminAddress?.split(":").pop());
@@ -149,7 +142,7 @@ describe("TLS on the admin listener", () => {
 });
 
 describe("TLS on the proxy listener", () => {
-  it("serves HTTPS; with a client CA a verified certificate stands for a token, a token still works, and no certificate or another CA's is refused at the handshake", async () => {
+  it("serves HTTPS; with a client CA a verified certificate stands for a token, a token still works, and no certificate or another CA's is refused at the handshake", async ({ keypool }) => {
     const { request } = await import("node:https");
     const { startSimulator } = await import("../../src/simulator/index.js");
     const sim = await startSimulator({ keys: { "sk-test-tlsproxy-0001": { label: "k1" } } });
@@ -167,11 +160,9 @@ describe("TLS on the proxy listener", () => {
       { mode: 0o600 },
     );
     try {
-      server = await startKeypoolServer({
-        listen: "127.0.0.1:0",
+      server = await keypool.start({
         proxyListen: "127.0.0.1:0",
         config: poolConfig({ openai: [{ id: "k1", secret: "sk-test-tlsproxy-0001", baseUrl: `${sim.url}/v1` }] }),
-        log: silentLogger(),
         tokensFile: tokens,
         env: {},
         watch: false,

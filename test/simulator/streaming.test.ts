@@ -1,15 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { bearer, chatBody, post, start } from "./helpers.js";
+import { waitUntil } from "../support/wait-until.js";
 
 const key = "sk-test-stream-key-0001";
-
-async function waitFor(check: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 function streamRequest(url: string, signal?: AbortSignal): Promise<Response> {
   return fetch(`${url}/v1/chat/completions`, {
@@ -80,7 +73,7 @@ describe("client disconnects", () => {
     expect(sim.keyStats(key)?.inFlight).toBe(1);
     abort.abort();
     // 200 tokens would take 5 s; the handler must end at once.
-    await waitFor(() => sim.keyStats(key)?.inFlight === 0, 1_000);
+    await waitUntil(() => sim.keyStats(key)?.inFlight === 0, "no request in flight");
     expect(sim.keyStats(key)).toMatchObject({ clientDisconnects: 1, successes: 1 });
   });
 
@@ -96,9 +89,9 @@ describe("client disconnects", () => {
       signal: abort.signal,
     });
     void request.catch(() => undefined);
-    await waitFor(() => sim.keyStats(key)?.inFlight === 2);
+    await waitUntil(() => sim.keyStats(key)?.inFlight === 2, "two requests in flight");
     abort.abort();
-    await waitFor(() => sim.keyStats(key)?.inFlight === 1, 1_000);
+    await waitUntil(() => sim.keyStats(key)?.inFlight === 1, "one request in flight");
     expect(sim.keyStats(key)).toMatchObject({ clientDisconnects: 1, successes: 0 });
   });
 

@@ -1,27 +1,24 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { Outcome } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
-import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
-import { silentLogger } from "../../src/telemetry/logger.js";
-import { TestClient } from "../support/grpc-client.js";
+import type { KeypoolServer } from "../../src/keypool-server.js";
+import type { TestClient } from "../support/grpc-client.js";
 import { fakeKeys, poolConfig } from "../support/pool-config.js";
 import { parsePrometheusText, sampleValue } from "../support/prometheus-text.js";
 import { StatsReader } from "../support/stats-stream.js";
+import { it, type Keypools } from "../support/keypool-fixture.js";
 
-let server: KeypoolServer | undefined;
-let client: TestClient | undefined;
-
-afterEach(async () => {
-  client?.close();
-  await server?.stop(1_000);
-  server = undefined;
-});
+/** A keypool of five keys with the admin server, and a client of it. */
+async function start(keypool: Keypools) {
+  const server = await keypool.start({ adminListen: "127.0.0.1:0", config: poolConfig({ openai: fakeKeys(5) }) });
+  return { server, client: keypool.connect(server.grpcAddress) };
+}
 
 /** The balance ratio as StreamStats, GET /v1/stats and /metrics each show it. */
-async function balanceEverywhere(c: TestClient) {
+async function balanceEverywhere(server: KeypoolServer, c: TestClient) {
   const reader = new StatsReader(c, {});
   const streamed = (await reader.waitFor(1)).providers[0]!;
   reader.cancel();
-  const base = `http://${server!.adminAddress}`;
+  const base = `http://${server.adminAddress}`;
   const json = (await (await fetch(`${base}/v1/stats`)).json()) as { providers: { balance_ratio: number; balance_ratio_total: number; requests_total: number }[] };
   const metrics = parsePrometheusText(await (await fetch(`${base}/metrics`)).text());
   return {
@@ -48,18 +45,16 @@ async function run(c: TestClient, n: number, concurrency: number) {
 }
 
 describe("balance ratio on every surface", () => {
-  it("ten acquisitions over five keys: exactly 1.0 in StreamStats, /v1/stats and /metrics", async () => {
-    server = await startKeypoolServer({ listen: "127.0.0.1:0", adminListen: "127.0.0.1:0", config: poolConfig({ openai: fakeKeys(5) }), log: silentLogger() });
-    const c = (client = new TestClient(server.grpcAddress));
+  it("ten acquisitions over five keys: exactly 1.0 in StreamStats, /v1/stats and /metrics", async ({ keypool }) => {
+    const { server, client: c } = await start(keypool);
     await run(c, 10, 1);
-    expect(await balanceEverywhere(c)).toEqual({ stream: 1, streamTotal: 1, requests: 10, http: 1, httpTotal: 1, metrics: 1 });
+    expect(await balanceEverywhere(server, c)).toEqual({ stream: 1, streamTotal: 1, requests: 10, http: 1, httpTotal: 1, metrics: 1 });
   });
 
-  it("1,000 acquisitions reported as successes over five keys: at least 0.99 in StreamStats, /v1/stats and /metrics", async () => {
-    server = await startKeypoolServer({ listen: "127.0.0.1:0", adminListen: "127.0.0.1:0", config: poolConfig({ openai: fakeKeys(5) }), log: silentLogger() });
-    const c = (client = new TestClient(server.grpcAddress));
+  it("1,000 acquisitions reported as successes over five keys: at least 0.99 in StreamStats, /v1/stats and /metrics", async ({ keypool }) => {
+    const { server, client: c } = await start(keypool);
     await run(c, 1_000, 8);
-    const b = await balanceEverywhere(c);
+    const b = await balanceEverywhere(server, c);
     expect(b.requests).toBe(1_000);
     for (const value of [b.stream, b.streamTotal, b.http, b.httpTotal, b.metrics]) expect(value).toBeGreaterThanOrEqual(0.99);
   });

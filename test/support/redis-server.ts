@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { waitUntil } from "./wait-until.js";
 
 /** Debian's redis-server; REDIS_SERVER overrides the path. */
 export const REDIS_SERVER = process.env.REDIS_SERVER ?? "/usr/bin/redis-server";
@@ -96,18 +97,13 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitForPing(port: number, password: string | undefined, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const reply = await sendCommand(port, password, ["PING"]);
-      if (reply.startsWith("+PONG")) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > end) throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+function waitForPing(port: number, password: string | undefined, timeoutMs = 10_000): Promise<void> {
+  const pong = () =>
+    sendCommand(port, password, ["PING"]).then(
+      (reply) => reply.startsWith("+PONG"),
+      () => false, // not listening yet
+    );
+  return waitUntil(pong, `redis-server on port ${port} to answer PING`, timeoutMs);
 }
 
 /** One command in RESP over a fresh connection; enough for a harness, not a client. */

@@ -1,15 +1,13 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { durationFromMs } from "../../src/protocol/duration.js";
 import { Outcome } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
-import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
-import { silentLogger } from "../../src/telemetry/logger.js";
-import { TestClient } from "../support/grpc-client.js";
 import { fakeKeys, poolConfig } from "../support/pool-config.js";
 import { parsePrometheusText } from "../support/prometheus-text.js";
+import { it } from "../support/keypool-fixture.js";
 
 /*
  * The Grafana dashboard and the alerting rules in docs/ must only name
@@ -58,24 +56,18 @@ function dashboardExprs(node: unknown, out: string[] = []): string[] {
   return out;
 }
 
-let server: KeypoolServer;
 let exported: Set<string>;
 
-beforeAll(async () => {
-  server = await startKeypoolServer({ listen: "127.0.0.1:0", adminListen: "127.0.0.1:0", config: poolConfig({ openai: fakeKeys(2) }), log: silentLogger() });
-  const client = new TestClient(server.grpcAddress);
+it.beforeAll(async ({ fileKeypool }) => {
+  const server = await fileKeypool.start({ adminListen: "127.0.0.1:0", config: poolConfig({ openai: fakeKeys(2) }) });
+  const client = fileKeypool.connect(server.grpcAddress);
   // Counters and the latency histogram appear once something happened.
   for (const outcome of [Outcome.OUTCOME_SUCCESS, Outcome.OUTCOME_RATE_LIMITED]) {
     const lease = await client.acquire({ provider: "openai" });
     await client.report({ leaseId: lease.leaseId, outcome, promptTokens: 10, completionTokens: 5, latency: durationFromMs(400) });
   }
-  client.close();
   const text = await (await fetch(`http://${server.adminAddress}/metrics`)).text();
   exported = new Set(parsePrometheusText(text).samples.map((s) => s.name));
-});
-
-afterAll(async () => {
-  await server.stop(1_000);
 });
 
 describe("docs/grafana/keypool.json", () => {

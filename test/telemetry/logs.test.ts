@@ -1,21 +1,11 @@
 import { Writable } from "node:stream";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { durationFromMs } from "../../src/protocol/duration.js";
 import { Outcome } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
-import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
 import { ManualClock } from "../support/manual-clock.js";
 import { createLogger } from "../../src/telemetry/logger.js";
-import { TestClient } from "../support/grpc-client.js";
 import { fakeKeys, poolConfig } from "../support/pool-config.js";
-
-let server: KeypoolServer | undefined;
-let client: TestClient | undefined;
-
-afterEach(async () => {
-  client?.close();
-  await server?.stop(1_000);
-  server = undefined;
-});
+import { it } from "../support/keypool-fixture.js";
 
 interface LogLine {
   level: number;
@@ -27,7 +17,7 @@ interface LogLine {
 }
 
 describe("logs", () => {
-  it("info lines for start and each key state change with its reason; nothing per request at info", async () => {
+  it("info lines for start and each key state change with its reason; nothing per request at info", async ({ keypool }) => {
     const lines: LogLine[] = [];
     const destination = new Writable({
       write(chunk: Buffer, _enc, done) {
@@ -36,13 +26,12 @@ describe("logs", () => {
       },
     });
     const clock = new ManualClock();
-    server = await startKeypoolServer({
-      listen: "127.0.0.1:0",
+    const server = await keypool.start({
       config: poolConfig({ openai: fakeKeys(3) }),
       log: createLogger({ level: "info", destination }),
       clock,
     });
-    const c = (client = new TestClient(server.grpcAddress));
+    const c = keypool.connect(server.grpcAddress);
     for (let i = 0; i < 20; i++) {
       const l = await c.acquire({ provider: "openai" });
       await c.report({ leaseId: l.leaseId, outcome: Outcome.OUTCOME_SUCCESS, promptTokens: 3 });

@@ -1,43 +1,32 @@
 import { status } from "@grpc/grpc-js";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { durationFromMs } from "../../src/protocol/duration.js";
 import { Outcome } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
-import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
-import { silentLogger } from "../../src/telemetry/logger.js";
-import { grpcError, TestClient } from "../support/grpc-client.js";
+import type { KeypoolServer } from "../../src/keypool-server.js";
+import { grpcError } from "../support/grpc-client.js";
 import { fakeKeys, poolConfig } from "../support/pool-config.js";
 import { parsePrometheusText, sampleValue } from "../support/prometheus-text.js";
 import { StatsReader } from "../support/stats-stream.js";
+import { it } from "../support/keypool-fixture.js";
 
-let server: KeypoolServer | undefined;
-let client: TestClient | undefined;
-
-afterEach(async () => {
-  client?.close();
-  await server?.stop(1_000);
-  server = undefined;
-});
-
-async function scrape() {
-  const res = await fetch(`http://${server!.adminAddress}/metrics`);
+async function scrape(server: KeypoolServer) {
+  const res = await fetch(`http://${server.adminAddress}/metrics`);
   expect(res.status).toBe(200);
   expect(res.headers.get("content-type")).toMatch(/^text\/plain/);
   return parsePrometheusText(await res.text());
 }
 
 describe("/metrics", () => {
-  it("parses as Prometheus text and has every instrument, with the right values for a known workload", async () => {
-    server = await startKeypoolServer({
-      listen: "127.0.0.1:0",
+  it("parses as Prometheus text and has every instrument, with the right values for a known workload", async ({ keypool }) => {
+    const server = await keypool.start({
       adminListen: "127.0.0.1:0",
       config: poolConfig({
         openai: fakeKeys(3),
         solo: [{ id: "s1", secret: "sk-test-solo-0001", maxConcurrent: 1 }],
         off: [{ id: "d1", secret: "sk-test-off-00001", enabled: false }],
       }),
-      log: silentLogger(),
     });
-    const c = (client = new TestClient(server.grpcAddress));
+    const c = keypool.connect(server.grpcAddress);
     // Six successes, two per key, with tokens and a 200 ms upstream latency each.
     for (let i = 0; i < 6; i++) {
       const l = await c.acquire({ provider: "openai" });
@@ -58,7 +47,7 @@ describe("/metrics", () => {
     const stats = new StatsReader(c, {});
     await stats.waitFor(1);
 
-    const m = await scrape();
+    const m = await scrape(server);
     const families = [
       ["keypool_acquisitions_total", "counter"],
       ["keypool_leases_total", "counter"],

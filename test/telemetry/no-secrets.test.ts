@@ -1,28 +1,18 @@
 import { Writable } from "node:stream";
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { durationFromMs } from "../../src/protocol/duration.js";
 import { Outcome, StreamStatsResponse } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
-import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
 import { createLogger } from "../../src/telemetry/logger.js";
-import { TestClient } from "../support/grpc-client.js";
 import { poolConfig } from "../support/pool-config.js";
 import { runCli } from "../support/run-cli.js";
 import { SseReader } from "../support/sse.js";
 import { StatsReader } from "../support/stats-stream.js";
+import { it } from "../support/keypool-fixture.js";
 
 const SECRETS = ["sk-test-SECRETaaaa-0001", "sk-test-SECRETbbbb-0002", "AIzaSyTest-SECRETcccc-000000001"];
 /** Parts of the secrets that must not show even when the whole does not. */
 const FRAGMENTS = ["SECRETaaaa", "SECRETbbbb", "SECRETcccc"];
-
-let server: KeypoolServer | undefined;
-let client: TestClient | undefined;
-
-afterEach(async () => {
-  client?.close();
-  await server?.stop(1_000);
-  server = undefined;
-});
 
 function expectNoSecret(surface: string, text: string): void {
   expect(text.length, `${surface} is not empty`).toBeGreaterThan(0);
@@ -30,7 +20,7 @@ function expectNoSecret(surface: string, text: string): void {
 }
 
 describe("no output carries a secret", () => {
-  it("not /metrics, /v1/stats, the SSE stream, StreamStats, spans, logs, nor `keypool stats`", async () => {
+  it("not /metrics, /v1/stats, the SSE stream, StreamStats, spans, logs, nor `keypool stats`", async ({ keypool }) => {
     const logLines: string[] = [];
     const destination = new Writable({
       write(chunk: Buffer, _enc, done) {
@@ -39,8 +29,7 @@ describe("no output carries a secret", () => {
       },
     });
     const spans = new InMemorySpanExporter();
-    server = await startKeypoolServer({
-      listen: "127.0.0.1:0",
+    const server = await keypool.start({
       adminListen: "127.0.0.1:0",
       config: poolConfig({
         openai: [
@@ -52,7 +41,7 @@ describe("no output carries a secret", () => {
       log: createLogger({ level: "debug", destination }),
       spanExporter: spans,
     });
-    const c = (client = new TestClient(server.grpcAddress));
+    const c = keypool.connect(server.grpcAddress);
     // Every kind of traffic, including provider error text that quotes the secret.
     for (let i = 0; i < 4; i++) {
       const l = await c.acquire({ provider: "openai", estimatedTokens: 10 });
@@ -87,7 +76,6 @@ describe("no output carries a secret", () => {
     expectNoSecret("keypool stats --json", json.stdout + json.stderr);
 
     await server.stop(1_000);
-    server = undefined;
     const spanText = JSON.stringify(spans.getFinishedSpans().map((s) => ({ name: s.name, attributes: s.attributes, events: s.events, status: s.status })));
     expect(spans.getFinishedSpans().length).toBeGreaterThanOrEqual(12);
     expectNoSecret("spans", spanText);

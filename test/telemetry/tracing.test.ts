@@ -1,33 +1,24 @@
 import { Metadata, status } from "@grpc/grpc-js";
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
-import { afterEach, describe, expect, it } from "vitest";
-import { durationFromMs } from "../../src/protocol/duration.js";
+import { describe, expect } from "vitest";
+import { durationFromMs, durationToMs } from "../../src/protocol/duration.js";
 import { Outcome, type AcquireKeyRequest, type AcquireKeyResponse } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
-import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
-import { silentLogger } from "../../src/telemetry/logger.js";
 import { tracingRequested } from "../../src/telemetry/tracing.js";
-import { grpcError, TestClient } from "../support/grpc-client.js";
+import { grpcError, type TestClient } from "../support/grpc-client.js";
 import { fakeKeys, poolConfig } from "../support/pool-config.js";
 import { StatsReader } from "../support/stats-stream.js";
+import { waitUntil } from "../support/wait-until.js";
+import { it, type Keypools } from "../support/keypool-fixture.js";
 
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
 const PARENT_ID = "00f067aa0ba902b7";
-
-let server: KeypoolServer | undefined;
-let client: TestClient | undefined;
 let spans: InMemorySpanExporter;
 
-afterEach(async () => {
-  client?.close();
-  await server?.stop(1_000);
-  server = undefined;
-});
-
-async function start(keys = fakeKeys(2)) {
+async function start(keypool: Keypools, keys = fakeKeys(2)) {
   spans = new InMemorySpanExporter();
-  server = await startKeypoolServer({ listen: "127.0.0.1:0", config: poolConfig({ openai: keys }), log: silentLogger(), spanExporter: spans });
-  return (client = new TestClient(server.grpcAddress));
+  const server = await keypool.start({ config: poolConfig({ openai: keys }), spanExporter: spans });
+  return { server, client: keypool.connect(server.grpcAddress) };
 }
 
 /** AcquireKey with metadata (the TestClient helper sends none). */
@@ -43,14 +34,13 @@ function finished(name: string) {
 }
 
 async function waitForSpans(name: string, count: number) {
-  const end = Date.now() + 5_000;
-  while (finished(name).length < count && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+  await waitUntil(() => finished(name).length >= count, `${count} ${name} span(s)`);
   return finished(name);
 }
 
 describe("RPC spans", () => {
-  it("AcquireKey continues the caller's traceparent and carries provider, key, outcome, wait and status", async () => {
-    const c = await start();
+  it("AcquireKey continues the caller's traceparent and carries provider, key, outcome, wait and status", async ({ keypool }) => {
+    const { client: c } = await start(keypool);
     const md = new Metadata();
     md.set("traceparent", `00-${TRACE_ID}-${PARENT_ID}-01`);
     const lease = await acquireWith(c, { provider: "openai" }, md);
@@ -76,8 +66,8 @@ describe("RPC spans", () => {
     expect(span!.status.code).toBe(SpanStatusCode.UNSET);
   });
 
-  it("a call without trace context starts a new trace; ReportUsage spans carry the reported outcome", async () => {
-    const c = await start();
+  it("a call without trace context starts a new trace; ReportUsage spans carry the reported outcome", async ({ keypool }) => {
+    const { client: c } = await start(keypool);
     const lease = await c.acquire({ provider: "openai" });
     await c.report({ leaseId: lease.leaseId, httpStatus: 429, retryAfter: durationFromMs(1_000) });
     const [acquire] = await waitForSpans("AcquireKey", 1);
@@ -92,25 +82,27 @@ describe("RPC spans", () => {
     });
   });
 
-  it("a waited acquisition says how long; a refused one is 'exhausted' with its status, not a server error", async () => {
-    const c = await start(fakeKeys(1, { maxConcurrent: 1 }));
+  it("a waited acquisition says how long; a refused one is 'exhausted' with its status, not a server error", async ({ keypool }) => {
+    const { server, client: c } = await start(keypool, fakeKeys(1, { maxConcurrent: 1 }));
     const held = await c.acquire({ provider: "openai" });
     const waiting = c.acquire({ provider: "openai", maxWait: durationFromMs(5_000) });
-    await new Promise((r) => setTimeout(r, 150));
+    await waitUntil(() => server.pool.waitingCount("openai") === 1, "the acquisition to queue");
     await c.report({ leaseId: held.leaseId, outcome: Outcome.OUTCOME_SUCCESS });
     const second = await waiting;
     expect((await grpcError(c.acquire({ provider: "openai" }))).code).toBe(status.RESOURCE_EXHAUSTED);
     const acquires = await waitForSpans("AcquireKey", 3);
     const waited = acquires.find((s) => s.attributes["keypool.outcome"] === "waited");
     expect(waited?.attributes["keypool.key_id"]).toBe(second.keyId);
-    expect(waited?.attributes["keypool.wait_ms"]).toBeGreaterThanOrEqual(100);
+    // The span says how long the caller waited, as the answer did.
+    expect(waited?.attributes["keypool.wait_ms"]).toBeGreaterThan(0);
+    expect(waited?.attributes["keypool.wait_ms"]).toBeCloseTo(durationToMs(second.waited)!, 0);
     const refused = acquires.find((s) => s.attributes["keypool.outcome"] === "exhausted");
     expect(refused?.attributes).toMatchObject({ "rpc.grpc.status_code": status.RESOURCE_EXHAUSTED, "rpc.status_code": "RESOURCE_EXHAUSTED", "keypool.provider": "openai" });
     expect(refused?.status.code).toBe(SpanStatusCode.UNSET);
   });
 
-  it("StreamStats has one span for the whole stream, ended when the client cancels", async () => {
-    const c = await start();
+  it("StreamStats has one span for the whole stream, ended when the client cancels", async ({ keypool }) => {
+    const { client: c } = await start(keypool);
     const reader = new StatsReader(c, { intervalMs: 100 });
     await reader.waitFor(2);
     expect(finished("StreamStats")).toHaveLength(0);
