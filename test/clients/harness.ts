@@ -3,7 +3,7 @@ import { KeyPoolClient, type KeyPoolClientOptions } from "../../clients/typescri
 import type { PoolSettings } from "../../src/config/types.js";
 import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
 import { startSimulator, type Simulator, type SimulatorOptions } from "../../src/simulator/index.js";
-import { silentLogger } from "../../src/telemetry/logger.js";
+import { silentLogger, type Logger } from "../../src/telemetry/logger.js";
 import { poolConfig, type TestKey } from "../support/pool-config.js";
 
 /** Everything a test started, stopped after it in reverse order. */
@@ -25,8 +25,8 @@ export async function simulator(options: SimulatorOptions): Promise<Simulator> {
 }
 
 /** The real keypool gRPC server on an ephemeral port. */
-export async function keypool(providers: Record<string, TestKey[]>, settings: Partial<PoolSettings> = {}): Promise<KeypoolServer> {
-  const server = await startKeypoolServer({ listen: "127.0.0.1:0", config: poolConfig(providers, settings), log: silentLogger() });
+export async function keypool(providers: Record<string, TestKey[]>, settings: Partial<PoolSettings> = {}, log: Logger = silentLogger()): Promise<KeypoolServer> {
+  const server = await startKeypoolServer({ listen: "127.0.0.1:0", config: poolConfig(providers, settings), log });
   onCleanup(() => server.stop(500));
   return server;
 }
