@@ -1,3 +1,5 @@
+import { GoogleGenAI } from "@google/genai";
+import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
 import { capturedLog } from "../support/rate-limit-log.js";
 import { client, keypool, simKeys, simulator } from "./harness.js";
@@ -82,5 +84,40 @@ describe("the TypeScript client passes the provider's answer to the sidecar", ()
     expect(reads[0]?.rateLimits.exhausted).toMatchObject({ reason: "daily_quota", scope: "project", model: "gemini-2.5-pro", source: "gemini-quota-failure" });
     expect(reads[0]?.rateLimits.retryAfterMs).toBe(2_000);
     expect(captured.lines.join("\n")).not.toContain(keys[0]!.secret);
+  });
+
+  it("withKey sends what a thrown SDK error keeps: OpenAI's headers of a 429, @google/genai's quota body", async () => {
+    const sim = await simulator({ keys: {}, dayReset: "midnight-pacific" });
+    const openaiKeys = simKeys("answer-sdk-oai", 1, `${sim.url}/v1`);
+    const googleKeys = simKeys("answer-sdk-gem", 1, sim.url);
+    sim.addKey(openaiKeys[0]!.secret, { label: "o1", rpm: 1 });
+    sim.addKey(googleKeys[0]!.secret, { label: "g1", models: { "gemini-2.5-flash": { rpd: 1 } } });
+    const captured = capturedLog();
+    const server = await keypool({ openai: openaiKeys, google: googleKeys }, {}, captured.log);
+    const pool = client(server.grpcAddress);
+    const chatOnce = () =>
+      pool.withKey("openai", (lease) =>
+        new OpenAI({ apiKey: lease.apiKey, baseURL: lease.baseUrl!, maxRetries: 0 }).chat.completions.create({ model: "gpt-sim", messages: [{ role: "user", content: "Hi" }] }),
+      );
+    const generateOnce = () =>
+      pool.withKey("google", (lease) =>
+        new GoogleGenAI({ apiKey: lease.apiKey, httpOptions: { baseUrl: lease.baseUrl! } }).models.generateContent({ model: "gemini-2.5-flash", contents: "Hi" }),
+      );
+
+    await chatOnce();
+    await expect(chatOnce()).rejects.toMatchObject({ status: 429 });
+    await generateOnce();
+    await expect(generateOnce()).rejects.toMatchObject({ status: 429 });
+
+    const reads = captured.reads();
+    const openaiReads = reads.filter((r) => r.provider === "openai");
+    // An SDK's parsed result keeps no headers; its 429 error does: none left of one, and the wait.
+    expect(openaiReads.map((r) => r.rateLimits.limits.find((l) => l.dimension === "requests"))).toEqual([expect.objectContaining({ limit: 1, remaining: 0 })]);
+    expect(openaiReads[0]?.rateLimits.retryAfterMs).toBeGreaterThan(0);
+    const googleReads = reads.filter((r) => r.provider === "google");
+    expect(googleReads).toHaveLength(1);
+    expect(googleReads[0]?.rateLimits.exhausted).toMatchObject({ reason: "daily_quota", model: "gemini-2.5-flash" });
+    const logged = captured.lines.join("\n");
+    for (const key of [...openaiKeys, ...googleKeys]) expect(logged).not.toContain(key.secret);
   });
 });

@@ -1,3 +1,4 @@
+import { bodyOf, httpStatusOf } from "../../../src/provider-http/error-outcome.js";
 import { MAX_ERROR_BODY_BYTES } from "../../../src/provider-http/rate-limits/error-body.js";
 import { pickRateLimitHeaders } from "../../../src/provider-http/rate-limits/rate-limit-header-names.js";
 import type { UsageReport } from "./lease-broker.js";
@@ -35,4 +36,25 @@ async function readPrefix(stream: ReadableStream<Uint8Array>, max: number): Prom
     await reader.cancel().catch(() => undefined);
   }
   return Buffer.concat(chunks).subarray(0, max);
+}
+
+/**
+ * What a thrown SDK error keeps of the provider's answer: the rate-limit
+ * headers of OpenAI's and Anthropic's `APIError` (or of an error's
+ * `response`), and the error body, which @google/genai's `ApiError` keeps
+ * in its message. Nothing when the error carries no HTTP status.
+ */
+export function thrownAnswer(err: unknown): AnswerFields {
+  if (err === null || typeof err !== "object") return {};
+  const e = err as Record<string, unknown>;
+  const status = httpStatusOf(e);
+  if (status === undefined) return {};
+  const response = e["response"] !== null && typeof e["response"] === "object" ? (e["response"] as Record<string, unknown>) : undefined;
+  const headers = e["headers"] ?? response?.["headers"];
+  const responseHeaders = headers !== null && typeof headers === "object" ? pickRateLimitHeaders(headers as Record<string, string>) : {};
+  if (status < 400) return { responseHeaders };
+  const body = bodyOf(e, response);
+  if (body === undefined) return { responseHeaders };
+  const text = typeof body === "string" ? body : JSON.stringify(body);
+  return { responseHeaders, errorBody: Buffer.from(text, "utf8").subarray(0, MAX_ERROR_BODY_BYTES) };
 }

@@ -2,7 +2,7 @@ import { outcomeFromError } from "../../../src/provider-http/error-outcome.js";
 import { outcomeFromFetchResponse } from "../../../src/provider-http/fetch-response-outcome.js";
 import type { Lease } from "./lease.js";
 import type { AcquireOptions, LeaseBroker, UsageReport } from "./lease-broker.js";
-import { responseAnswer } from "./response-answer.js";
+import { responseAnswer, thrownAnswer } from "./response-answer.js";
 import { mergeUsage, type TokenUsage } from "../../../src/provider-http/token-usage.js";
 import { usageFromBody } from "../../../src/provider-http/usage-from-response.js";
 
@@ -18,7 +18,8 @@ export interface WithKeyOptions<T> extends AcquireOptions {
  * what `fn` threw (the OpenAI, Anthropic and Google SDKs' errors, a fetch
  * Response). Then returns the result or rethrows. A fetch Response returned
  * (or thrown) by `fn` is reported by its status, with its rate-limit headers
- * and, for an error, the first 8 KiB of its body, read from a clone. The report is awaited, so a retry by the
+ * and, for an error, the first 8 KiB of its body, read from a clone; an SDK
+ * error passes on the headers and error body it keeps. The report is awaited, so a retry by the
  * caller already sees a rate-limited key cooling down.
  */
 export async function withKey<T>(
@@ -80,7 +81,7 @@ export async function* withKeyStream<T>(
 
 async function thrownOutcome(err: unknown, lease: Lease): Promise<UsageReport> {
   if (typeof Response !== "undefined" && err instanceof Response) return responseReport(err, lease);
-  return outcomeFromError(err, { secrets: [lease.apiKey] });
+  return { ...outcomeFromError(err, { secrets: [lease.apiKey] }), ...thrownAnswer(err) };
 }
 
 /** A fetch Response's outcome with the provider's own words on its limits: rate-limit headers, an error's body prefix. */
