@@ -4,7 +4,7 @@
  * Time per AcquireKey + ReportUsage pair on MemoryLeasePool directly (no gRPC) at 5,
  * 100, 10,000 and 100,000 keys, and memory per key (the heap and the array
  * buffers that hold per-key samples outside it). Uses the system clock, so
- * real lease timers are set and cleared as in the server.
+ * the lease deadlines go through the same scheduler and timers as in the server.
  *
  *   node --expose-gc dist/bench/balancer.js [--keys 5,100,10000,100000] [--budget-ms 1500]
  */
@@ -156,7 +156,7 @@ async function main(): Promise<void> {
     elapsedSeconds: round((Date.now() - started) / 1000, 1),
     machine: startMachine,
     setup: {
-      clock: "system clock (real lease timers set and cleared)",
+      clock: "system clock (lease deadlines scheduled and cleared as in the server)",
       limits: "rpm 1e9, tpm 1e12 per key: every limit is checked, none binds",
       gcExposed: gc !== undefined,
       memory: "heapUsed + arrayBuffers after two full collections",

@@ -31,6 +31,7 @@ const steps: Step[] = [
     script: "soak.js",
     args: ["--duration", String(opts.soakSeconds)],
   },
+  { name: "fairness", title: "6. fairness: one client's latency alone and during another's 10,000-call bursts", script: "fairness.js" },
 ];
 
 function run(step: Step): Promise<number> {

@@ -1,5 +1,7 @@
 import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
+import { AuthFailures } from "./auth/auth-failures.js";
 import { AuthState } from "./auth/auth-state.js";
+import type { PenaltySettings } from "./auth/failure-penalty.js";
 import { systemClock, type Clock } from "./clock/clock.js";
 import { readableByOthersWarning } from "./config/file-permissions.js";
 import { loadConfig } from "./config/index.js";
@@ -64,6 +66,8 @@ export interface KeypoolServerOptions {
   readonly stateFile?: string | undefined;
   /** Time between saves of the state file; default: the config's, else 5 s. */
   readonly stateIntervalMs?: number | undefined;
+  /** How failed authentications are slowed per source; the defaults suit production (tests shorten the delays). */
+  readonly authPenalty?: PenaltySettings | undefined;
 }
 
 export const DEFAULT_GRPC_LISTEN = "127.0.0.1:50051";
@@ -118,7 +122,7 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
   reloader.subscribe((e) => {
     if (e.result === "applied") history.recordReload(e.diff.generation, reloadSummary(e.diff));
   });
-  const auth = new AuthState({ tokensFile: options.tokensFile, envFile: options.envFile, env });
+  const auth = new AuthState({ tokensFile: options.tokensFile, envFile: options.envFile, env }, new AuthFailures(systemClock, options.authPenalty));
   await auth.load();
   for (const [file, what] of [
     [configFile, "config file"],

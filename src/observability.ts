@@ -51,7 +51,7 @@ export interface Observability {
 export async function startObservability(options: ObservabilityOptions): Promise<Observability> {
   const { pool, log } = options;
   const subscribers = new StatsSubscribers(options.maxStatsStreams);
-  const metrics = new KeypoolMetrics({ pool, subscribers });
+  const metrics = new KeypoolMetrics({ pool, subscribers, authFailures: options.auth?.enabled === true ? options.auth.failures : undefined });
   let tracing: Tracing | undefined;
   let admin: AdminServer | undefined;
   let adminAddress: string | undefined;

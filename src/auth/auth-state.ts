@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { resolveEnv } from "../config/load-config.js";
 import type { Env } from "../config/interpolate.js";
 import { invalidConfig, KeypoolError } from "../protocol/keypool-error.js";
+import { AuthFailures, type AuthAttempt, type AuthFailureReason } from "./auth-failures.js";
 import { ANONYMOUS, mayUse, type ClientIdentity } from "./client-identity.js";
 import type { ClientRegistry } from "./client-registry.js";
 import { parseTokensDocument } from "./tokens-document.js";
@@ -16,6 +17,8 @@ export class AuthState {
 
   constructor(
     private readonly source: { tokensFile?: string | undefined; envFile?: string | undefined; env: Env } = { env: {} },
+    /** Failed authentications of every listener, counted and slowed per source. */
+    readonly failures: AuthFailures = new AuthFailures(),
   ) {}
 
   get enabled(): boolean {
@@ -49,24 +52,48 @@ export class AuthState {
    * neither matches.
    */
   authenticate(bearer: string | undefined, certificateCn: string | undefined): ClientIdentity {
-    if (!this.enabled) return ANONYMOUS;
+    const found = this.identify(bearer, certificateCn);
+    if ("failure" in found) throw found.error;
+    return found.client;
+  }
+
+  /**
+   * As `authenticate`, for a listener: a failure is counted, logged and
+   * answered after the source's penalty (see AuthFailures), so the rejection
+   * this rejects with may come late or be RESOURCE_EXHAUSTED. A valid token
+   * is never slowed, whatever its address did before.
+   */
+  async authenticateAttempt(bearer: string | undefined, certificateCn: string | undefined, attempt: AuthAttempt): Promise<ClientIdentity> {
+    const found = this.identify(bearer, certificateCn);
+    if ("failure" in found) throw await this.failures.answer(found.error, found.failure, attempt);
+    return found.client;
+  }
+
+  private identify(
+    bearer: string | undefined,
+    certificateCn: string | undefined,
+  ): { client: ClientIdentity } | { failure: AuthFailureReason; error: KeypoolError } {
+    if (!this.enabled) return { client: ANONYMOUS };
     const registry = this.registry;
     if (registry === undefined) throw new KeypoolError("UNAVAILABLE", "client tokens are not loaded");
     if (bearer !== undefined && bearer !== "") {
       const client = registry.byToken(bearer);
-      if (client !== undefined) return client;
-      throw new KeypoolError("UNAUTHENTICATED", "invalid client token");
+      if (client !== undefined) return { client };
+      return { failure: "invalid_token", error: new KeypoolError("UNAUTHENTICATED", "invalid client token") };
     }
     if (certificateCn !== undefined) {
       const client = registry.byCertificate(certificateCn);
-      if (client !== undefined) return client;
+      if (client !== undefined) return { client };
     }
-    throw new KeypoolError("UNAUTHENTICATED", "a client token is required (authorization: Bearer <token>)");
+    return {
+      failure: "missing_token",
+      error: new KeypoolError("UNAUTHENTICATED", "a client token is required (authorization: Bearer <token>)"),
+    };
   }
 
   static requireProvider(client: ClientIdentity, provider: string): void {
     if (!mayUse(client, provider)) {
-      throw new KeypoolError("PERMISSION_DENIED", `client ${client.name} may not lease keys of provider ${JSON.stringify(provider.slice(0, 64))}`);
+      throw new KeypoolError("PERMISSION_DENIED", `provider: outside the scope of client ${client.name}`);
     }
   }
 

@@ -22,7 +22,9 @@ export async function reloadCommand(opts: ReloadOptions): Promise<void> {
       return;
     }
   }
-  const { client, metadata } = connect(opts);
+  const connection = connect(opts);
+  if (connection === undefined) return;
+  const { client, metadata } = connection;
   try {
     const res = await new Promise<ReloadConfigResponse>((resolve, reject) =>
       client.reloadConfig({ configJson }, metadata(), { deadline: Date.now() + DEADLINE_MS }, (err, r) =>

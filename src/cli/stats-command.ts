@@ -30,7 +30,9 @@ export async function statsCommand(opts: StatsOptions): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const { client, metadata } = connect(opts);
+  const connection = connect(opts);
+  if (connection === undefined) return;
+  const { client, metadata } = connection;
   const deadline = opts.watch === true ? Infinity : Date.now() + ONE_SHOT_DEADLINE_MS;
   const call = client.streamStats({ providers: opts.provider, interval: durationFromMs(intervalMs) }, metadata(), { deadline });
   const print = printer(opts);

@@ -1,5 +1,6 @@
 import type { Metadata, sendUnaryData, ServerUnaryCall, ServerWritableStream } from "@grpc/grpc-js";
 import type { KeyPoolServiceServer } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
+import { sourceOf } from "../auth/auth-failures.js";
 import { AuthState } from "../auth/auth-state.js";
 import type { ClientIdentity } from "../auth/client-identity.js";
 import type { Logger } from "../telemetry/logger.js";
@@ -8,6 +9,8 @@ import { toServiceError } from "./to-status.js";
 
 interface AuthCall {
   readonly metadata: Metadata;
+  getPeer(): string;
+  getPath(): string;
   getAuthContext?: () => { sslPeerCertificate?: { subject?: { CN?: string | string[] } } } | null;
 }
 
@@ -18,21 +21,21 @@ interface AuthCall {
  * on the call for the handlers (lease ownership).
  */
 export function authorizedService(impl: KeyPoolServiceServer, auth: AuthState, log: Logger): KeyPoolServiceServer {
-  const identify = (call: AuthCall): ClientIdentity => {
-    const client = auth.authenticate(bearerToken(call.metadata), certificateCn(call));
+  const identify = async (call: AuthCall): Promise<ClientIdentity> => {
+    const attempt = { listener: "grpc" as const, source: sourceOf(call.getPeer()), method: call.getPath(), log };
+    const client = await auth.authenticateAttempt(bearerToken(call.metadata), certificateCn(call), attempt);
     setCaller(call, client);
     return client;
   };
   const unary =
     <Req, Res>(handler: (call: ServerUnaryCall<Req, Res>, cb: sendUnaryData<Res>) => void, check: (c: ClientIdentity, req: Req) => void) =>
     (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
-      try {
-        check(identify(call), call.request);
-      } catch (err) {
-        callback(toServiceError(err, log));
-        return;
-      }
-      handler(call, callback);
+      identify(call)
+        .then((client) => check(client, call.request))
+        .then(
+          () => handler(call, callback),
+          (err: unknown) => callback(toServiceError(err, log)),
+        );
     };
   return {
     acquireKey: unary(impl.acquireKey, (client, req) => {
@@ -43,15 +46,16 @@ export function authorizedService(impl: KeyPoolServiceServer, auth: AuthState, l
     reportUsage: unary(impl.reportUsage, () => {}),
     reloadConfig: unary(impl.reloadConfig, (client) => AuthState.requireAdmin(client)),
     // Like StreamStats: any authenticated client may read statistics (ids and masked keys only).
-    getStatsHistory: unary(impl.getStatsHistory, () => {}),
+    getStatsHistory: unary(impl.getStatsHistory, (client, req) => {
+      // History follows the caller's scope like StreamStats; an empty provider is the handler's INVALID_ARGUMENT.
+      const provider = req.provider.trim().toLowerCase();
+      if (provider !== "") AuthState.requireProvider(client, provider);
+    }),
     streamStats: (call: ServerWritableStream<Parameters<KeyPoolServiceServer["streamStats"]>[0]["request"], never>) => {
-      try {
-        identify(call);
-      } catch (err) {
-        call.emit("error", toServiceError(err, log));
-        return;
-      }
-      impl.streamStats(call as never);
+      identify(call).then(
+        () => impl.streamStats(call as never),
+        (err: unknown) => call.emit("error", toServiceError(err, log)),
+      );
     },
   };
 }

@@ -12,12 +12,16 @@ import type { ConfigReloader } from "../reload/config-reloader.js";
 import type { Logger } from "../telemetry/logger.js";
 import type { StatsHistory } from "../telemetry/history/stats-history.js";
 import type { StatsSubscribers } from "../telemetry/stats-subscribers.js";
+import { admittedService } from "./admitted-service.js";
 import { authorizedService } from "./authorized-service.js";
+import { FairAdmission } from "./fair-admission.js";
 import { keyPoolService } from "./key-pool-service.js";
 import { formatListenAddress, parseListenAddress } from "../listen/listen-address.js";
 import { protoRoot } from "./proto-path.js";
 import { serverCredentials, type TlsFiles } from "../listen/server-credentials.js";
+import { REQUEST_WIRE_FIELDS } from "./request-wire-fields.js";
 import { tracedService } from "./traced-service.js";
+import { wireCheckedDefinition, wireCheckedService } from "./wire-checked-service.js";
 import { openListener } from "../listen/open-listener.js";
 
 const SERVICE_NAME = "keypool.v1.KeyPoolService";
@@ -57,17 +61,23 @@ export class GrpcServer {
   });
   private readonly health = new HealthImplementation({ "": "NOT_SERVING", [SERVICE_NAME]: "NOT_SERVING" });
   private boundAddress = "";
+  /** Per-client admission of the calls that reach the pool. */
+  readonly admission = new FairAdmission();
 
   constructor(private readonly options: GrpcServerOptions) {
     const auth = options.auth;
-    const service = auth?.enabled === true ? authorizedService(keyPoolService(options), auth, options.log) : keyPoolService(options);
+    // Admission inside authorization, so that a client is known by its name before its calls are queued.
+    const admitted = admittedService(keyPoolService(options), this.admission);
+    const service = auth?.enabled === true ? authorizedService(admitted, auth, options.log) : admitted;
+    // Out-of-range wire values are refused before authentication, as a decoding error would be.
+    const definition = wireCheckedDefinition(KeyPoolServiceService, REQUEST_WIRE_FIELDS);
     // Tracing outermost, so that refused calls have their spans too.
-    this.server.addService(KeyPoolServiceService, tracedService(KeyPoolServiceService, service, options.tracer));
+    this.server.addService(definition, tracedService(definition, wireCheckedService(service, options.log), options.tracer));
     this.health.addToServer(this.server);
-    const definition = loadSync(join(protoRoot(), "keypool", "v1", "keypool.proto"), {
+    const reflected = loadSync(join(protoRoot(), "keypool", "v1", "keypool.proto"), {
       includeDirs: [protoRoot()],
     });
-    new ReflectionService(definition).addToServer(this.server);
+    new ReflectionService(reflected).addToServer(this.server);
   }
 
   /** Binds and starts serving; resolves with the bound address (the real port when 0 was asked). */

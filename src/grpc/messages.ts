@@ -7,7 +7,7 @@ import type { Lease } from "../pool/types.js";
 
 /** The outcome a ReportKey request names; a value this version does not know is the caller's error. */
 export function reportedOutcome(value: number): OutcomeName | undefined {
-  if (!isKnownProtoOutcome(value)) throw invalidArgument(`outcome: unknown value ${value}`);
+  if (!isKnownProtoOutcome(value)) throw invalidArgument("outcome: not a value of keypool.v1.Outcome");
   return outcomeFromProto(value);
 }
 

@@ -1,11 +1,14 @@
 import type { handleServerStreamingCall, ServerWritableStream } from "@grpc/grpc-js";
 import { durationToMs } from "../protocol/duration.js";
 import type { StreamStatsRequest, StreamStatsResponse } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
+import { mayUse } from "../auth/client-identity.js";
 import type { LeasePool } from "../pool/lease-pool.js";
 import type { Logger } from "../telemetry/logger.js";
 import { SnapshotFeed } from "../telemetry/snapshot-feed.js";
+import { scopedSnapshot } from "../telemetry/scoped-snapshot.js";
 import { parseStatsRequest } from "../telemetry/stats-request.js";
 import type { StatsSubscribers, StatsSubscription } from "../telemetry/stats-subscribers.js";
+import { callerOf } from "./caller.js";
 import { snapshotToProto } from "./stats-messages.js";
 import { toServiceError } from "./to-status.js";
 
@@ -25,9 +28,12 @@ type StatsCall = ServerWritableStream<StreamStatsRequest, StreamStatsResponse>;
  */
 export function streamStatsHandler({ pool, log, subscribers }: StreamStatsDeps): handleServerStreamingCall<StreamStatsRequest, StreamStatsResponse> {
   return (call: StatsCall) => {
+    const client = callerOf(call);
     let request;
     try {
-      request = parseStatsRequest(call.request.providers, durationToMs(call.request.interval), pool.providerNames());
+      // Providers outside the caller's scope are as unknown to it as unconfigured ones.
+      const visible = pool.providerNames().filter((p) => mayUse(client, p));
+      request = parseStatsRequest(call.request.providers, durationToMs(call.request.interval), visible);
     } catch (err) {
       call.emit("error", toServiceError(err, log));
       return;
@@ -36,7 +42,7 @@ export function streamStatsHandler({ pool, log, subscribers }: StreamStatsDeps):
     let done = false;
     const feed = new SnapshotFeed<StreamStatsResponse>({
       intervalMs,
-      build: () => snapshotToProto(pool.snapshot(providers)),
+      build: () => snapshotToProto(scopedSnapshot(pool.snapshot(providers), client)),
       send: (message, flushed) => {
         call.write(message, flushed);
       },

@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { sourceOf } from "../auth/auth-failures.js";
 import { AuthState } from "../auth/auth-state.js";
 import { KeypoolError } from "../protocol/keypool-error.js";
 import type { ListenAddress } from "../listen/listen-address.js";
@@ -12,7 +13,10 @@ import type { KeypoolMetrics } from "../telemetry/keypool-metrics.js";
 import type { Logger } from "../telemetry/logger.js";
 import { parseStatsRequest } from "../telemetry/stats-request.js";
 import type { StatsSubscribers } from "../telemetry/stats-subscribers.js";
+import { CSRF_HEADER, guardAdminRequest } from "./admin-request-guard.js";
+import { CSRF_TOKEN_TTL_MS, CsrfTokens } from "./csrf-token.js";
 import { DASHBOARD_PATHS, serveDashboardAsset } from "./dashboard-route.js";
+import { allowedHosts } from "./host-check.js";
 import { sendError, sendJson } from "./http-errors.js";
 import { listenHttp } from "../listen/listen-http.js";
 import { createHttpListener, verifiedCertificateCn, type HttpListener } from "../listen/tls-server.js";
@@ -61,13 +65,16 @@ export class AdminServer {
   private server: Server | undefined;
   private listener: HttpListener | undefined;
   private boundAddress = "";
+  private hosts: ReadonlySet<string> | undefined;
+  private readonly csrf = new CsrfTokens();
 
   constructor(private readonly options: AdminServerOptions) {}
 
   /** Binds and serves; resolves with the bound address (the real port when 0 was asked). */
   async listen(address: ListenAddress): Promise<string> {
     const { tls, auth, insecure, log } = this.options;
-    this.listener = await createHttpListener((req, res) => this.handle(req, res), tls, (err) =>
+    this.hosts = address.kind === "unix" ? undefined : allowedHosts(address);
+    this.listener = await createHttpListener((req, res) => void this.handle(req, res), tls, (err) =>
       log.warn({ err: err instanceof Error ? err.message : String(err) }, "admin TLS files not reloaded"),
     );
     const server = this.listener.server;
@@ -109,28 +116,34 @@ export class AdminServer {
     });
   }
 
-  /** Throws UNAUTHENTICATED or PERMISSION_DENIED unless the request may see `path`. */
-  private authorize(req: IncomingMessage, path: string): void {
+  /** Rejects with UNAUTHENTICATED (late, or RESOURCE_EXHAUSTED, for a source that keeps failing) or PERMISSION_DENIED unless the request may see `path`. */
+  private async authorize(req: IncomingMessage, path: string): Promise<void> {
     const auth = this.options.auth;
     if (auth === undefined || !auth.enabled || OPEN_PATHS.has(path)) return;
     if (path === "/metrics" && this.options.metricsOpen === true) return;
     const header = req.headers.authorization;
     const token = typeof header === "string" ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
-    AuthState.requireAdmin(auth.authenticate(token, verifiedCertificateCn(req)));
+    const attempt = { listener: "admin" as const, source: sourceOf(req.socket.remoteAddress), method: `${req.method ?? ""} ${path}`, log: this.options.log };
+    AuthState.requireAdmin(await auth.authenticateAttempt(token, verifiedCertificateCn(req), attempt));
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { pool, metrics, subscribers, log, ready } = this.options;
     try {
       const url = new URL(req.url ?? "/", "http://admin.invalid");
+      guardAdminRequest(req, { hosts: this.hosts, tokensEnabled: this.options.auth?.enabled === true, csrf: this.csrf });
       if (req.method !== "GET" && req.method !== "HEAD") {
         sendJson(res, 405, { error: { code: "METHOD_NOT_ALLOWED", message: "only GET is served" } }, { allow: "GET, HEAD" });
         return;
       }
-      this.authorize(req, url.pathname);
+      await this.authorize(req, url.pathname);
       switch (url.pathname) {
         case "/metrics":
           metrics.exporter.getMetricsRequestHandler(req, res);
+          return;
+        case "/v1/csrf-token":
+          // Readable only by the admin server's own origin: no CORS headers, and only to a Host it answers to.
+          sendJson(res, 200, { header: CSRF_HEADER, token: this.csrf.issue(), ttl_seconds: CSRF_TOKEN_TTL_MS / 1000 });
           return;
         case "/healthz":
           sendJson(res, 200, { status: "ok" });

@@ -14,6 +14,7 @@ import { verifiedCertificateCn } from "../listen/tls-server.js";
 import type { LeasePool } from "../pool/lease-pool.js";
 import type { Lease } from "../pool/types.js";
 import type { Logger } from "../telemetry/logger.js";
+import { sourceOf } from "../auth/auth-failures.js";
 import { authenticateClient } from "./authenticate-client.js";
 import type { ConcurrencyGate } from "./concurrency-gate.js";
 import { sendProxyError } from "./error-response.js";
@@ -97,9 +98,12 @@ export async function handleProxyRequest(ctx: ProxyContext, req: IncomingMessage
     if (req.rawHeaders.length / 2 > ctx.options.maxHeaderCount) {
       throw new ProxyError(431, "too_many_headers", `keypool: more than ${ctx.options.maxHeaderCount} request headers`, undefined, true);
     }
-    const client = authenticateClient(ctx.auth, req.headers, new URLSearchParams(route.search), api, route.provider, verifiedCertificateCn(req));
+    // The log names the path only up to a configured provider: the rest of a URL may carry a credential (?key=).
+    const logged = ctx.pool.providerNames().includes(route.provider) ? `/${route.provider}/` : "/(unknown provider)/";
+    const attempt = { source: sourceOf(req.socket.remoteAddress), method: `${(req.method ?? "").slice(0, 16)} ${logged}`, log: ctx.log };
+    const client = await authenticateClient(ctx.auth, req.headers, new URLSearchParams(route.search), api, route.provider, attempt, verifiedCertificateCn(req));
     if (!ctx.pool.providerNames().includes(route.provider)) {
-      throw new ProxyError(404, "unknown_provider", `keypool: provider ${JSON.stringify(route.provider.slice(0, 64))} is not configured (configured: ${ctx.pool.providerNames().join(", ") || "none"})`);
+      throw new ProxyError(404, "unknown_provider", `keypool: provider: not configured (configured: ${ctx.pool.providerNames().join(", ") || "none"})`);
     }
     ex.span.route(route.provider);
     if (client.name !== "") ex.span.set({ "keypool.client": client.name });

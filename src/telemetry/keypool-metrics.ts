@@ -3,6 +3,7 @@ import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
 import { defaultResource, resourceFromAttributes } from "@opentelemetry/resources";
 import { MeterProvider } from "@opentelemetry/sdk-metrics";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
+import type { AuthFailures } from "../auth/auth-failures.js";
 import type { LeasePool } from "../pool/lease-pool.js";
 import type { PoolEvent } from "../pool/types.js";
 import type { KeyStateName } from "../pool/types.js";
@@ -33,6 +34,8 @@ const transports: readonly StatsTransport[] = ["grpc", "sse"];
 export interface KeypoolMetricsOptions {
   readonly pool: LeasePool;
   readonly subscribers: StatsSubscribers;
+  /** Failed authentications of every listener, when client tokens are configured. */
+  readonly authFailures?: AuthFailures | undefined;
 }
 
 /**
@@ -55,7 +58,7 @@ export class KeypoolMetrics {
   private readonly reloads: Counter;
   private readonly unsubscribe: () => void;
 
-  constructor({ pool, subscribers }: KeypoolMetricsOptions) {
+  constructor({ pool, subscribers, authFailures }: KeypoolMetricsOptions) {
     this.exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
     this.provider = new MeterProvider({
       resource: defaultResource().merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: "keypool" })),
@@ -88,6 +91,7 @@ export class KeypoolMetrics {
       for (const result of acquisitionResults) this.acquisitions.add(0, { provider, result });
     }
     this.observeSnapshots(meter, pool, subscribers);
+    if (authFailures !== undefined) observeAuthFailures(meter, authFailures);
     this.unsubscribe = pool.subscribe((e) => this.onEvent(e));
   }
 
@@ -168,4 +172,19 @@ export class KeypoolMetrics {
       [inFlight, state, utilization, balance, waiting, streams, storeDegraded],
     );
   }
+}
+
+/**
+ * Failed authentications by listener (grpc, admin, proxy), reason
+ * (missing_token, invalid_token) and response (immediate, delayed, refused):
+ * read from the one tally at scrape time. Labels never carry a token or an address.
+ */
+function observeAuthFailures(meter: Meter, failures: AuthFailures): void {
+  const counter = meter.createObservableCounter("keypool_auth_failures", {
+    description: "Failed client authentications by listener, reason and response: answered at once, delayed, or refused past the source's budget",
+    unit: "{failure}",
+  });
+  counter.addCallback((result) => {
+    for (const c of failures.totals()) result.observe(c.count, { listener: c.listener, reason: c.reason, response: c.response });
+  });
 }

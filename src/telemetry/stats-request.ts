@@ -23,10 +23,10 @@ export function parseStatsRequest(
     throw invalidArgument(`interval: expected between ${MIN_STATS_INTERVAL_MS}ms and ${MAX_STATS_INTERVAL_MS / 1000}s`);
   }
   const names = [...new Set(providers.map((p) => p.trim().toLowerCase()).filter((p) => p !== ""))];
-  const unknown = names.filter((p) => !configured.includes(p));
-  if (unknown.length > 0) {
-    const shown = unknown.slice(0, 5).map((p) => JSON.stringify(p.slice(0, 64)));
-    throw notFound(`provider ${shown.join(", ")} is not configured (configured: ${configured.join(", ") || "none"})`);
+  // The position names the entry; the caller's own text is never echoed back.
+  const unknown = names.findIndex((p) => !configured.includes(p));
+  if (unknown >= 0) {
+    throw notFound(`providers[${unknown}]: not configured (configured: ${configured.join(", ") || "none"})`);
   }
   return { providers: names, intervalMs: interval };
 }

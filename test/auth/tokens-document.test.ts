@@ -41,6 +41,20 @@ describe("tokens file", () => {
     expect(() => auth.authenticate(undefined, "stranger")).toThrow(expect.objectContaining({ code: "UNAUTHENTICATED" }));
   });
 
+  it("reads the stats right, which is off unless given, and refuses a value that is not a boolean", () => {
+    const reg = registry({
+      clients: [
+        { name: "watcher", token: WIKI, providers: ["openai"], stats: true },
+        { name: "ops", token: OPS, providers: ["*"] },
+      ],
+    });
+    expect(reg.byToken(WIKI)).toMatchObject({ name: "watcher", stats: true, admin: false });
+    expect(reg.byToken(OPS)).toMatchObject({ name: "ops", stats: false });
+    const bad = parseTokensDocument(JSON.stringify({ clients: [{ name: "w", token: WIKI, providers: ["*"], stats: "yes" }] }), {});
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.errors.join("\n")).toMatch(/clients\[0\]\.stats/);
+  });
+
   it("without a tokens file every caller is the anonymous administrator", () => {
     const auth = new AuthState({ env: {} });
     expect(auth.authenticate(undefined, undefined)).toMatchObject({ name: "", admin: true, providers: undefined });

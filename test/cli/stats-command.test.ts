@@ -65,7 +65,7 @@ describe("keypool stats", () => {
   it("says what went wrong: an unknown provider, a sidecar that is not there", async () => {
     const unknown = await runCli(["stats", "--target", server.grpcAddress, "--provider", "nope"]);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toMatch(/NOT_FOUND.*"nope" is not configured/);
+    expect(unknown.stderr).toMatch(/NOT_FOUND.*providers\[0\]: not configured/);
     const absent = await runCli(["stats", "--target", "127.0.0.1:1"]);
     expect(absent.code).toBe(1);
     expect(absent.stderr).toMatch(/cannot reach keypool at 127\.0\.0\.1:1/);

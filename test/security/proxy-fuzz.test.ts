@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_PENALTY } from "../../src/auth/failure-penalty.js";
 import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
 import { startSimulator, type Simulator } from "../../src/simulator/index.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
@@ -42,6 +43,8 @@ beforeAll(async () => {
     env: {},
     watch: false,
     proxy: { maxBodyBytes: 64 * 1024 },
+    // The per-source penalty stays in force (hundreds of bad credentials reach its budget), with short delays.
+    authPenalty: { ...DEFAULT_PENALTY, baseDelayMs: 1, maxDelayMs: 5 },
   });
   port = Number(server.proxyAddress?.split(":").pop());
 });

@@ -1,4 +1,5 @@
-import { status, type ServiceError } from "@grpc/grpc-js";
+import { BinaryWriter } from "@bufbuild/protobuf/wire";
+import { Client, credentials, Metadata, status, type ServiceError } from "@grpc/grpc-js";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Outcome } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
@@ -106,5 +107,43 @@ describe("hostile RPC input", () => {
     const lease = await client.acquire({ provider: "openai" });
     await client.report({ leaseId: lease.leaseId, outcome: Outcome.OUTCOME_SUCCESS });
     expect(server.pool.openLeaseCount()).toBe(0);
+  });
+
+  it("hand-made wire bytes over the whole int64 and int32 range, and random bytes, never get INTERNAL", async () => {
+    const raw = new Client(server.grpcAddress, credentials.createInsecure());
+    const identity = (b: Buffer) => b;
+    const unary = (method: string, bytes: Uint8Array) =>
+      new Promise<number>((resolve) =>
+        raw.makeUnaryRequest(`/keypool.v1.KeyPoolService/${method}`, identity, identity, Buffer.from(bytes), new Metadata(), { deadline: Date.now() + 2_000 }, (err) =>
+          resolve(err === null ? status.OK : err.code),
+        ),
+      );
+    const int64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
+    const int32 = fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
+    const duration = fc.record({ seconds: int64, nanos: int32 });
+    const durationBytes = (d: { seconds: bigint; nanos: number }) => new BinaryWriter().uint32(8).int64(d.seconds).uint32(16).int32(d.nanos).finish();
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.record({ tokens: int64, maxWait: duration, leaseTtl: duration }),
+          fc.record({ prompt: int64, completion: int64, latency: duration, retryAfter: duration }),
+          fc.uint8Array({ maxLength: 64 }),
+          async (a, r, junk) => {
+            // An unconfigured provider: the acquisition is refused after its fields are checked, so nothing stays leased.
+            const acquire = new BinaryWriter().uint32(10).string("not-configured").uint32(24).int64(a.tokens)
+              .uint32(34).bytes(durationBytes(a.maxWait)).uint32(42).bytes(durationBytes(a.leaseTtl)).finish();
+            const report = new BinaryWriter().uint32(10).string("ls_fuzz").uint32(32).int64(r.prompt).uint32(40).int64(r.completion)
+              .uint32(50).bytes(durationBytes(r.latency)).uint32(58).bytes(durationBytes(r.retryAfter)).finish();
+            for (const [method, bytes] of [["AcquireKey", acquire], ["ReportUsage", report], ["AcquireKey", junk], ["ReportUsage", junk]] as const) {
+              const code = await unary(method, bytes);
+              expect(code === status.INTERNAL || code === status.UNKNOWN, `${method} answered ${code}`).toBe(false);
+            }
+          },
+        ),
+        { numRuns: RUNS },
+      );
+    } finally {
+      raw.close();
+    }
   });
 });

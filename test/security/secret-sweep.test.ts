@@ -133,6 +133,7 @@ describe("secret hygiene across every output of a running sidecar", () => {
       sim.failNext(KEYS[1]!, 500);
       await proxied("provider error", "/openai/v1/chat/completions", APP, chat);
       await proxied("wrong token", "/openai/v1/chat/completions", STRANGER, chat);
+      await proxied("wrong token in the query", `/openai/v1/chat/completions?key=${STRANGER}`, STRANGER, chat);
       await proxied("out of scope", "/anthropic/v1/messages", APP, { model: "claude", max_tokens: 8, messages: [] });
       expect(sim.stats().unknownKeyRequests).toBe(0);
       // Every key probed through the simulator, which knows only the OpenAI ones: the others are invalid, with the provider's reason.
@@ -212,6 +213,11 @@ describe("secret hygiene across every output of a running sidecar", () => {
     expect(all["unknown token"]).toMatch(/^16 /);
     expect(all["server stdout and stderr (logs, console spans)"]).toMatch(/provider rate limits read/);
     expect(all["keypool check-keys"]).toMatch(/^1 .*…0003  invalid .*…0004  invalid .*, 2 invalid,/s);
+    // Failed authentications are logged and counted, by listener and reason only.
+    // One line per source and interval: the proxy's failure came first from this address.
+    expect(all["server stdout and stderr (logs, console spans)"]).toMatch(/"listener":"proxy","source":"127\.0\.0\.1","method":"POST \/openai\/".*"msg":"authentication failed"/);
+    expect(all["GET /metrics"]).toMatch(/^keypool_auth_failures_total\{[^}]*listener="proxy"[^}]*\} [1-9]/m);
+    expect(all["GET /metrics"]).toMatch(/^keypool_auth_failures_total\{[^}]*listener="grpc"[^}]*reason="invalid_token"[^}]*\} [1-9]/m);
     for (const [surface, text] of outputs) {
       for (const secret of [...ALL, ...FRAGMENTS]) expect(text, `${surface} carries ${secret.slice(0, 12)}…`).not.toContain(secret);
     }

@@ -89,7 +89,7 @@ describe("StreamStats", () => {
     expect((await all.waitFor(1)).providers.map((p) => p.provider)).toEqual(["openai", "google"]);
     all.cancel();
     const cases: [StatsReader, number, RegExp][] = [
-      [new StatsReader(c, { providers: ["nope"] }), status.NOT_FOUND, /provider "nope" is not configured/],
+      [new StatsReader(c, { providers: ["nope"] }), status.NOT_FOUND, /providers\[0\]: not configured/],
       [new StatsReader(c, { intervalMs: 50 }), status.INVALID_ARGUMENT, /interval: expected between 100ms and 60s/],
       [new StatsReader(c, { intervalMs: 61_000 }), status.INVALID_ARGUMENT, /interval/],
     ];

@@ -286,7 +286,7 @@ export class MemoryLeasePool implements LeasePool {
     const rt = this.providers.get(provider);
     if (rt === undefined || this.config?.providers.has(provider) !== true) {
       const known = this.providerNames().join(", ");
-      throw notFound(`provider ${JSON.stringify(provider)} is not configured (configured: ${known || "none"})`);
+      throw notFound(`provider: not configured (configured: ${known || "none"})`);
     }
     return rt;
   }

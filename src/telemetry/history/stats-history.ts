@@ -126,13 +126,13 @@ export class StatsHistory {
   read(q: HistoryQuery, directory: HistoryDirectory): HistoryResult {
     const now = this.now();
     if (!directory.providerNames().includes(q.provider) && !this.providers.has(q.provider)) {
-      throw notFound(`provider: ${quote(q.provider)} is not configured (configured: ${directory.providerNames().join(", ") || "none"})`);
+      throw notFound(`provider: not configured (configured: ${directory.providerNames().join(", ") || "none"})`);
     }
     const configured = directory.keysOf(q.provider);
     const ph = this.providers.get(q.provider);
     const kh = q.keyId === "" ? undefined : ph?.keys.get(q.keyId);
     if (q.keyId !== "" && kh === undefined && !configured.has(q.keyId)) {
-      throw notFound(`key: ${quote(q.keyId)} is not a key of provider ${q.provider}`);
+      throw notFound(`key: not a key of provider ${q.provider}`);
     }
     const keys = q.keyId === "" ? [...(ph?.keys.values() ?? [])] : kh === undefined ? [] : [kh];
     const models = q.keyId === "" ? [...(ph?.models ?? [])] : [...(kh?.models.keys() ?? [])];
@@ -140,7 +140,7 @@ export class StatsHistory {
     if (q.model !== "") {
       if (!models.includes(q.model)) {
         throw notFound(
-          `model: ${quote(q.model)} has no history in this selection (models with history: ${models.map(quote).join(", ") || "none"}; at most ${this.maxModels} per provider)`,
+          `model: no history in this selection (models with history: ${models.map(quote).join(", ") || "none"}; at most ${this.maxModels} per provider)`,
         );
       }
       series = keys.map((k) => k.models.get(q.model)).filter((s) => s !== undefined);
