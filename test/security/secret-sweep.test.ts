@@ -221,5 +221,6 @@ describe("secret hygiene across every output of a running sidecar", () => {
     for (const [surface, text] of outputs) {
       for (const secret of [...ALL, ...FRAGMENTS]) expect(text, `${surface} carries ${secret.slice(0, 12)}…`).not.toContain(secret);
     }
-  });
+    // Seven CLI processes start on the way, each a Node start-up on a shared machine.
+  }, 90_000);
 });
