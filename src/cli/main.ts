@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { checkConfigCommand } from "./check-config-command.js";
+import { checkKeysCommand } from "./check-keys-command.js";
 import { demoCommand } from "./demo-command.js";
 import { reloadCommand } from "./reload-command.js";
 import { serveCommand } from "./serve-command.js";
@@ -47,6 +48,16 @@ program
   .option("--config <file>", "JSON config file (default: $KEYPOOL_CONFIG)")
   .option("--env-file <file>", "dotenv file whose values take precedence over the environment")
   .action(checkConfigCommand);
+
+program
+  .command("check-keys")
+  .description("probe every key with its provider's model listing: valid, invalid (why, masked), rate limited, and the limits the provider states; exit 1 when a key is invalid")
+  .option("--config <file>", "JSON config file (default: $KEYPOOL_CONFIG; without one, keys come from *_API_KEYS variables)")
+  .option("--env-file <file>", "dotenv file whose values take precedence over the environment")
+  .option("--provider <name>", "only this provider (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option("--timeout <duration>", "longest wait for each key's answer", "10s")
+  .option("--json", "print JSON")
+  .action(checkKeysCommand);
 
 program
   .command("reload")

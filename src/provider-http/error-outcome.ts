@@ -36,7 +36,8 @@ export function outcomeFromError(err: unknown, options: HttpOutcomeOptions = {})
   return { outcome: "cancelled", errorMessage: safeMessage(`caller error: ${name}`, options.secrets) };
 }
 
-function httpStatusOf(e: Record<string, unknown>): number | undefined {
+/** The HTTP status an SDK error carries (`status`, `statusCode` or `response.status`), if any. */
+export function httpStatusOf(e: Record<string, unknown>): number | undefined {
   const response = e["response"] !== null && typeof e["response"] === "object" ? (e["response"] as Record<string, unknown>) : undefined;
   for (const candidate of [e["status"], e["statusCode"], response?.["status"]]) {
     if (typeof candidate === "number" && Number.isInteger(candidate) && candidate >= 100 && candidate <= 599) return candidate;
@@ -44,7 +45,8 @@ function httpStatusOf(e: Record<string, unknown>): number | undefined {
   return undefined;
 }
 
-function bodyOf(e: Record<string, unknown>, response: Record<string, unknown> | undefined): unknown {
+/** The provider's error body as an SDK error keeps it (parsed, or the text it has), if any. */
+export function bodyOf(e: Record<string, unknown>, response: Record<string, unknown> | undefined): unknown {
   // OpenAI keeps the inner `error` object, Anthropic the whole body; both have a message.
   const error = e["error"];
   if (error !== null && typeof error === "object") {

@@ -6,8 +6,10 @@ import { headerReader } from "../provider-http/header-reader.js";
 import { outcomeFromHttp, parseBody } from "../provider-http/http-outcome.js";
 import type { CallOutcome } from "../protocol/outcome.js";
 import { apiForProvider, applyKey, type ProviderApi } from "../provider-http/provider-api.js";
+import type { ProviderAnswer } from "../provider-http/rate-limits/rate-limit-facts.js";
 import type { TokenUsage } from "../provider-http/token-usage.js";
 import type { AuthState } from "../auth/auth-state.js";
+import type { Clock } from "../clock/clock.js";
 import { verifiedCertificateCn } from "../listen/tls-server.js";
 import type { LeasePool } from "../pool/lease-pool.js";
 import type { Lease } from "../pool/types.js";
@@ -30,6 +32,7 @@ import { estimateRequest } from "./request-estimate.js";
 import { usageWatcher } from "./response-usage.js";
 import type { RoutableProviders } from "./routable-providers.js";
 import { toProxyError } from "./to-proxy-error.js";
+import { logUpstreamAnswer, upstreamAnswer } from "./upstream-answer.js";
 import { callUpstream } from "./upstream-call.js";
 import { upstreamUrl } from "./upstream-url.js";
 
@@ -43,6 +46,8 @@ export interface ProxyContext {
   readonly dispatcher: Dispatcher;
   readonly gate: ConcurrencyGate;
   readonly routable: RoutableProviders;
+  /** When an answer arrived, for the resets it states relative to now. */
+  readonly clock: Clock;
 }
 
 /** Error bodies up to this size are read to classify them (Gemini's retry delay and invalid-key reason are in the body). */
@@ -229,7 +234,7 @@ async function answer(
   });
   const parsed = prefix.complete ? parseBody(prefix.bytes.toString("utf8")) : undefined;
   const outcome = outcomeFromHttp(up.statusCode, headerReader(up.headers), parsed, { secrets: [lease.secret] });
-  await settle(ctx, ex, lease, outcome, undefined, started);
+  await settle(ctx, ex, lease, outcome, undefined, started, upstreamAnswer(lease.provider, up.statusCode, up.headers, prefix.bytes, ctx.clock.now()));
   if (shouldRetry({ kind: "answer", status: up.statusCode, outcome: outcome.outcome }, attempt, ctx.options, deadline - performance.now())) {
     prefix.discard();
     return false;
@@ -281,21 +286,23 @@ async function streamAnswer(
   // A stream's headers go out now, not with its first token; a body of known length takes them along.
   if (up.headers["content-length"] === undefined) res.flushHeaders();
   const success: CallOutcome = outcomeFromHttp(up.statusCode, headerReader(up.headers), undefined);
+  // Read as the headers arrive: what the provider says is left is true of that moment.
+  const limits = upstreamAnswer(lease.provider, up.statusCode, up.headers, undefined, ctx.clock.now());
   try {
     await pumpBody(up.body, res, { ...idleLimit(ctx, up), onChunk: (chunk) => watcher?.push(chunk) });
   } catch (err) {
     up.body.destroy();
     if (ex.clientGone || err instanceof ClientGoneError) {
-      await settle(ctx, ex, lease, { ...CANCELLED, httpStatus: up.statusCode }, watcher?.partial(), started);
+      await settle(ctx, ex, lease, { ...CANCELLED, httpStatus: up.statusCode }, watcher?.partial(), started, limits);
       throw new ClientGoneError("client closed the connection");
     }
     const outcome = outcomeFromError(err, { secrets: [lease.secret] });
-    await settle(ctx, ex, lease, outcome, watcher?.partial(), started);
+    await settle(ctx, ex, lease, outcome, watcher?.partial(), started, limits);
     res.destroy();
     throw new StreamBroken(outcome.outcome);
   }
   // Reported before the client sees the end: a caller that reads the stats next finds this request in them.
-  await settle(ctx, ex, lease, success, watcher?.end(), started);
+  await settle(ctx, ex, lease, success, watcher?.end(), started, limits);
   res.end();
 }
 
@@ -308,10 +315,22 @@ class StreamBroken extends Error {
   }
 }
 
-/** Ends a lease with what happened; a lease that already ended (expired) is only logged. */
-async function settle(ctx: ProxyContext, ex: Exchange, lease: Lease, outcome: CallOutcome, usage: TokenUsage | undefined, started: number): Promise<void> {
+/**
+ * Ends a lease with what happened, and with what the provider's answer said
+ * about its limits when there was one; a lease that already ended (expired)
+ * is only logged.
+ */
+async function settle(
+  ctx: ProxyContext,
+  ex: Exchange,
+  lease: Lease,
+  outcome: CallOutcome,
+  usage: TokenUsage | undefined,
+  started: number,
+  answer?: ProviderAnswer,
+): Promise<void> {
   try {
-    await ctx.pool.report(
+    const result = await ctx.pool.report(
       lease.leaseId,
       {
         outcome: outcome.outcome,
@@ -324,6 +343,7 @@ async function settle(ctx: ProxyContext, ex: Exchange, lease: Lease, outcome: Ca
       },
       lease.owner,
     );
+    if (answer !== undefined && !result.alreadyReported) logUpstreamAnswer(ctx.log, lease, answer);
   } catch (err) {
     ctx.log.debug({ provider: lease.provider, keyId: lease.keyId, err: err instanceof Error ? err.message : String(err) }, "proxy report failed");
   }

@@ -3,6 +3,7 @@ import type { Socket } from "node:net";
 import type { Tracer } from "@opentelemetry/api";
 import type { Dispatcher } from "undici";
 import type { AuthState } from "../auth/auth-state.js";
+import { systemClock, type Clock } from "../clock/clock.js";
 import type { TlsFiles } from "../listen/server-credentials.js";
 import { listenHttp } from "../listen/listen-http.js";
 import { createHttpListener, type HttpListener } from "../listen/tls-server.js";
@@ -36,6 +37,8 @@ export interface ProxyServerOptions {
   readonly socketMode?: number | undefined;
   /** HTTPS from these PEM files (re-read when they change); with a client CA, mTLS, and a verified certificate's name stands for a token. */
   readonly tls?: TlsFiles | undefined;
+  /** Time of the answers read for their rate limits; default the system clock. */
+  readonly clock?: Clock | undefined;
 }
 
 /** Longest a client may take to send its whole request (a slow upload must not hold a connection forever). */
@@ -70,6 +73,7 @@ export class ProxyServer {
       dispatcher: config.dispatcher ?? upstreamAgent(options),
       gate: new ConcurrencyGate(options.maxConcurrent),
       routable: new RoutableProviders(config.pool),
+      clock: config.clock ?? systemClock,
     };
   }
 

@@ -4,6 +4,7 @@ import type { CallOutcome, Endpoint, ParsedCall } from "./endpoint.js";
 import { isError } from "./is-sim-error.js";
 import type { LimitSnapshot } from "./limits.js";
 import { maskSecret } from "./mask-secret.js";
+import { listingBody, listingDialect } from "./model-listing.js";
 import { presentedCredentials } from "./presented-credentials.js";
 import { readBody } from "./read-body.js";
 import type { ResponseIo } from "./response-io.js";
@@ -43,6 +44,9 @@ export async function handleRequest(ctx: HandlerContext, req: IncomingMessage, i
   const body = await readBody(req, ctx.maxBodyBytes);
   if (body.kind === "gone") return;
 
+  const listing = listingDialect(method, path, headers, url);
+  if (listing !== undefined) return listModels(ctx, io, listing, headers, url);
+
   const route = matchRoute(method, path, url);
   if (route === undefined) {
     state.notFoundRequests++;
@@ -51,30 +55,9 @@ export async function handleRequest(ctx: HandlerContext, req: IncomingMessage, i
   const { endpoint, params } = route;
   const dialect = endpoint.dialect;
 
-  const secret = dialect.credential(headers, url);
-  const key = secret === undefined ? undefined : state.find(secret);
-  if (secret === undefined || key === undefined) {
-    state.unknownKeyRequests++;
-    if (secret === undefined) state.missingCredentialRequests++;
-    const error: SimError =
-      secret === undefined ? { kind: "missing_credential" } : { kind: "invalid_credential", masked: maskSecret(secret) };
-    return fail(ctx, io, dialect, error, undefined);
-  }
-
+  const key = await authenticate(ctx, io, dialect, headers, url);
+  if (key === undefined) return;
   const stats = key.stats;
-  stats.requests++;
-  if (key.revoked) {
-    stats.unauthorized++;
-    return fail(ctx, io, dialect, { kind: "invalid_credential", masked: maskSecret(secret) }, undefined);
-  }
-
-  const injected = key.takeFailure();
-  if (injected !== undefined) {
-    stats.injected++;
-    if (injected.status === 429) stats.rateLimited++;
-    if (injected.status === 401 || injected.status === 403) stats.unauthorized++;
-    return fail(ctx, io, dialect, { kind: "injected", ...injected }, key.snapshot(ctx.now()));
-  }
 
   const call = parseCall(endpoint, body, { headers, url, params }, ctx.maxBodyBytes);
   if (isError(call)) {
@@ -112,6 +95,56 @@ export async function handleRequest(ctx: HandlerContext, req: IncomingMessage, i
     key.stats.inFlight--;
     if (!io.completed) key.stats.clientDisconnects++;
   }
+}
+
+/**
+ * A model listing: authenticated like any call (401 for a revoked key, an
+ * injected failure taken), answered with the key's rate-limit headers, and
+ * not counted against its limits, so that checking a key costs none of them.
+ */
+async function listModels(ctx: HandlerContext, io: ResponseIo, dialect: Dialect, headers: Headers, url: URL): Promise<void> {
+  const key = await authenticate(ctx, io, dialect, headers, url);
+  if (key === undefined) return;
+  const now = ctx.now();
+  if (!(await io.pause(ctx.responseDelayMs()))) return;
+  key.stats.successes++;
+  io.send({ status: 200, headers: dialect.limitHeaders(key.snapshot(now), now), body: listingBody(dialect, now) });
+}
+
+/**
+ * The key a request presents, counted; or undefined once the answer for a
+ * missing, unknown or revoked key, or a failure queued for the key, was sent.
+ */
+async function authenticate(ctx: HandlerContext, io: ResponseIo, dialect: Dialect, headers: Headers, url: URL): Promise<SimulatedKey | undefined> {
+  const { state } = ctx;
+  const secret = dialect.credential(headers, url);
+  const key = secret === undefined ? undefined : state.find(secret);
+  if (secret === undefined || key === undefined) {
+    state.unknownKeyRequests++;
+    if (secret === undefined) state.missingCredentialRequests++;
+    const error: SimError =
+      secret === undefined ? { kind: "missing_credential" } : { kind: "invalid_credential", masked: maskSecret(secret) };
+    await fail(ctx, io, dialect, error, undefined);
+    return undefined;
+  }
+
+  const stats = key.stats;
+  stats.requests++;
+  if (key.revoked) {
+    stats.unauthorized++;
+    await fail(ctx, io, dialect, { kind: "invalid_credential", masked: maskSecret(secret) }, undefined);
+    return undefined;
+  }
+
+  const injected = key.takeFailure();
+  if (injected !== undefined) {
+    stats.injected++;
+    if (injected.status === 429) stats.rateLimited++;
+    if (injected.status === 401 || injected.status === 403) stats.unauthorized++;
+    await fail(ctx, io, dialect, { kind: "injected", ...injected }, key.snapshot(ctx.now()));
+    return undefined;
+  }
+  return key;
 }
 
 async function succeed(

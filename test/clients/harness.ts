@@ -3,6 +3,7 @@ import { KeyPoolClient, type KeyPoolClientOptions } from "../../clients/typescri
 import type { PoolSettings } from "../../src/config/types.js";
 import type { KeypoolServer } from "../../src/keypool-server.js";
 import { startSimulator, type Simulator, type SimulatorOptions } from "../../src/simulator/index.js";
+import { silentLogger, type Logger } from "../../src/telemetry/logger.js";
 import { startServerForTest } from "../support/keypool-fixture.js";
 import { poolConfig, type TestKey } from "../support/pool-config.js";
 
@@ -14,8 +15,8 @@ export async function simulator(options: SimulatorOptions): Promise<Simulator> {
 }
 
 /** The real keypool gRPC server on an ephemeral port. */
-export async function keypool(providers: Record<string, TestKey[]>, settings: Partial<PoolSettings> = {}): Promise<KeypoolServer> {
-  return startServerForTest({ config: poolConfig(providers, settings) });
+export async function keypool(providers: Record<string, TestKey[]>, settings: Partial<PoolSettings> = {}, log: Logger = silentLogger()): Promise<KeypoolServer> {
+  return startServerForTest({ config: poolConfig(providers, settings), log });
 }
 
 /** A client of `target`, closed after the test. */

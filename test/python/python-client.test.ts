@@ -3,7 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import type { SimulatorKeyOptions } from "../../src/simulator/index.js";
 import type { TestKey } from "../support/pool-config.js";
+import { capturedLog } from "../support/rate-limit-log.js";
 import { keypool, simulator } from "../clients/harness.js";
 import { OPENAI_SDK_PACKAGES, openAiSdkMissing, PROTOC_PACKAGES, protocMissing, PYTHON, PYTHON_PACKAGES, pythonMissing, run } from "./python-env.js";
 
@@ -36,16 +38,30 @@ async function pythonTestStack() {
     sdkgemini: keys("sg", 1, sim.url),
     sdkcut: keys("sc", 1, v1),
     sdkreal: keys("sr", 1, v1),
+    // Their answers' rate-limit headers and 429 bodies reach the sidecar (test_provider_answer.py).
+    answer: keys("n", 1, v1),
+    anthropic: keys("an", 1, sim.url),
+    google: keys("go", 1, sim.url),
+    gemini: keys("ge", 1, sim.url),
+  };
+  const limits: Record<string, SimulatorKeyOptions> = {
+    t1: { rpm: 1 },
+    r1: { rpm: 1 },
+    n1: { rpm: 30 },
+    an1: { rpm: 20 },
+    go1: { models: { "gemini-2.5-pro": { rpd: 1 } } },
+    ge1: { models: { "gemini-2.5-pro": { rpd: 1 } } },
   };
   for (const [name, list] of Object.entries(providers)) {
     if (name === "revoked") continue;
-    for (const k of list) sim.addKey(k.secret, { label: k.id!, ...(k.id === "t1" || k.id === "r1" ? { rpm: 1 } : {}) });
+    for (const k of list) sim.addKey(k.secret, { label: k.id!, ...limits[k.id!] });
   }
   const fallbackKey = "sk-test-py-fallback-0001";
   sim.addKey(fallbackKey, { label: "fallback" });
-  const server = await keypool(providers);
+  const captured = capturedLog();
+  const server = await keypool(providers, {}, captured.log);
   const env = { ...process.env, KEYPOOL_TARGET: server.grpcAddress, KEYPOOL_SIM_URL: sim.url, KEYPOOL_TEST_FALLBACK_KEY: fallbackKey, PYTHONDONTWRITEBYTECODE: "1" };
-  return { sim, server, env };
+  return { sim, server, env, captured, secrets: Object.values(providers).flat().map((k) => k.secret) };
 }
 
 function pytest(args: string[], env: NodeJS.ProcessEnv) {
@@ -58,7 +74,7 @@ describe("Python client (clients/python, pytest)", () => {
 
   it.skipIf(skipPython)("pytest passes against the real server and simulator; the transport spread 20 calls over five keys", async () => {
     if (missingPython !== undefined) throw new Error(`${missingPython}; CI needs: ${PYTHON_PACKAGES}`);
-    const { sim, server, env } = await pythonTestStack();
+    const { sim, server, env, captured, secrets } = await pythonTestStack();
     const result = await pytest(["clients/python/tests"], env);
     if (process.env.KEYPOOL_SHOW_PYTEST) console.log(result.output);
     expect(result.output).not.toMatch(/\bfailed\b|\berror\b/);
@@ -72,6 +88,17 @@ describe("Python client (clients/python, pytest)", () => {
     expect(sim.keyStats("fallback")?.requests).toBe(1);
     expect(sim.stats().seenCredentials.has("unused")).toBe(false);
     expect(server.pool.openLeaseCount()).toBe(0);
+
+    // What the transports and lease.observe passed on reached the sidecar, read in each dialect.
+    const reads = captured.reads();
+    const readOf = (keyId: string) => reads.filter((r) => r.keyId === keyId);
+    expect(readOf("n1")[0]?.rateLimits.limits).toContainEqual(expect.objectContaining({ dimension: "requests", limit: 30, source: "openai-headers" }));
+    expect(readOf("an1")[0]?.rateLimits.limits).toContainEqual(expect.objectContaining({ dimension: "requests", limit: 20, source: "anthropic-headers" }));
+    for (const id of ["go1", "ge1"]) {
+      expect(readOf(id).map((r) => r.rateLimits.exhausted)).toEqual([expect.objectContaining({ reason: "daily_quota", model: "gemini-2.5-pro", source: "gemini-quota-failure" })]);
+    }
+    const logged = captured.lines.join("\n");
+    for (const secret of secrets) expect(logged).not.toContain(secret);
   });
 
   // The SDK is no Debian package: .ci/run installs it into its venv; elsewhere it may skip.

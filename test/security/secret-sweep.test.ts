@@ -102,6 +102,21 @@ describe("secret hygiene across every output of a running sidecar", () => {
       await report(APP, { leaseId: limited.leaseId, httpStatus: 429, retryAfter: durationFromMs(5_000), errorMessage: `Rate limit reached for key ${limited.apiKey}` });
       const revoked = await acquire(APP, { provider: "google" });
       await report(APP, { leaseId: revoked.leaseId, httpStatus: 401, errorMessage: `API key not valid: ${revoked.apiKey} (token ${APP})` });
+      // The provider's answer itself, quoting the key in headers and in a quota body: read at debug level, never echoed.
+      const quoted = await acquire(ADMIN, { provider: "anthropic" });
+      const quotaBody = {
+        error: {
+          code: 429,
+          message: `Quota exceeded for ${quoted.apiKey}`,
+          details: [{ "@type": "type.googleapis.com/google.rpc.QuotaFailure", violations: [{ quotaId: quoted.apiKey, quotaDimensions: { model: quoted.apiKey } }] }],
+        },
+      };
+      await report(ADMIN, {
+        leaseId: quoted.leaseId,
+        httpStatus: 429,
+        responseHeaders: { "anthropic-ratelimit-requests-remaining": quoted.apiKey, "anthropic-ratelimit-requests-limit": "100", "retry-after": "3", "set-cookie": `k=${quoted.apiKey}` },
+        errorBody: Buffer.from(JSON.stringify(quotaBody)),
+      });
       // The same pool through the proxy: a plain and a streamed call, a provider failure, a wrong token, a provider out of scope.
       const proxied = async (what: string, path: string, token: string, body: object) => {
         const res = await fetch(`http://${proxyAddress}${path}`, {
@@ -121,6 +136,19 @@ describe("secret hygiene across every output of a running sidecar", () => {
       await proxied("wrong token in the query", `/openai/v1/chat/completions?key=${STRANGER}`, STRANGER, chat);
       await proxied("out of scope", "/anthropic/v1/messages", APP, { model: "claude", max_tokens: 8, messages: [] });
       expect(sim.stats().unknownKeyRequests).toBe(0);
+      // Every key probed through the simulator, which knows only the OpenAI ones: the others are invalid, with the provider's reason.
+      const probeConfig = join(dir, "check-keys.json");
+      writeFileSync(
+        probeConfig,
+        JSON.stringify({
+          openai: { keys: ["${OPENAI_API_KEYS}"], base_url: `${sim.url}/v1` },
+          google: { keys: [KEYS[2]], base_url: sim.url },
+          anthropic: { keys: [{ key: KEYS[3], id: "claude-main" }], base_url: sim.url },
+        }),
+        { mode: 0o600 },
+      );
+      const probed = await runCli(["check-keys", "--config", probeConfig], { OPENAI_API_KEYS: env.OPENAI_API_KEYS });
+      outputs.push(["keypool check-keys", `${probed.code} ${probed.stdout}${probed.stderr}`]);
       // Refusals and attacks.
       await failure(acquire(STRANGER, {}), "unknown token");
       await failure(acquire(APP, { provider: "anthropic" }), "out of scope");
@@ -183,6 +211,8 @@ describe("secret hygiene across every output of a running sidecar", () => {
     expect(all["proxy: out of scope"]).toMatch(/^403 /);
     expect(all["server stdout and stderr (logs, console spans)"]).toMatch(/POST \/openai/);
     expect(all["unknown token"]).toMatch(/^16 /);
+    expect(all["server stdout and stderr (logs, console spans)"]).toMatch(/provider rate limits read/);
+    expect(all["keypool check-keys"]).toMatch(/^1 .*…0003  invalid .*…0004  invalid .*, 2 invalid,/s);
     // Failed authentications are logged and counted, by listener and reason only.
     // One line per source and interval: the proxy's failure came first from this address.
     expect(all["server stdout and stderr (logs, console spans)"]).toMatch(/"listener":"proxy","source":"127\.0\.0\.1","method":"POST \/openai\/".*"msg":"authentication failed"/);
@@ -191,5 +221,6 @@ describe("secret hygiene across every output of a running sidecar", () => {
     for (const [surface, text] of outputs) {
       for (const secret of [...ALL, ...FRAGMENTS]) expect(text, `${surface} carries ${secret.slice(0, 12)}…`).not.toContain(secret);
     }
-  });
+    // Seven CLI processes start on the way, each a Node start-up on a shared machine.
+  }, 90_000);
 });

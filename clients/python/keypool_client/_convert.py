@@ -1,12 +1,13 @@
 """Between the generated messages and the client's plain values."""
 
-from typing import Iterable, Optional
+from typing import Any, Iterable, Optional
 
 from google.protobuf.duration_pb2 import Duration
 
 from .gen.keypool.v1 import keypool_pb2 as pb
 from .lease import Lease, ReportResult
 from .outcomes import OUTCOMES
+from .rate_limit_headers import MAX_ERROR_BODY_BYTES, rate_limit_headers
 from .redact import safe_message
 
 
@@ -38,7 +39,8 @@ def lease_from(res: pb.AcquireKeyResponse) -> Lease:
 
 def report_request(lease: Lease, outcome: Optional[str], http_status: int, prompt_tokens: Optional[int],
                    completion_tokens: Optional[int], latency: Optional[float], retry_after: Optional[float],
-                   error_message: Optional[str]) -> pb.ReportUsageRequest:
+                   error_message: Optional[str], response_headers: Any = None,
+                   error_body: Optional[bytes] = None) -> pb.ReportUsageRequest:
     if outcome is not None and outcome not in OUTCOMES:
         raise ValueError("outcome must be one of %s, not %r" % (", ".join(OUTCOMES), outcome))
     req = pb.ReportUsageRequest(
@@ -48,6 +50,9 @@ def report_request(lease: Lease, outcome: Optional[str], http_status: int, promp
         prompt_tokens=max(0, int(prompt_tokens or 0)),
         completion_tokens=max(0, int(completion_tokens or 0)),
         error_message=safe_message(error_message, [lease.api_key]) if error_message else "",
+        # Only the allow-listed headers leave the caller, whatever it passed.
+        response_headers=rate_limit_headers(response_headers),
+        error_body=bytes(error_body[:MAX_ERROR_BODY_BYTES]) if error_body else b"",
     )
     if latency is not None:
         req.latency.CopyFrom(duration(max(0.0, latency)))

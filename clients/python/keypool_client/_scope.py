@@ -7,6 +7,7 @@ from typing import Callable, Optional
 from .errors import KeyPoolError
 from .lease import Lease
 from .outcomes import CallOutcome, outcome_from_exception
+from .rate_limit_headers import ProviderAnswer, answer_of
 
 OnReportError = Callable[[KeyPoolError, Lease], None]
 
@@ -16,6 +17,15 @@ def exit_outcome(lease: Lease, exc: Optional[BaseException]) -> CallOutcome:
     if exc is None:
         return lease.observed or CallOutcome("success")
     return outcome_from_exception(exc, [lease.api_key])
+
+
+def exit_answer(lease: Lease, exc: Optional[BaseException]) -> Optional[ProviderAnswer]:
+    """What ``lease.observe`` saw of the provider's answer, or the answer an escaping HTTP error
+    carries (httpx ``HTTPStatusError``, the SDKs' ``APIStatusError``)."""
+    response = getattr(exc, "response", None) if exc is not None else None
+    if isinstance(getattr(response, "status_code", None), int):
+        return answer_of(response)
+    return lease.answer
 
 
 class ReportErrorHandler:

@@ -1,18 +1,19 @@
 """The asyncio client (grpc.aio): the same API as KeyPool, awaited."""
 
 import time
-from typing import AsyncIterator, Iterable, Optional
+from typing import Any, AsyncIterator, Iterable, Optional
 
 import grpc
 import grpc.aio
 
 from . import _convert
-from ._scope import OnReportError, ReportErrorHandler, exit_outcome
+from ._scope import OnReportError, ReportErrorHandler, exit_answer, exit_outcome
 from .client import CHANNEL_OPTIONS, DEFAULT_TARGET, Fallback
 from .errors import KeyPoolError, KeyPoolUnavailableError, to_keypool_error
 from .gen.keypool.v1 import keypool_pb2 as pb
 from .gen.keypool.v1.keypool_pb2_grpc import KeyPoolServiceStub
 from .lease import FallbackKey, Lease, ReportResult, fallback_lease
+from .rate_limit_headers import ProviderAnswer
 
 
 class AsyncKeyPool:
@@ -52,11 +53,13 @@ class AsyncKeyPool:
     async def report(self, lease: Lease, *, outcome: Optional[str] = None, http_status: int = 0,
                      prompt_tokens: Optional[int] = None, completion_tokens: Optional[int] = None,
                      latency: Optional[float] = None, retry_after: Optional[float] = None,
-                     error_message: Optional[str] = None) -> Optional[ReportResult]:
+                     error_message: Optional[str] = None, response_headers: Any = None,
+                     error_body: Optional[bytes] = None) -> Optional[ReportResult]:
         lease.reported = True
         if lease.fallback:
             return None
-        req = _convert.report_request(lease, outcome, http_status, prompt_tokens, completion_tokens, latency, retry_after, error_message)
+        req = _convert.report_request(lease, outcome, http_status, prompt_tokens, completion_tokens, latency, retry_after, error_message,
+                                      response_headers, error_body)
         try:
             res = await self._stub.ReportUsage(req, timeout=self._report_timeout, metadata=self._metadata, wait_for_ready=False)
         except grpc.RpcError as err:
@@ -85,12 +88,14 @@ class AsyncKeyPool:
         except grpc.RpcError as err:
             raise to_keypool_error(err, "ReloadConfig", self.target) from None
 
-    async def finish(self, lease: Lease, outcome, usage=None, latency: Optional[float] = None) -> None:
+    async def finish(self, lease: Lease, outcome, usage=None, latency: Optional[float] = None,
+                     answer: Optional[ProviderAnswer] = None) -> None:
         try:
             await self.report(lease, outcome=outcome.outcome, http_status=outcome.http_status or 0,
                               prompt_tokens=usage.prompt_tokens if usage else None,
                               completion_tokens=usage.completion_tokens if usage else None,
-                              latency=latency, retry_after=outcome.retry_after, error_message=outcome.error_message)
+                              latency=latency, retry_after=outcome.retry_after, error_message=outcome.error_message,
+                              response_headers=answer.headers if answer else None, error_body=answer.error_body if answer else None)
         except KeyPoolError as error:
             self.report_error(error, lease)
 
@@ -123,5 +128,5 @@ class AsyncLeaseScope:
     async def __aexit__(self, exc_type, exc, tb) -> bool:
         lease = self._lease
         if lease is not None and not lease.reported:
-            await self._pool.finish(lease, exit_outcome(lease, exc), lease.usage, time.monotonic() - self._started)
+            await self._pool.finish(lease, exit_outcome(lease, exc), lease.usage, time.monotonic() - self._started, exit_answer(lease, exc))
         return False

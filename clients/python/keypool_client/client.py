@@ -1,16 +1,17 @@
 """The synchronous client (grpcio)."""
 
 import time
-from typing import Callable, Iterable, Iterator, Optional, Union
+from typing import Any, Callable, Iterable, Iterator, Optional, Union
 
 import grpc
 
 from . import _convert
-from ._scope import OnReportError, ReportErrorHandler, exit_outcome
+from ._scope import OnReportError, ReportErrorHandler, exit_answer, exit_outcome
 from .errors import KeyPoolError, KeyPoolUnavailableError, to_keypool_error
 from .gen.keypool.v1 import keypool_pb2 as pb
 from .gen.keypool.v1.keypool_pb2_grpc import KeyPoolServiceStub
 from .lease import FallbackKey, Lease, ReportResult, fallback_lease
+from .rate_limit_headers import ProviderAnswer
 
 DEFAULT_TARGET = "127.0.0.1:50051"
 
@@ -65,13 +66,15 @@ class KeyPool:
     def report(self, lease: Lease, *, outcome: Optional[str] = None, http_status: int = 0,
                prompt_tokens: Optional[int] = None, completion_tokens: Optional[int] = None,
                latency: Optional[float] = None, retry_after: Optional[float] = None,
-               error_message: Optional[str] = None) -> Optional[ReportResult]:
+               error_message: Optional[str] = None, response_headers: Any = None,
+               error_body: Optional[bytes] = None) -> Optional[ReportResult]:
         """Ends a lease with how the call went (``outcome`` a name such as ``"rate_limited"``, or
         None to derive it from ``http_status``; durations in seconds). None for a fallback lease."""
         lease.reported = True
         if lease.fallback:
             return None
-        req = _convert.report_request(lease, outcome, http_status, prompt_tokens, completion_tokens, latency, retry_after, error_message)
+        req = _convert.report_request(lease, outcome, http_status, prompt_tokens, completion_tokens, latency, retry_after, error_message,
+                                      response_headers, error_body)
         try:
             res = self._stub.ReportUsage(req, timeout=self._report_timeout, metadata=self._metadata, wait_for_ready=False)
         except grpc.RpcError as err:
@@ -103,13 +106,15 @@ class KeyPool:
         except grpc.RpcError as err:
             raise to_keypool_error(err, "ReloadConfig", self.target) from None
 
-    def finish(self, lease: Lease, outcome, usage=None, latency: Optional[float] = None) -> None:
+    def finish(self, lease: Lease, outcome, usage=None, latency: Optional[float] = None,
+               answer: Optional[ProviderAnswer] = None) -> None:
         """Reports on the caller's behalf and never raises (see ``on_report_error``)."""
         try:
             self.report(lease, outcome=outcome.outcome, http_status=outcome.http_status or 0,
                         prompt_tokens=usage.prompt_tokens if usage else None,
                         completion_tokens=usage.completion_tokens if usage else None,
-                        latency=latency, retry_after=outcome.retry_after, error_message=outcome.error_message)
+                        latency=latency, retry_after=outcome.retry_after, error_message=outcome.error_message,
+                        response_headers=answer.headers if answer else None, error_body=answer.error_body if answer else None)
         except KeyPoolError as error:
             self.report_error(error, lease)
 
@@ -142,5 +147,5 @@ class LeaseScope:
     def __exit__(self, exc_type, exc, tb) -> bool:
         lease = self._lease
         if lease is not None and not lease.reported:
-            self._pool.finish(lease, exit_outcome(lease, exc), lease.usage, time.monotonic() - self._started)
+            self._pool.finish(lease, exit_outcome(lease, exc), lease.usage, time.monotonic() - self._started, exit_answer(lease, exc))
         return False

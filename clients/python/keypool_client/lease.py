@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from .outcomes import CallOutcome, outcome_from_http, parse_body
+from .rate_limit_headers import ProviderAnswer, answer_of
 from .usage import TokenUsage, usage_from_body
 
 
@@ -33,7 +34,7 @@ class Lease:
     """
 
     __slots__ = ("lease_id", "key_id", "provider", "base_url", "masked_key", "expires_at", "waited", "fallback",
-                 "_api_key", "usage", "observed", "result", "reported")
+                 "_api_key", "usage", "observed", "answer", "result", "reported")
 
     def __init__(self, *, lease_id: str, key_id: str, api_key: str, provider: str, base_url: Optional[str],
                  masked_key: str, expires_at: Optional[float], waited: float, fallback: bool = False):
@@ -48,6 +49,8 @@ class Lease:
         self.fallback = fallback
         self.usage: Optional[TokenUsage] = None
         self.observed: Optional[CallOutcome] = None
+        #: The rate-limit headers (and an error's body prefix) of the response ``observe`` saw.
+        self.answer: Optional[ProviderAnswer] = None
         self.result: Optional[ReportResult] = None
         self.reported = False
 
@@ -61,8 +64,9 @@ class Lease:
         self.usage = TokenUsage(prompt_tokens, completion_tokens)
 
     def observe(self, response: Any) -> Any:
-        """Records an HTTP response (httpx, requests) or an SDK result: its outcome and its usage.
-        Returns it, so that it can wrap the call."""
+        """Records an HTTP response (httpx, requests) or an SDK result: its outcome and its usage,
+        and of a response its rate-limit headers and, for an error, the start of its body, which
+        the report passes on. Returns it, so that it can wrap the call."""
         status = getattr(response, "status_code", None)
         if isinstance(status, int):
             try:
@@ -70,6 +74,7 @@ class Lease:
             except Exception:  # a streamed body not read: judge by status and headers
                 body = None
             self.observed = outcome_from_http(status, getattr(response, "headers", None), body, [self._api_key])
+            self.answer = answer_of(response)
             usage = usage_from_body(body) if self.observed.outcome == "success" else None
         else:
             usage = usage_from_body(response)

@@ -1,4 +1,5 @@
 """httpx transports that lease a key per request: ``KeyPoolTransport`` and ``AsyncKeyPoolTransport``.
+Each report carries the answer's rate-limit headers and, for an error, the first 8 KiB of its body.
 
 ``OpenAI(api_key="unused", http_client=httpx.Client(transport=KeyPoolTransport(pool, "openai")))``
 balances every call of the SDK over the pool, as ``pool.fetch`` does in TypeScript.
@@ -16,6 +17,7 @@ from .errors import KeyPoolError
 from .lease import Lease
 from .outcomes import CallOutcome, outcome_from_exception, outcome_from_http, parse_body
 from .provider_api import DEFAULT_BASE_URLS, api_for_provider, credential_headers, key_headers, request_facts, rewrite_url
+from .rate_limit_headers import ProviderAnswer, answer_of
 
 #: Response extension naming the key id that served a request (safe to log).
 KEY_ID_EXTENSION = "keypool_key_id"
@@ -112,7 +114,7 @@ class KeyPoolTransport(httpx.BaseTransport):
                 return self._metered(response, lease, started)
             response.read()
             outcome = plan.error_outcome(response, lease)
-            self._finish(lease, outcome, None, started)
+            self._finish(lease, outcome, None, started, answer=answer_of(response))
             if not (_limited(outcome) and plan.retry and attempt == 0):
                 return response
             attempt += 1
@@ -124,14 +126,16 @@ class KeyPoolTransport(httpx.BaseTransport):
 
     def _metered(self, response: httpx.Response, lease: Lease, started: float) -> httpx.Response:
         tap = UsageTap(response.headers.get("content-type", ""), response.headers.get("content-encoding", ""))
-        stream = _MeteredStream(response.stream, tap, lambda outcome, usage: self._finish(lease, outcome, usage, started, response.status_code))
+        answer = answer_of(response)
+        stream = _MeteredStream(response.stream, tap, lambda outcome, usage: self._finish(lease, outcome, usage, started, response.status_code, answer))
         return httpx.Response(response.status_code, headers=response.headers, stream=stream, extensions=response.extensions)
 
-    def _finish(self, lease: Lease, outcome: CallOutcome, usage, started: float, status: Optional[int] = None) -> None:
+    def _finish(self, lease: Lease, outcome: CallOutcome, usage, started: float, status: Optional[int] = None,
+                answer: Optional[ProviderAnswer] = None) -> None:
         if not lease.fallback:
             if status is not None and outcome.http_status is None:
                 outcome = CallOutcome(outcome.outcome, status, outcome.retry_after, outcome.error_message)
-            self._pool.finish(lease, outcome, usage, time.monotonic() - started)
+            self._pool.finish(lease, outcome, usage, time.monotonic() - started, answer)
 
     def close(self) -> None:
         self._inner.close()
@@ -202,7 +206,7 @@ class AsyncKeyPoolTransport(httpx.AsyncBaseTransport):
                 return self._metered(response, lease, started)
             await response.aread()
             outcome = plan.error_outcome(response, lease)
-            await self._finish(lease, outcome, None, started)
+            await self._finish(lease, outcome, None, started, answer=answer_of(response))
             if not (_limited(outcome) and plan.retry and attempt == 0):
                 return response
             attempt += 1
@@ -214,17 +218,20 @@ class AsyncKeyPoolTransport(httpx.AsyncBaseTransport):
     def _metered(self, response: httpx.Response, lease: Lease, started: float) -> httpx.Response:
         tap = UsageTap(response.headers.get("content-type", ""), response.headers.get("content-encoding", ""))
 
+        answer = answer_of(response)
+
         async def settle(outcome: CallOutcome, usage) -> None:
-            await self._finish(lease, outcome, usage, started, response.status_code)
+            await self._finish(lease, outcome, usage, started, response.status_code, answer)
 
         stream = _AsyncMeteredStream(response.stream, tap, settle)
         return httpx.Response(response.status_code, headers=response.headers, stream=stream, extensions=response.extensions)
 
-    async def _finish(self, lease: Lease, outcome: CallOutcome, usage, started: float, status: Optional[int] = None) -> None:
+    async def _finish(self, lease: Lease, outcome: CallOutcome, usage, started: float, status: Optional[int] = None,
+                      answer: Optional[ProviderAnswer] = None) -> None:
         if not lease.fallback:
             if status is not None and outcome.http_status is None:
                 outcome = CallOutcome(outcome.outcome, status, outcome.retry_after, outcome.error_message)
-            await self._pool.finish(lease, outcome, usage, time.monotonic() - started)
+            await self._pool.finish(lease, outcome, usage, time.monotonic() - started, answer)
 
     async def aclose(self) -> None:
         await self._inner.aclose()

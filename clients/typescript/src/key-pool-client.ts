@@ -17,6 +17,8 @@ import type { AcquireOptions, LeaseBroker, UsageReport } from "./lease-broker.js
 import type { OutcomeName } from "../../../src/protocol/outcome.js";
 import { poolFetch, type PoolFetchOptions } from "./pool-fetch.js";
 import { keyStateFromProto, outcomeFromProto, outcomeToProto, type ReportedKeyState } from "../../../src/protocol/proto-names.js";
+import { MAX_ERROR_BODY_BYTES } from "../../../src/provider-http/rate-limits/error-body.js";
+import { pickRateLimitHeaders } from "../../../src/provider-http/rate-limits/rate-limit-header-names.js";
 import { safeMessage } from "../../../src/provider-http/safe-message.js";
 import { statsStream, type StatsOptions } from "./stats-stream.js";
 import { withKey, withKeyStream, type WithKeyOptions } from "./with-key.js";
@@ -136,8 +138,8 @@ export class KeyPoolClient implements LeaseBroker {
       latency: report.latencyMs === undefined ? undefined : durationFromMs(Math.max(0, report.latencyMs)),
       retryAfter: report.retryAfterMs === undefined ? undefined : durationFromMs(Math.max(0, report.retryAfterMs)),
       errorMessage: report.errorMessage === undefined ? "" : safeMessage(report.errorMessage, [lease.apiKey]),
-      responseHeaders: {},
-      errorBody: Buffer.alloc(0),
+      responseHeaders: report.responseHeaders === undefined ? {} : pickRateLimitHeaders(report.responseHeaders),
+      errorBody: report.errorBody === undefined ? Buffer.alloc(0) : Buffer.from(report.errorBody.subarray(0, MAX_ERROR_BODY_BYTES)),
     };
     const call = unaryCall<ReportUsageRequest, ReportUsageResponse>(
       this.raw.reportUsage.bind(this.raw),

@@ -27,6 +27,14 @@ export interface UsageReport {
   readonly retryAfterMs?: number;
   /** Short reason, safe to show; secrets are removed before sending. */
   readonly errorMessage?: string;
+  /**
+   * The answer's headers: only the rate-limit headers among them are sent
+   * (see RATE_LIMIT_HEADER_NAMES), so the sidecar learns what the provider
+   * says is left; any other header stays here.
+   */
+  readonly responseHeaders?: Headers | Readonly<Record<string, string>>;
+  /** The start of a non-2xx answer's body (only its first 8 KiB are sent), where Gemini puts its quota details. */
+  readonly errorBody?: Uint8Array;
 }
 
 /**

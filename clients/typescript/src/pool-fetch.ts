@@ -5,6 +5,8 @@ import { errorBody } from "../../../src/provider-http/error-body.js";
 import { shouldRetry, type FailoverPolicy } from "../../../src/provider-http/failover-policy.js";
 import { headerReader } from "../../../src/provider-http/header-reader.js";
 import { outcomeFromHttp, parseBody } from "../../../src/provider-http/http-outcome.js";
+import { MAX_ERROR_BODY_BYTES } from "../../../src/provider-http/rate-limits/error-body.js";
+import { pickRateLimitHeaders } from "../../../src/provider-http/rate-limits/rate-limit-header-names.js";
 import type { Lease } from "./lease.js";
 import type { LeaseBroker, UsageReport } from "./lease-broker.js";
 import { meteredBody } from "./metered-body.js";
@@ -41,7 +43,9 @@ const MAX_JSON_BYTES = 8 * 1024 * 1024;
  * it where the provider expects it (replacing the SDK's placeholder), sends the
  * request to the key's base URL, and reports status, retry delay, latency and
  * token usage — read from JSON bodies and from SSE streams as they pass,
- * without holding the stream back. A 429 is retried once with another key
+ * without holding the stream back — with the answer's rate-limit headers and,
+ * for an error, the first 8 KiB of its body, so the sidecar learns what the
+ * provider says is left. A 429 is retried once with another key
  * before any of its body reaches the caller. When every key is busy the answer
  * is a 429 with the pool's retry delay (header `x-keypool-refused`); other
  * pool failures reject with KeyPoolError, which SDKs wrap as a connection
@@ -94,10 +98,11 @@ export function poolFetch(broker: LeaseBroker, provider: string, options: PoolFe
       if (res.ok) return metered(broker, lease, res, started);
 
       // An error answer: read its (small) body for the reason, report, and hand back a copy.
-      const text = await res.text().catch(() => "");
-      const outcome = outcomeFromHttp(res.status, headerReader(res.headers), parseBody(text), { secrets: [lease.apiKey] });
-      await settle(broker, lease, { ...outcome, latencyMs: performance.now() - started });
-      const copy = copyResponse(res, text);
+      const bytes = new Uint8Array(await res.arrayBuffer().catch(() => new ArrayBuffer(0)));
+      const outcome = outcomeFromHttp(res.status, headerReader(res.headers), parseBody(new TextDecoder().decode(bytes)), { secrets: [lease.apiKey] });
+      const answer = { responseHeaders: pickRateLimitHeaders(res.headers), errorBody: bytes.subarray(0, MAX_ERROR_BODY_BYTES) };
+      await settle(broker, lease, { ...outcome, ...answer, latencyMs: performance.now() - started });
+      const copy = copyResponse(res, bytes);
       if (!shouldRetry({ kind: "answer", status: res.status, outcome: outcome.outcome }, attempt, failover, Number.POSITIVE_INFINITY)) return copy;
       previous = copy;
       try {
@@ -113,10 +118,13 @@ export function poolFetch(broker: LeaseBroker, provider: string, options: PoolFe
 }
 
 function metered(broker: LeaseBroker, lease: Lease, res: Response, started: number): Response {
+  // Taken now: what the provider said is left stays true of the moment it answered.
+  const responseHeaders = pickRateLimitHeaders(res.headers);
   const report = (outcome: CallOutcome, usage: TokenUsage | undefined) =>
     settle(broker, lease, {
       ...outcome,
       httpStatus: res.status,
+      responseHeaders,
       ...(usage?.promptTokens === undefined ? {} : { promptTokens: usage.promptTokens }),
       ...(usage?.completionTokens === undefined ? {} : { completionTokens: usage.completionTokens }),
       latencyMs: performance.now() - started,

@@ -2,7 +2,7 @@ import { outcomeFromError } from "../../../src/provider-http/error-outcome.js";
 import { outcomeFromFetchResponse } from "../../../src/provider-http/fetch-response-outcome.js";
 import type { Lease } from "./lease.js";
 import type { AcquireOptions, LeaseBroker, UsageReport } from "./lease-broker.js";
-import type { CallOutcome } from "../../../src/protocol/outcome.js";
+import { responseAnswer, thrownAnswer } from "./response-answer.js";
 import { mergeUsage, type TokenUsage } from "../../../src/provider-http/token-usage.js";
 import { usageFromBody } from "../../../src/provider-http/usage-from-response.js";
 
@@ -17,7 +17,9 @@ export interface WithKeyOptions<T> extends AcquireOptions {
  * Gemini result objects), or the outcome, HTTP status and retry delay found in
  * what `fn` threw (the OpenAI, Anthropic and Google SDKs' errors, a fetch
  * Response). Then returns the result or rethrows. A fetch Response returned
- * by `fn` is reported by its status. The report is awaited, so a retry by the
+ * (or thrown) by `fn` is reported by its status, with its rate-limit headers
+ * and, for an error, the first 8 KiB of its body, read from a clone; an SDK
+ * error passes on the headers and error body it keeps. The report is awaited, so a retry by the
  * caller already sees a rate-limited key cooling down.
  */
 export async function withKey<T>(
@@ -37,7 +39,7 @@ export async function withKey<T>(
   }
   const latencyMs = performance.now() - started;
   if (typeof Response !== "undefined" && result instanceof Response) {
-    await broker.finish(lease, { ...(await outcomeFromFetchResponse(result, { secrets: [lease.apiKey] })), latencyMs });
+    await broker.finish(lease, { ...(await responseReport(result, lease)), latencyMs });
   } else {
     await broker.finish(lease, { outcome: "success", ...usageFields(options.usage?.(result) ?? usageFromBody(result)), latencyMs });
   }
@@ -77,9 +79,15 @@ export async function* withKeyStream<T>(
   }
 }
 
-async function thrownOutcome(err: unknown, lease: Lease): Promise<CallOutcome> {
-  if (typeof Response !== "undefined" && err instanceof Response) return outcomeFromFetchResponse(err, { secrets: [lease.apiKey] });
-  return outcomeFromError(err, { secrets: [lease.apiKey] });
+async function thrownOutcome(err: unknown, lease: Lease): Promise<UsageReport> {
+  if (typeof Response !== "undefined" && err instanceof Response) return responseReport(err, lease);
+  return { ...outcomeFromError(err, { secrets: [lease.apiKey] }), ...thrownAnswer(err) };
+}
+
+/** A fetch Response's outcome with the provider's own words on its limits: rate-limit headers, an error's body prefix. */
+async function responseReport(res: Response, lease: Lease): Promise<UsageReport> {
+  const [outcome, answer] = await Promise.all([outcomeFromFetchResponse(res, { secrets: [lease.apiKey] }), responseAnswer(res)]);
+  return { ...outcome, ...answer };
 }
 
 function usageFields(usage: TokenUsage | undefined): Pick<UsageReport, "promptTokens" | "completionTokens"> {
