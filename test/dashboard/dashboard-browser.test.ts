@@ -1,16 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { durationFromMs } from "../../src/protocol/duration.js";
-import { Outcome, type AcquireKeyResponse } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
-import type { PoolConfig } from "../../src/config/types.js";
-import { startKeypoolServer, type KeypoolServer, type KeypoolServerOptions } from "../../src/keypool-server.js";
-import { silentLogger } from "../../src/telemetry/logger.js";
-import { CHROMIUM_INSTALL, chromiumMissing, launchChromium, saveScreenshot, type TestBrowser } from "../support/browser.js";
-import { TestClient } from "../support/grpc-client.js";
+import { Outcome } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
+import { saveScreenshot } from "../support/browser.js";
+import type { TestClient } from "../support/grpc-client.js";
 import { poolConfig, type TestKey } from "../support/pool-config.js";
+import { dirs, forgetServer, leaseOf, openPage, row, skipBrowser, start, useDashboardHarness, waitForState } from "./dashboard-harness.js";
 import { SseReader } from "../support/sse.js";
 
 /*
@@ -19,74 +16,13 @@ import { SseReader } from "../support/sse.js";
  * go to test-output/ for a person to look at.
  */
 
-const ci = Boolean(process.env.CI);
-const missing = chromiumMissing();
-// Locally a missing browser skips with what to install; CI must have it.
-const skip = missing !== undefined && !ci;
-if (skip) console.warn(`skipping the dashboard browser tests: ${missing}; install it with: ${CHROMIUM_INSTALL}`);
-
 const secret = (n: number) => `sk-test-dashboard-secret-${String(n).padStart(4, "0")}`;
 /** Every secret these tests configure; none may reach the page. */
 const SECRETS = Array.from({ length: 9 }, (_, i) => secret(i + 1));
 const keys = (ids: string[], extra: Partial<TestKey> = {}): TestKey[] =>
   ids.map((id) => ({ ...extra, id, secret: secret(Number(id.replace(/\D/g, ""))) }));
 
-let browser: TestBrowser | undefined;
-const servers: KeypoolServer[] = [];
-const clients: TestClient[] = [];
-const dirs: string[] = [];
-
-beforeAll(async () => {
-  if (!skip) browser = await launchChromium();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  for (const s of servers.splice(0)) await s.stop(1_000);
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-async function start(config: PoolConfig, options: Partial<KeypoolServerOptions> = {}): Promise<{ server: KeypoolServer; base: string; client: TestClient }> {
-  const server = await startKeypoolServer({
-    listen: "127.0.0.1:0",
-    adminListen: "127.0.0.1:0",
-    config,
-    log: silentLogger(),
-    watch: false,
-    ...options,
-  });
-  servers.push(server);
-  const client = new TestClient(server.grpcAddress);
-  clients.push(client);
-  return { server, base: `http://${server.adminAddress}`, client };
-}
-
-async function openPage(base: string): Promise<{ page: Page; errors: string[] }> {
-  const opened = await browser!.newPage();
-  await opened.page.goto(`${base}/`);
-  return opened;
-}
-
-/** The row of a key; `data-state` carries its state. */
-const row = (page: Page, provider: string, keyId: string) => page.locator(`section[data-provider="${provider}"] tr[data-key-id="${keyId}"]`);
-
-async function waitForState(page: Page, provider: string, keyId: string, state: string, timeoutMs: number): Promise<void> {
-  await page.waitForSelector(`section[data-provider="${provider}"] tr[data-key-id="${keyId}"][data-state="${state}"]`, { timeout: timeoutMs });
-}
-
-/** Acquires until `keyId` is leased (reporting the others as successes). */
-async function leaseOf(client: TestClient, provider: string, keyId: string): Promise<AcquireKeyResponse> {
-  for (let i = 0; i < 20; i++) {
-    const lease = await client.acquire({ provider, estimatedTokens: 100 });
-    if (lease.keyId === keyId) return lease;
-    await client.report({ leaseId: lease.leaseId, outcome: Outcome.OUTCOME_SUCCESS, promptTokens: 80, completionTokens: 20, latency: durationFromMs(120) });
-  }
-  throw new Error(`${provider}/${keyId} was never leased`);
-}
+useDashboardHarness();
 
 async function traffic(client: TestClient, provider: string, n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
@@ -107,7 +43,7 @@ function expectNoSecret(text: string, where: string): void {
   expect(text, where).not.toContain("sk-test-dashboard-secret");
 }
 
-describe.skipIf(skip)("dashboard in Chromium", () => {
+describe.skipIf(skipBrowser)("dashboard in Chromium", () => {
   it("shows every configured key with its id, masked key and state, and no secret in the page or its events", async () => {
     const config = poolConfig(
       {
@@ -206,7 +142,7 @@ describe.skipIf(skip)("dashboard in Chromium", () => {
     const { page, errors } = await openPage(first.base);
     await waitForState(page, "openai", "k1", "active", 5_000);
     await first.server.stop(1_000);
-    servers.splice(servers.indexOf(first.server), 1);
+    forgetServer(first.server);
     await page.waitForSelector('#conn[data-state="disconnected"]', { timeout: 5_000 });
     expect(await page.locator("#banner").isVisible()).toBe(true);
     expect(await page.locator("#banner").innerText()).toMatch(/Disconnected from keypool at 127\.0\.0\.1:\d+/);

@@ -84,6 +84,15 @@ export function createChart(kind, title, unit, lines) {
     for (const d of data) {
       const g = svgEl("g", { class: `chart-line ${d.cls}` });
       g.dataset.metric = d.metric;
+      // The highest point, named for a person hovering the line (and for the page's tests).
+      const peak = d.segments.flat().reduce((best, p) => (best === undefined || p.v > best.v ? p : best), undefined);
+      if (peak !== undefined) {
+        g.dataset.peak = String(peak.v);
+        g.dataset.peakAt = String(peak.t);
+        const tip = svgEl("title");
+        tip.textContent = `${d.label}: highest ${tickLabel(Math.round(peak.v * 10) / 10)} ${unit} at ${timeLabel(peak.t, 1_000)}`;
+        g.append(tip);
+      }
       for (const s of d.segments) {
         if (s.length === 1) {
           g.append(svgEl("circle", { cx: x(s[0].t).toFixed(1), cy: y(s[0].v).toFixed(1), r: 2 }));
