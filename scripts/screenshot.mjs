@@ -160,9 +160,10 @@ async function pastCall(provider, outcome = "success") {
 async function playPast() {
   const steps = PAST_MS / STEP_MS;
   for (let i = 0; i < steps; i++) {
-    const load = 3 + Math.round(3 * Math.sin((i / steps) * Math.PI));
+    // About the rate of the live workers below, so that past and present read as one day.
+    const load = 30 + Math.round(20 * Math.sin((i / steps) * Math.PI));
     for (let n = 0; n < load; n++) await pastCall("openai", Math.random() < 0.01 ? "server_error" : "success");
-    if (i % 2 === 0) await pastCall("anthropic");
+    for (let n = 0; n < 8; n++) await pastCall("anthropic");
     if (i >= steps - 45 && i < steps - 42) for (let n = 0; n < 3; n++) await pastCall("openai", "rate_limited");
     behind -= STEP_MS;
   }

@@ -1,13 +1,10 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { durationFromMs } from "../../src/protocol/duration.js";
 import { Outcome } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
 import { saveScreenshot } from "../support/browser.js";
 import type { TestClient } from "../support/grpc-client.js";
 import { poolConfig, type TestKey } from "../support/pool-config.js";
-import { dirs, forgetServer, leaseOf, openPage, row, skipBrowser, start, useDashboardHarness, waitForState } from "./dashboard-harness.js";
+import { forgetServer, leaseOf, openPage, row, skipBrowser, start, tokensFile, useDashboardHarness, waitForState } from "./dashboard-harness.js";
 import { SseReader } from "../support/sse.js";
 
 /*
@@ -217,17 +214,9 @@ describe.skipIf(skipBrowser)("dashboard in Chromium", () => {
   });
 
   it("with client tokens, asks for an admin token, refuses a caller's, then shows the pool and keeps the token for the tab", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "keypool-dashboard-"));
-    dirs.push(dir);
     const admin = "kp-test-dashboard-admin-0001";
     const caller = "kp-test-dashboard-caller-0001";
-    const tokensFile = join(dir, "tokens.json");
-    writeFileSync(
-      tokensFile,
-      JSON.stringify({ clients: [{ name: "ops", token: admin, providers: ["*"], admin: true }, { name: "app", token: caller, providers: ["openai"] }] }),
-      { mode: 0o600 },
-    );
-    const { base } = await start(poolConfig({ openai: keys(["k1", "k2"]) }), { tokensFile });
+    const { base } = await start(poolConfig({ openai: keys(["k1", "k2"]) }), { tokensFile: tokensFile(admin, caller) });
     const { page, errors } = await openPage(base);
     await page.waitForSelector("#login", { state: "visible", timeout: 5_000 });
     expect(await page.locator("#conn").getAttribute("data-state")).toBe("auth");

@@ -1,4 +1,6 @@
-import { rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import { durationFromMs } from "../../src/protocol/duration.js";
@@ -83,4 +85,17 @@ export async function leaseOf(client: TestClient, provider: string, keyId: strin
     await client.report({ leaseId: lease.leaseId, outcome: Outcome.OUTCOME_SUCCESS, promptTokens: 80, completionTokens: 20, latency: durationFromMs(120) });
   }
   throw new Error(`${provider}/${keyId} was never leased`);
+}
+
+/** A tokens file with an admin client "ops" and a caller "app" (openai only), in a folder removed after the test. */
+export function tokensFile(admin: string, caller: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "keypool-dashboard-"));
+  dirs.push(dir);
+  const file = join(dir, "tokens.json");
+  writeFileSync(
+    file,
+    JSON.stringify({ clients: [{ name: "ops", token: admin, providers: ["*"], admin: true }, { name: "app", token: caller, providers: ["openai"] }] }),
+    { mode: 0o600 },
+  );
+  return file;
 }

@@ -1,12 +1,13 @@
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { Outcome } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
+import { KeyPoolClient } from "../../clients/typescript/src/key-pool-client.js";
 import { durationFromMs } from "../../src/protocol/duration.js";
 import { saveScreenshot } from "../support/browser.js";
 import type { TestClient } from "../support/grpc-client.js";
 import { ManualClock } from "../support/manual-clock.js";
 import { poolConfig } from "../support/pool-config.js";
-import { leaseOf, openPage, row, skipBrowser, start, useDashboardHarness } from "./dashboard-harness.js";
+import { leaseOf, openPage, row, skipBrowser, start, tokensFile, useDashboardHarness } from "./dashboard-harness.js";
 
 /*
  * The dashboard as an operator's console, end to end: ten minutes of traffic
@@ -41,7 +42,7 @@ const visibleRows = (page: Page, provider: string) =>
 
 const chart = (page: Page, kind: string) => page.locator(`section[data-provider="openai"] figure[data-chart="${kind}"]`);
 
-describe.skipIf(skipBrowser)("dashboard history in Chromium", () => {
+describe.skipIf(skipBrowser)("dashboard as an operator's console in Chromium", () => {
   it("shows ten minutes of past traffic on load, the 429 burst at its time, per-model use, and sorts and filters the keys", async () => {
     const clock = new ManualClock(Date.now() - STEPS * STEP_MS);
     const config = poolConfig({
@@ -122,5 +123,40 @@ describe.skipIf(skipBrowser)("dashboard history in Chromium", () => {
 
     await saveScreenshot(page, "dashboard-history.png");
     expect(errors).toEqual([]);
+  });
+
+  it("shows who holds leases and who waits, per client, by name and declared id, never a token", async () => {
+    const admin = "kp-test-console-admin-0001";
+    const caller = "kp-test-console-caller-0001";
+    const { server, base } = await start(poolConfig({ openai: [{ id: "k1", secret: secret(1), maxConcurrent: 2 }] }), { tokensFile: tokensFile(admin, caller) });
+    const app = new KeyPoolClient(server.grpcAddress, { token: caller, clientId: "worker-1" });
+    try {
+      const first = await app.acquire("openai");
+      const second = await app.acquire("openai");
+      const third = app.acquire("openai", { maxWaitMs: 20_000 });
+
+      const { page, errors } = await openPage(base);
+      await page.waitForSelector("#login", { state: "visible", timeout: 5_000 });
+      await page.fill("#token-input", admin);
+      await page.click("#login-form button[type=submit]");
+      const clients = page.locator('section[data-provider="openai"] .clients-table tbody tr');
+      const table = () => clients.evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll("td")].map((td) => td.textContent)));
+      await expect.poll(table, { timeout: 5_000 }).toEqual([["app", "worker-1", "2", "1"]]);
+
+      // One lease ends: the waiter gets the key, and the page follows.
+      await app.report(first, { outcome: "success" });
+      const granted = await third;
+      await expect.poll(table, { timeout: 5_000 }).toEqual([["app", "worker-1", "2", "0"]]);
+      await app.report(second, { outcome: "success" });
+      await app.report(granted, { outcome: "success" });
+      await expect.poll(table, { timeout: 5_000 }).toEqual([]);
+      expect(await page.locator('section[data-provider="openai"] .clients .models-note').textContent()).toBe("No open leases and no one waiting now.");
+      const html = await page.content();
+      expect(html).not.toContain(caller);
+      expect(html).not.toContain(admin);
+      expect(errors).toEqual([]);
+    } finally {
+      await app.close();
+    }
   });
 });

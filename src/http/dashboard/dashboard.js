@@ -435,24 +435,52 @@ function providerView(name) {
   wrap.append(table);
   const shown = el("p", "keys-shown");
 
-  const models = el("div", "models");
-  const modelsHead = el("h3", "models-head", "Models");
-  const modelsTable = el("table", "models-table");
-  const mh = el("tr");
-  for (const label of ["Model", "Requests", "429s", "Errors", "Tokens", "Keys (requests)"]) {
+  const models = headedTable("models", "Models", ["Model", "Requests", "429s", "Errors", "Tokens", "Keys (requests)"]);
+  const clients = headedTable("clients", "Clients", ["Client", "Declared id", "Open leases", "Waiting"]);
+
+  const usage = el("div", "usage");
+  usage.append(models.root, clients.root);
+  root.append(head, tiles, charts, wrap, shown, usage);
+  return {
+    root,
+    summary,
+    balance,
+    requests,
+    tokens,
+    inflight,
+    totals,
+    charts: chartViews,
+    tbody,
+    shown,
+    modelsTable: models.table,
+    modelsBody: models.body,
+    modelsNote: models.note,
+    modelsSignature: "",
+    clientsTable: clients.table,
+    clientsBody: clients.body,
+    clientsNote: clients.note,
+    clientsSignature: "",
+    rows: new Map(),
+  };
+}
+
+/** A titled table with a note above it (what it covers, or why it is empty): the models and clients of a provider. */
+function headedTable(kind, title, headers) {
+  const root = el("div", kind);
+  const table = el("table", `${kind}-table`);
+  const head = el("tr");
+  for (const label of headers) {
     const th = el("th", undefined, label);
     th.scope = "col";
-    mh.append(th);
+    head.append(th);
   }
-  const modelsHeadRow = el("thead");
-  modelsHeadRow.append(mh);
-  const modelsBody = el("tbody");
-  modelsTable.append(modelsHeadRow, modelsBody);
-  const modelsNote = el("p", "models-note");
-  models.append(modelsHead, modelsNote, modelsTable);
-
-  root.append(head, tiles, charts, wrap, shown, models);
-  return { root, summary, balance, requests, tokens, inflight, totals, charts: chartViews, tbody, shown, modelsTable, modelsBody, modelsNote, modelsSignature: "", rows: new Map() };
+  const thead = el("thead");
+  thead.append(head);
+  const body = el("tbody");
+  table.append(thead, body);
+  const note = el("p", "models-note");
+  root.append(el("h3", "models-head", title), note, table);
+  return { root, table, body, note };
 }
 
 function capacityBar() {
@@ -562,6 +590,34 @@ function updateProvider(view, p) {
   drawCharts(view, p.provider, now);
   updateKeys(view, p, now, span);
   updateModels(view, p.provider);
+  updateClients(view, p.clients ?? []);
+}
+
+/** Who holds leases and who waits now: client names and declared ids, from the snapshot. */
+function updateClients(view, clients) {
+  const signature = JSON.stringify(clients);
+  if (signature === view.clientsSignature) return;
+  view.clientsSignature = signature;
+  setText(view.clientsNote, clients.length === 0 ? "No open leases and no one waiting now." : "Open leases and acquisitions waiting for a key, now.");
+  view.clientsTable.hidden = clients.length === 0;
+  view.clientsBody.replaceChildren();
+  for (const c of clients) {
+    const tr = el("tr");
+    tr.dataset.client = c.client;
+    tr.dataset.clientId = c.client_id;
+    const cells = [
+      [c.client || "no token", "Client", c.client ? "m-name" : "m-name muted"],
+      [c.client_id || "–", "Declared id", ""],
+      [compact(c.open_leases), "Open leases", "c-num c-open"],
+      [compact(c.waiting), "Waiting", "c-num c-waiting"],
+    ];
+    for (const [text, label, cls] of cells) {
+      const td = el("td", cls, text);
+      td.dataset.label = label;
+      tr.append(td);
+    }
+    view.clientsBody.append(tr);
+  }
 }
 
 function drawCharts(view, provider, now) {
