@@ -115,6 +115,13 @@ describe.skipIf(skipBrowser)("dashboard as an operator's console in Chromium", (
     expect(await visibleRows(page, "openai")).toEqual(["k4"]);
     await page.selectOption("#filter-state", "");
 
+    // A shorter range still holds the ten minutes, and the per-model sums follow it.
+    await page.selectOption("#range", "15m");
+    await expect.poll(() => page.locator('section[data-provider="openai"] .models .models-note').textContent(), { timeout: 10_000 }).toBe(
+      "Requests that named a model, over the last 15 min.",
+    );
+    expect(Number(await chart(page, "requests").getAttribute("data-points"))).toBeGreaterThanOrEqual(STEPS);
+
     // Live: the next bucket's traffic arrives through the stream and extends the chart.
     const before = Number(await chart(page, "requests").getAttribute("data-points"));
     clock.advance(STEP_MS);

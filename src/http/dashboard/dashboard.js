@@ -267,6 +267,8 @@ function updateForgetButton() {
 // --------------------------------------------------------------- history
 
 let historyLoading = false;
+/** A load was asked for while one ran (a new range, a reload): run again when it ends. */
+let historyAgain = false;
 
 /**
  * Reads every provider's history and the per-model sums for the charted
@@ -275,8 +277,13 @@ let historyLoading = false;
  * when the range changes, and every HISTORY_REFRESH_MS while live.
  */
 async function loadHistory() {
-  if (historyLoading || app.snapshot === null) return;
+  if (app.snapshot === null) return;
+  if (historyLoading) {
+    historyAgain = true;
+    return;
+  }
   historyLoading = true;
+  historyAgain = false;
   app.historyLoadedAt = Date.now();
   try {
     const range = app.range;
@@ -299,6 +306,7 @@ async function loadHistory() {
   }
   updateModelFilter();
   if (app.snapshot !== null) render(app.snapshot);
+  if (historyAgain) void loadHistory();
 }
 
 // -------------------------------------------------------------- snapshots
