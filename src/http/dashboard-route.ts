@@ -7,6 +7,7 @@ import { KeypoolError } from "../protocol/keypool-error.js";
 /** The page's ES modules: the entry point and what it imports. */
 const MODULES = [
   "dashboard.js",
+  "capacity.js",
   "chart-scale.js",
   "chart-series.js",
   "chart-view.js",
@@ -17,8 +18,10 @@ const MODULES = [
   "model-usage.js",
   "sparkline.js",
   "sse-parser.js",
+  "tiles.js",
   "trends.js",
   "usage-loader.js",
+  "usage-tables.js",
 ] as const;
 
 /** Where each dashboard path comes from, and what it is served as. */

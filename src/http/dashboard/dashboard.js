@@ -12,14 +12,17 @@
 import { applySnapshot, mergeSeries, seriesFromHistory, trimSeries } from "./chart-series.js";
 import { createChart } from "./chart-view.js";
 import { $, el, setText, setTitle } from "./dom.js";
-import { clockTime, compact, level } from "./format.js";
+import { capacityText, perMinuteCapacity } from "./capacity.js";
+import { clockTime, compact } from "./format.js";
 import { keyMatches, problemOf, SORTS, sortKeys } from "./key-order.js";
 import { COLUMNS, keyRow, STATE_LABEL, updateCountdown, updateRow } from "./key-row.js";
 import { modelRows, modelsByKey } from "./model-usage.js";
 import { drawSpark, spark } from "./sparkline.js";
 import { createSseParser } from "./sse-parser.js";
+import { capacityBar, setCapacity, tile } from "./tiles.js";
 import { balanceTrend, pushSample } from "./trends.js";
 import { loadModelUsage, loadProviderHistory } from "./usage-loader.js";
+import { headedTable, updateClients, updateModels } from "./usage-tables.js";
 
 const TOKEN_KEY = "keypool.admin-token";
 const STREAM_URL = "/v1/stats/stream?interval=1s";
@@ -376,18 +379,6 @@ function render(snapshot) {
 
 // --------------------------------------------------------- provider view
 
-function tile(label, hint) {
-  const root = el("div", "tile");
-  const head = el("div", "tile-label", label);
-  if (hint) head.title = hint;
-  const main = el("div", "tile-main");
-  const big = el("span", "big");
-  const side = el("span", "tile-side");
-  main.append(big, side);
-  const sub = el("div", "tile-sub");
-  root.append(head, main);
-  return { root, big, side, sub, main };
-}
 
 function providerView(name) {
   const root = el("section", "provider");
@@ -472,71 +463,10 @@ function providerView(name) {
   };
 }
 
-/** A titled table with a note above it (what it covers, or why it is empty): the models and clients of a provider. */
-function headedTable(kind, title, headers) {
-  const root = el("div", kind);
-  const table = el("table", `${kind}-table`);
-  const head = el("tr");
-  for (const label of headers) {
-    const th = el("th", undefined, label);
-    th.scope = "col";
-    head.append(th);
-  }
-  const thead = el("thead");
-  thead.append(head);
-  const body = el("tbody");
-  table.append(thead, body);
-  const note = el("p", "models-note");
-  root.append(el("h3", "models-head", title), note, table);
-  return { root, table, body, note };
-}
 
-function capacityBar() {
-  const root = el("div", "cap-bar");
-  const fill = el("div", "cap-fill");
-  const unavailable = el("div", "cap-unavailable");
-  root.append(fill, unavailable);
-  return { root, fill, unavailable };
-}
 
-function setCapacity(bar, used, capacity, available) {
-  const has = Number.isFinite(capacity) && capacity > 0;
-  bar.root.hidden = !has;
-  if (!has) return;
-  const fraction = Math.min(1, used / capacity);
-  bar.fill.style.width = `${(fraction * 100).toFixed(1)}%`;
-  bar.fill.dataset.level = level(fraction);
-  const gone = Math.max(0, Math.min(1, 1 - available / capacity));
-  bar.unavailable.style.width = `${(gone * 100).toFixed(1)}%`;
-  bar.unavailable.hidden = gone === 0;
-}
 
-/** Requests (or tokens) per minute a key can sustain: its rpm and every window of at most a minute, scaled to a minute. */
-function perMinuteCapacity(k, kind) {
-  let cap = kind === "requests" ? (k.limits.rpm ?? Infinity) : (k.limits.tpm ?? Infinity);
-  for (const w of k.limits.windows) {
-    const n = w[kind];
-    if (n !== undefined && w.per_ms <= 60_000) cap = Math.min(cap, (n * 60_000) / w.per_ms);
-  }
-  return cap;
-}
 
-/**
- * Use of the enabled keys against their limits, what of it is not available
- * now (keys cooling down or exhausted), and traffic still on keys out of
- * rotation (draining, disabled), which counts against no capacity.
- */
-function capacityText(used, outside, capacity, available, unit, unlimited, enabledCount) {
-  const parts = [];
-  if (!Number.isFinite(capacity)) parts.push(unlimited === enabledCount ? `no ${unit} limits configured` : `no ${unit} limit on ${unlimited} of ${enabledCount} keys`);
-  else if (capacity <= 0) parts.push("no enabled key");
-  else {
-    parts.push(`${Math.round((100 * used) / capacity)}% of the enabled keys' limits`);
-    if (capacity - available > 0) parts.push(`${compact(capacity - available)} not available now`);
-  }
-  if (outside > 0) parts.push(`${compact(outside)} on keys out of rotation`);
-  return parts.join(" · ");
-}
 
 function updateProvider(view, p) {
   const now = serverNow();
@@ -597,36 +527,10 @@ function updateProvider(view, p) {
 
   drawCharts(view, p.provider, now);
   updateKeys(view, p, now, span);
-  updateModels(view, p.provider);
+  updateModels(view, app.usage.get(p.provider), app.filter.model, app.range);
   updateClients(view, p.clients ?? []);
 }
 
-/** Who holds leases and who waits now: client names and declared ids, from the snapshot. */
-function updateClients(view, clients) {
-  const signature = JSON.stringify(clients);
-  if (signature === view.clientsSignature) return;
-  view.clientsSignature = signature;
-  setText(view.clientsNote, clients.length === 0 ? "No open leases and no one waiting now." : "Open leases and acquisitions waiting for a key, now.");
-  view.clientsTable.hidden = clients.length === 0;
-  view.clientsBody.replaceChildren();
-  for (const c of clients) {
-    const tr = el("tr");
-    tr.dataset.client = c.client;
-    tr.dataset.clientId = c.client_id;
-    const cells = [
-      [c.client || "no token", "Client", c.client ? "m-name" : "m-name muted"],
-      [c.client_id || "–", "Declared id", ""],
-      [compact(c.open_leases), "Open leases", "c-num c-open"],
-      [compact(c.waiting), "Waiting", "c-num c-waiting"],
-    ];
-    for (const [text, label, cls] of cells) {
-      const td = el("td", cls, text);
-      td.dataset.label = label;
-      tr.append(td);
-    }
-    view.clientsBody.append(tr);
-  }
-}
 
 function drawCharts(view, provider, now) {
   const series = app.series.get(provider);
@@ -674,32 +578,6 @@ function maxRpm(list) {
   return m;
 }
 
-/** The per-model table: the charted range's sums per model, with the keys that served it. */
-function updateModels(view, provider) {
-  const usage = app.usage.get(provider);
-  const rows = usage?.rows ?? [];
-  const signature = JSON.stringify([rows, app.filter.model, app.range, usage === undefined]);
-  if (signature === view.modelsSignature) return;
-  view.modelsSignature = signature;
-  const rangeText = `the last ${app.range.replace("m", " min").replace("h", " h")}`;
-  setText(view.modelsNote, usage === undefined ? "loading…" : rows.length === 0 ? `No requests named a model in ${rangeText}.` : `Requests that named a model, over ${rangeText}.`);
-  view.modelsBody.replaceChildren();
-  view.modelsTable.hidden = rows.length === 0;
-  for (const r of rows) {
-    const tr = el("tr");
-    tr.dataset.model = r.model;
-    if (app.filter.model !== "" && app.filter.model !== r.model) tr.hidden = true;
-    const keys = r.keys.map((k) => `${k.keyId} ${compact(k.requests)}`).join(" · ");
-    const cells = [r.model, compact(r.requests), compact(r.rate_limited), compact(r.errors), compact(r.tokens), keys || "–"];
-    const labels = ["Model", "Requests", "429s", "Errors", "Tokens", "Keys"];
-    cells.forEach((text, i) => {
-      const td = el("td", i === 0 ? "m-name" : i === 5 ? "m-keys" : "c-num", text);
-      td.dataset.label = labels[i];
-      tr.append(td);
-    });
-    view.modelsBody.append(tr);
-  }
-}
 
 // ---------------------------------------------------------------- toolbar
 
