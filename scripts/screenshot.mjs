@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// `npm run screenshot`: starts a keypool sidecar with fake keys and simulated traffic, opens the real
-// dashboard in Debian's Chromium (headless, through playwright-core) while the traffic runs, and saves
-// a screenshot of it (docs/dashboard.png, the README's picture).
+// `npm run screenshot`: starts a keypool sidecar with fake keys, plays twenty minutes of simulated
+// traffic into its history in a few seconds (its clock is moved ahead 10 s at a time), then opens the
+// real dashboard in Debian's Chromium (headless, through playwright-core) while live traffic runs, and
+// saves a screenshot at desktop width (docs/dashboard.png) and one at phone width
+// (docs/dashboard-phone.png): the README's pictures.
 //
-//   node scripts/screenshot.mjs [--out FILE] [--seconds N] [--width PX] [--height PX] [--viewport-only]
-//                               [--color-scheme light|dark]
+//   node scripts/screenshot.mjs [--out FILE] [--phone-out FILE] [--seconds N] [--width PX] [--height PX]
+//                               [--phone-width PX] [--viewport-only] [--color-scheme light|dark]
 //
 // Needs a build (`npm run build`, which the npm script runs first) and `apt-get install chromium`.
 // The keys are obviously fake and never leave this process; the page shows ids and masked keys only.
@@ -23,7 +25,9 @@ import { silentLogger } from "../dist/src/telemetry/logger.js";
 const { values: args } = parseArgs({
   options: {
     out: { type: "string", default: "docs/dashboard.png" },
-    seconds: { type: "string", default: "80" },
+    "phone-out": { type: "string", default: "docs/dashboard-phone.png" },
+    "phone-width": { type: "string", default: "390" },
+    seconds: { type: "string", default: "40" },
     width: { type: "string", default: "1280" },
     height: { type: "string", default: "900" },
     "viewport-only": { type: "boolean", default: false },
@@ -33,9 +37,10 @@ const { values: args } = parseArgs({
 const seconds = Number(args.seconds);
 const width = Number(args.width);
 const height = Number(args.height);
+const phoneWidth = Number(args["phone-width"]);
 const colorScheme = args["color-scheme"] === "dark" ? "dark" : "light";
-if (!(seconds >= 5) || !(width >= 320) || !(height >= 320)) {
-  process.stderr.write("screenshot: --seconds must be at least 5, --width and --height at least 320\n");
+if (!(seconds >= 20) || !(width >= 320) || !(height >= 320) || !(phoneWidth >= 320)) {
+  process.stderr.write("screenshot: --seconds must be at least 20, --width, --phone-width and --height at least 320\n");
   process.exit(2);
 }
 if (!existsSync(CHROMIUM_PATH)) {
@@ -57,6 +62,21 @@ const anthropicKeys = [
   { key: secret("1003"), id: "team-3" },
   { key: secret("1004"), id: "legacy", label: "legacy key" },
 ];
+/** Twenty minutes of history before the page opens, played in 10 s steps. */
+const PAST_MS = 20 * 60_000;
+const STEP_MS = 10_000;
+/** The sidecar's clock: wall-clock time, behind by `behind` while the past is played. */
+let behind = PAST_MS;
+const clock = {
+  now: () => Date.now() - behind,
+  setTimer(fn, delayMs) {
+    const t = setTimeout(fn, Math.max(0, delayMs));
+    t.unref();
+    return t;
+  },
+  clearTimer: (t) => clearTimeout(t),
+};
+
 const configDocument = (openai) =>
   JSON.stringify({
     openai: { rpm: 120, tpm: 60000, max_concurrent: 4, keys: openai },
@@ -70,6 +90,7 @@ const server = await startKeypoolServer({
   listen: "127.0.0.1:0",
   adminListen: "127.0.0.1:0",
   log: silentLogger(),
+  clock,
 });
 const pool = new KeyPoolClient(server.grpcAddress);
 const profile = mkdtempSync(join(tmpdir(), "keypool-screenshot-"));
@@ -77,7 +98,10 @@ const stop = new AbortController();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const between = (a, b) => a + Math.random() * (b - a);
 
-const acquire = (provider, estimatedTokens = 800) => pool.acquire(provider, { estimatedTokens, maxWaitMs: 5_000 });
+const MODELS = { openai: ["gpt-4o", "gpt-4o", "gpt-4o-mini"], anthropic: ["claude-sonnet-4-5", "claude-haiku-4-5"] };
+const modelFor = (provider) => MODELS[provider][Math.floor(Math.random() * MODELS[provider].length)];
+const acquire = (provider, estimatedTokens = 800) =>
+  pool.acquire(provider, { estimatedTokens, maxWaitMs: 5_000, model: modelFor(provider) });
 const report = (lease, fields) => pool.report(lease, { outcome: "success", ...fields });
 
 /** Leases until the balancer hands out `keyId` (reporting the others as successes), then returns that lease. */
@@ -117,8 +141,38 @@ async function worker(provider, pauseMs) {
   }
 }
 
+/** One simulated call, reported at once: the past is played faster than it happened. */
+async function pastCall(provider, outcome = "success") {
+  const lease = await acquire(provider).catch(() => undefined);
+  if (lease === undefined) return;
+  const latencyMs = between(180, 700) + (Math.random() < 0.08 ? between(800, 2_400) : 0);
+  await report(lease, {
+    outcome,
+    httpStatus: outcome === "rate_limited" ? 429 : outcome === "server_error" ? 503 : 200,
+    promptTokens: Math.round(between(100, 700)),
+    completionTokens: Math.round(between(30, 250)),
+    latencyMs,
+    ...(outcome === "rate_limited" ? { retryAfterMs: 1_000 } : {}),
+  });
+}
+
+/** The past: a morning's traffic that grows, a burst of 429s, a few server errors. */
+async function playPast() {
+  const steps = PAST_MS / STEP_MS;
+  for (let i = 0; i < steps; i++) {
+    // About the rate of the live workers below, so that past and present read as one day.
+    const load = 30 + Math.round(20 * Math.sin((i / steps) * Math.PI));
+    for (let n = 0; n < load; n++) await pastCall("openai", Math.random() < 0.01 ? "server_error" : "success");
+    for (let n = 0; n < 8; n++) await pastCall("anthropic");
+    if (i >= steps - 45 && i < steps - 42) for (let n = 0; n < 3; n++) await pastCall("openai", "rate_limited");
+    behind -= STEP_MS;
+  }
+  behind = 0;
+}
+
 let context;
 try {
+  await playPast();
   context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,
     headless: true,
@@ -127,7 +181,7 @@ try {
     colorScheme,
   });
   const page = context.pages()[0] ?? (await context.newPage());
-  // The page is open from the start, so its sparklines and trends have the whole run to draw.
+  // The page opens after the past, which its charts load from the history; sparklines draw the live part.
   await page.goto(`http://${server.adminAddress}/`);
   const workers = [
     ...Array.from({ length: 5 }, () => worker("openai", [200, 600])),
@@ -165,6 +219,12 @@ try {
   mkdirSync(dirname(args.out), { recursive: true });
   await page.screenshot({ path: args.out, fullPage: !args["viewport-only"] });
   process.stdout.write(`saved ${args.out} (${Math.round(statSync(args.out).size / 1024)} KB, ${width} px wide, ${colorScheme})\n`);
+  // At phone width the page is one long column: the first screens (toolbar, tiles, charts, keys) say enough.
+  await page.setViewportSize({ width: phoneWidth, height: 844 });
+  await sleep(1_500);
+  mkdirSync(dirname(args["phone-out"]), { recursive: true });
+  await page.screenshot({ path: args["phone-out"], clip: { x: 0, y: 0, width: phoneWidth, height: 2_400 }, fullPage: true });
+  process.stdout.write(`saved ${args["phone-out"]} (${Math.round(statSync(args["phone-out"]).size / 1024)} KB, ${phoneWidth} px wide, ${colorScheme})\n`);
   stop.abort();
   await report(held, { promptTokens: 300, completionTokens: 80 }).catch(() => undefined);
   await Promise.race([Promise.all(workers), sleep(3_000)]);

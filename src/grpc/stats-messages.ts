@@ -32,6 +32,7 @@ function providerToProto(p: ProviderSnapshot): ProviderStats {
     inFlight: p.inFlight,
     keys: p.keys.map(keyToProto),
     waiting: p.waiting,
+    clients: p.clients.map((c) => ({ client: c.client, clientId: c.clientId, openLeases: c.openLeases, waiting: c.waiting })),
   };
 }
 
@@ -101,6 +102,7 @@ export function snapshotFromProto(m: StreamStatsResponse): PoolSnapshot {
       inFlight: p.inFlight,
       waiting: p.waiting,
       keys: p.keys.map(keyFromProto),
+      clients: p.clients.map((c) => ({ client: c.client, clientId: c.clientId, openLeases: c.openLeases, waiting: c.waiting })),
     })),
   };
 }

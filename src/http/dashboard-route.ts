@@ -4,16 +4,36 @@ import { fileURLToPath } from "node:url";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { KeypoolError } from "../protocol/keypool-error.js";
 
+/** The page's ES modules: the entry point and what it imports. */
+const MODULES = [
+  "dashboard.js",
+  "capacity.js",
+  "chart-scale.js",
+  "chart-series.js",
+  "chart-view.js",
+  "dom.js",
+  "format.js",
+  "key-order.js",
+  "key-row.js",
+  "model-usage.js",
+  "sparkline.js",
+  "sse-parser.js",
+  "tiles.js",
+  "trends.js",
+  "usage-loader.js",
+  "usage-tables.js",
+] as const;
+
 /** Where each dashboard path comes from, and what it is served as. */
 const ASSETS: Readonly<Record<string, { readonly file: string; readonly type: string }>> = {
   "/": { file: "index.html", type: "text/html; charset=utf-8" },
-  "/dashboard.js": { file: "dashboard.js", type: "text/javascript; charset=utf-8" },
+  ...Object.fromEntries(MODULES.map((file) => [`/${file}`, { file, type: "text/javascript; charset=utf-8" }])),
   "/dashboard.css": { file: "dashboard.css", type: "text/css; charset=utf-8" },
   "/favicon.svg": { file: "favicon.svg", type: "image/svg+xml" },
 };
 
 /**
- * The dashboard's paths: the page and its static script, style and icon.
+ * The dashboard's paths: the page and its static modules, style and icon.
  * They hold no data (the script reads /v1/stats/stream, which takes the admin
  * token), so the admin server serves them without a token.
  */

@@ -2,7 +2,7 @@ import { balanceRatio } from "./balance-ratio.js";
 import { healthAvailableAt, healthReason } from "./key-health.js";
 import { keyUtilization } from "./key-utilization.js";
 import type { PooledKey } from "./pooled-key.js";
-import type { KeySnapshot, PoolSnapshot, ProviderSnapshot } from "./stats-types.js";
+import type { ClientUsageSnapshot, KeySnapshot, PoolSnapshot, ProviderSnapshot } from "./stats-types.js";
 import type { KeyStateName } from "./types.js";
 
 /** What a snapshot reads from the pool; the memory store provides it. */
@@ -12,6 +12,8 @@ export interface SnapshotSource {
   keys(): Iterable<{ provider: string; key: PooledKey }>;
   stateOf(key: PooledKey, now: number): KeyStateName;
   waitingCount(provider: string): number;
+  /** Open leases and waiting acquisitions of a provider, per client. */
+  clientsOf(provider: string): readonly ClientUsageSnapshot[];
 }
 
 const DRAINING_REASON = "removed from the configuration; open leases may still report";
@@ -60,6 +62,7 @@ function providerSnapshot(pool: SnapshotSource, name: string, keys: readonly Poo
     inFlight: sum((k) => k.inFlight),
     waiting: pool.waitingCount(name),
     keys: stats,
+    clients: pool.clientsOf(name),
   };
 }
 

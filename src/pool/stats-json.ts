@@ -28,6 +28,7 @@ function providerJson(p: ProviderSnapshot): Record<string, unknown> {
     in_flight: p.inFlight,
     waiting: p.waiting,
     keys: p.keys.map(keyJson),
+    clients: p.clients.map((c) => ({ client: c.client, client_id: c.clientId, open_leases: c.openLeases, waiting: c.waiting })),
   };
 }
 

@@ -56,6 +56,16 @@ export interface KeySnapshot {
   readonly weight: number;
 }
 
+/** One caller of a provider now: its open leases and its acquisitions waiting for a key. */
+export interface ClientUsageSnapshot {
+  /** The authenticated client's name (client tokens); "" for callers without a token. */
+  readonly client: string;
+  /** The id the caller declared in AcquireKey (client_id); "" when it gave none. */
+  readonly clientId: string;
+  readonly openLeases: number;
+  readonly waiting: number;
+}
+
 export interface ProviderSnapshot {
   readonly provider: string;
   /** Smallest over largest weight-normalised requests in the current window among active keys; 1 without traffic. */
@@ -72,6 +82,8 @@ export interface ProviderSnapshot {
   /** Acquisitions waiting for a key now. */
   readonly waiting: number;
   readonly keys: readonly KeySnapshot[];
+  /** Who holds leases or waits now, most open leases first; callers with neither are not listed. */
+  readonly clients: readonly ClientUsageSnapshot[];
 }
 
 export interface PoolSnapshot {

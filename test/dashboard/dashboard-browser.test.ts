@@ -1,17 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect } from "vitest";
+import { describe, expect, it } from "vitest";
 import { durationFromMs } from "../../src/protocol/duration.js";
-import { Outcome, type AcquireKeyResponse } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
-import type { PoolConfig } from "../../src/config/types.js";
-import type { KeypoolServer, KeypoolServerOptions } from "../../src/keypool-server.js";
-import { CHROMIUM_INSTALL, chromiumMissing, launchChromium, saveScreenshot, type TestBrowser } from "../support/browser.js";
+import { Outcome } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
+import { saveScreenshot } from "../support/browser.js";
 import type { TestClient } from "../support/grpc-client.js";
 import { poolConfig, type TestKey } from "../support/pool-config.js";
+import { forgetServer, leaseOf, openPage, row, skipBrowser, start, tokensFile, useDashboardHarness, waitForState } from "./dashboard-harness.js";
 import { SseReader } from "../support/sse.js";
-import { it, type Keypools } from "../support/keypool-fixture.js";
 
 /*
  * The dashboard end to end: a real sidecar, traffic through the generated
@@ -19,60 +13,13 @@ import { it, type Keypools } from "../support/keypool-fixture.js";
  * go to test-output/ for a person to look at.
  */
 
-const ci = Boolean(process.env.CI);
-const missing = chromiumMissing();
-// Locally a missing browser skips with what to install; CI must have it.
-const skip = missing !== undefined && !ci;
-if (skip) console.warn(`skipping the dashboard browser tests: ${missing}; install it with: ${CHROMIUM_INSTALL}`);
-
 const secret = (n: number) => `sk-test-dashboard-secret-${String(n).padStart(4, "0")}`;
 /** Every secret these tests configure; none may reach the page. */
 const SECRETS = Array.from({ length: 9 }, (_, i) => secret(i + 1));
 const keys = (ids: string[], extra: Partial<TestKey> = {}): TestKey[] =>
   ids.map((id) => ({ ...extra, id, secret: secret(Number(id.replace(/\D/g, ""))) }));
 
-let browser: TestBrowser | undefined;
-const dirs: string[] = [];
-
-beforeAll(async () => {
-  if (!skip) browser = await launchChromium();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
-
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-async function start(keypool: Keypools, config: PoolConfig, options: KeypoolServerOptions = {}): Promise<{ server: KeypoolServer; base: string; client: TestClient }> {
-  const server = await keypool.start({ adminListen: "127.0.0.1:0", config, watch: false, ...options });
-  return { server, base: `http://${server.adminAddress}`, client: keypool.connect(server.grpcAddress) };
-}
-
-async function openPage(base: string): Promise<{ page: Page; errors: string[] }> {
-  const opened = await browser!.newPage();
-  await opened.page.goto(`${base}/`);
-  return opened;
-}
-
-/** The row of a key; `data-state` carries its state. */
-const row = (page: Page, provider: string, keyId: string) => page.locator(`section[data-provider="${provider}"] tr[data-key-id="${keyId}"]`);
-
-async function waitForState(page: Page, provider: string, keyId: string, state: string, timeoutMs: number): Promise<void> {
-  await page.waitForSelector(`section[data-provider="${provider}"] tr[data-key-id="${keyId}"][data-state="${state}"]`, { timeout: timeoutMs });
-}
-
-/** Acquires until `keyId` is leased (reporting the others as successes). */
-async function leaseOf(client: TestClient, provider: string, keyId: string): Promise<AcquireKeyResponse> {
-  for (let i = 0; i < 20; i++) {
-    const lease = await client.acquire({ provider, estimatedTokens: 100 });
-    if (lease.keyId === keyId) return lease;
-    await client.report({ leaseId: lease.leaseId, outcome: Outcome.OUTCOME_SUCCESS, promptTokens: 80, completionTokens: 20, latency: durationFromMs(120) });
-  }
-  throw new Error(`${provider}/${keyId} was never leased`);
-}
+useDashboardHarness();
 
 async function traffic(client: TestClient, provider: string, n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
@@ -93,8 +40,8 @@ function expectNoSecret(text: string, where: string): void {
   expect(text, where).not.toContain("sk-test-dashboard-secret");
 }
 
-describe.skipIf(skip)("dashboard in Chromium", () => {
-  it("shows every configured key with its id, masked key and state, and no secret in the page or its events", async ({ keypool }) => {
+describe.skipIf(skipBrowser)("dashboard in Chromium", () => {
+  it("shows every configured key with its id, masked key and state, and no secret in the page or its events", async () => {
     const config = poolConfig(
       {
         openai: [...keys(["k1", "k2", "k3"], { rpm: 60, tpm: 40_000, maxConcurrent: 4 }), { id: "k4", secret: secret(4), enabled: false }],
@@ -102,7 +49,7 @@ describe.skipIf(skip)("dashboard in Chromium", () => {
       },
       {},
     );
-    const { base, client } = await start(keypool, config);
+    const { base, client } = await start(config);
     await traffic(client, "openai", 9);
     await traffic(client, "google", 4);
     const { page, errors } = await openPage(base);
@@ -139,8 +86,8 @@ describe.skipIf(skip)("dashboard in Chromium", () => {
     expect(errors).toEqual([]);
   });
 
-  it("a 429 turns the key's badge to cooling down within two seconds, with a countdown, and back after the cooldown", async ({ keypool }) => {
-    const { base, client } = await start(keypool, poolConfig({ openai: keys(["k1", "k2"]) }));
+  it("a 429 turns the key's badge to cooling down within two seconds, with a countdown, and back after the cooldown", async () => {
+    const { base, client } = await start(poolConfig({ openai: keys(["k1", "k2"]) }));
     const { page, errors } = await openPage(base);
     await waitForState(page, "openai", "k2", "active", 5_000);
     const lease = await leaseOf(client, "openai", "k2");
@@ -167,8 +114,8 @@ describe.skipIf(skip)("dashboard in Chromium", () => {
     expect(errors).toEqual([]);
   });
 
-  it("a reload that adds a key adds its row, and one that removes an idle key drops it, without reloading the page", async ({ keypool }) => {
-    const { server, base } = await start(keypool, poolConfig({ openai: keys(["k1", "k2"]) }));
+  it("a reload that adds a key adds its row, and one that removes an idle key drops it, without reloading the page", async () => {
+    const { server, base } = await start(poolConfig({ openai: keys(["k1", "k2"]) }));
     const { page, errors } = await openPage(base);
     await waitForState(page, "openai", "k2", "active", 5_000);
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
@@ -186,12 +133,13 @@ describe.skipIf(skip)("dashboard in Chromium", () => {
     expect(errors).toEqual([]);
   });
 
-  it("shows that it is disconnected when the sidecar stops, and recovers by itself when it is back", async ({ keypool }) => {
+  it("shows that it is disconnected when the sidecar stops, and recovers by itself when it is back", async () => {
     const config = () => poolConfig({ openai: keys(["k1", "k2"]) });
-    const first = await start(keypool, config());
+    const first = await start(config());
     const { page, errors } = await openPage(first.base);
     await waitForState(page, "openai", "k1", "active", 5_000);
     await first.server.stop(1_000);
+    forgetServer(first.server);
     await page.waitForSelector('#conn[data-state="disconnected"]', { timeout: 5_000 });
     expect(await page.locator("#banner").isVisible()).toBe(true);
     expect(await page.locator("#banner").innerText()).toMatch(/Disconnected from keypool at 127\.0\.0\.1:\d+/);
@@ -200,7 +148,7 @@ describe.skipIf(skip)("dashboard in Chromium", () => {
     expect(await row(page, "openai", "k1").count()).toBe(1);
     await saveScreenshot(page, "dashboard-disconnected.png");
 
-    const again = await start(keypool, config(), { adminListen: first.server.adminAddress });
+    const again = await start(config(), { adminListen: first.server.adminAddress });
     await again.client.acquire({ provider: "openai" });
     await page.waitForSelector('#conn[data-state="live"]', { timeout: 10_000 });
     expect(await page.locator("#banner").isVisible()).toBe(false);
@@ -208,8 +156,8 @@ describe.skipIf(skip)("dashboard in Chromium", () => {
     expect(errors).toEqual([]);
   });
 
-  it("keeps draining and disabled keys visibly apart, in dark mode and at phone width, without sideways scrolling", async ({ keypool }) => {
-    const { server, base, client } = await start(keypool, 
+  it("keeps draining and disabled keys visibly apart, in dark mode and at phone width, without sideways scrolling", async () => {
+    const { server, base, client } = await start(
       poolConfig({
         openai: [
           ...keys(["k1", "k2", "k3"], { rpm: 60, tpm: 30_000, maxConcurrent: 3 }),
@@ -265,18 +213,10 @@ describe.skipIf(skip)("dashboard in Chromium", () => {
     expect(errors).toEqual([]);
   });
 
-  it("with client tokens, asks for an admin token, refuses a caller's, then shows the pool and keeps the token for the tab", async ({ keypool }) => {
-    const dir = mkdtempSync(join(tmpdir(), "keypool-dashboard-"));
-    dirs.push(dir);
+  it("with client tokens, asks for an admin token, refuses a caller's, then shows the pool and keeps the token for the tab", async () => {
     const admin = "kp-test-dashboard-admin-0001";
     const caller = "kp-test-dashboard-caller-0001";
-    const tokensFile = join(dir, "tokens.json");
-    writeFileSync(
-      tokensFile,
-      JSON.stringify({ clients: [{ name: "ops", token: admin, providers: ["*"], admin: true }, { name: "app", token: caller, providers: ["openai"] }] }),
-      { mode: 0o600 },
-    );
-    const { base } = await start(keypool, poolConfig({ openai: keys(["k1", "k2"]) }), { tokensFile });
+    const { base } = await start(poolConfig({ openai: keys(["k1", "k2"]) }), { tokensFile: tokensFile(admin, caller) });
     const { page, errors } = await openPage(base);
     await page.waitForSelector("#login", { state: "visible", timeout: 5_000 });
     expect(await page.locator("#conn").getAttribute("data-state")).toBe("auth");

@@ -1,10 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect } from "vitest";
 import { DASHBOARD_PATHS } from "../../src/http/dashboard-route.js";
 import { fakeKeys, poolConfig } from "../support/pool-config.js";
 import { it, type Keypools } from "../support/keypool-fixture.js";
+
+const DASHBOARD_DIR = new URL("../../src/http/dashboard/", import.meta.url);
 
 let dir: string | undefined;
 
@@ -37,11 +39,12 @@ async function start(keypool: Keypools, withTokens = false): Promise<string> {
 }
 
 describe("dashboard files on the admin server", () => {
-  it("serves the page, its script, style and icon with their types, revalidation and a strict policy", async ({ keypool }) => {
+  it("serves the page, its modules, style and icon with their types, revalidation and a strict policy", async ({ keypool }) => {
     const base = await start(keypool);
+    const modules = readdirSync(DASHBOARD_DIR).filter((f) => f.endsWith(".js"));
     const types: Record<string, RegExp> = {
       "/": /^text\/html/,
-      "/dashboard.js": /^text\/javascript/,
+      ...Object.fromEntries(modules.map((f) => [`/${f}`, /^text\/javascript/])),
       "/dashboard.css": /^text\/css/,
       "/favicon.svg": /^image\/svg\+xml/,
     };
@@ -66,8 +69,16 @@ describe("dashboard files on the admin server", () => {
       expect(Number(head.headers.get("content-length"))).toBe(Buffer.byteLength(body));
     }
     const html = await (await fetch(`${base}/`)).text();
-    expect(html).toContain('<script src="/dashboard.js" defer></script>');
+    expect(html).toContain('<script type="module" src="/dashboard.js"></script>');
     expect(html).toContain('<link rel="stylesheet" href="/dashboard.css">');
+  });
+
+  it("serves every module that a served module imports, so the page loads whole", () => {
+    for (const file of readdirSync(DASHBOARD_DIR).filter((f) => f.endsWith(".js"))) {
+      const source = readFileSync(new URL(file, DASHBOARD_DIR), "utf8");
+      const imports = [...source.matchAll(/^import [^;]* from "\.\/([\w-]+\.js)";$/gm)].map((m) => m[1]);
+      for (const name of imports) expect(DASHBOARD_PATHS, `${file} imports ${name}`).toContain(`/${name}`);
+    }
   });
 
   it("loads nothing from elsewhere and holds no inline script or style (no CDN, nothing for the policy to block)", async ({ keypool }) => {

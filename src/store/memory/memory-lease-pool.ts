@@ -1,3 +1,5 @@
+import { clientUsage } from "../../pool/client-usage.js";
+import type { ClientUsageSnapshot } from "../../pool/stats-types.js";
 import type { Clock } from "../../clock/clock.js";
 import type { PoolConfig, PoolSettings } from "../../config/types.js";
 import { KeypoolError, notFound } from "../../protocol/keypool-error.js";
@@ -260,6 +262,11 @@ export class MemoryLeasePool implements LeasePool {
 
   openLeaseCount(): number {
     return this.leases.size;
+  }
+
+  clientsOf(provider: string): readonly ClientUsageSnapshot[] {
+    const leases = [...this.leases.values()].filter((o) => o.lease.provider === provider).map((o) => o.lease);
+    return clientUsage(leases, this.providers.get(provider)?.waiters.requests() ?? []);
   }
 
   close(): void {

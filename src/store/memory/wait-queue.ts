@@ -38,6 +38,11 @@ export class WaitQueue {
     return this.waiters.length;
   }
 
+  /** The waiting acquisitions, oldest first (for statistics). */
+  requests(): NormalizedAcquire[] {
+    return this.waiters.map((w) => w.req);
+  }
+
   /** Waits until a key is granted, the max wait runs out, or `signal` aborts. */
   enqueue(req: NormalizedAcquire, signal: AbortSignal | undefined): Promise<Lease> {
     return new Promise<Lease>((resolve, reject) => {

@@ -63,6 +63,18 @@ class AcquireKeyResponse(_message.Message):
     waited: _duration_pb2.Duration
     def __init__(self, lease_id: _Optional[str] = ..., key_id: _Optional[str] = ..., api_key: _Optional[str] = ..., provider: _Optional[str] = ..., expires_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., base_url: _Optional[str] = ..., masked_key: _Optional[str] = ..., waited: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
+class ClientUsage(_message.Message):
+    __slots__ = ["client", "client_id", "open_leases", "waiting"]
+    CLIENT_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    OPEN_LEASES_FIELD_NUMBER: _ClassVar[int]
+    WAITING_FIELD_NUMBER: _ClassVar[int]
+    client: str
+    client_id: str
+    open_leases: int
+    waiting: int
+    def __init__(self, client: _Optional[str] = ..., client_id: _Optional[str] = ..., open_leases: _Optional[int] = ..., waiting: _Optional[int] = ...) -> None: ...
+
 class GetStatsHistoryRequest(_message.Message):
     __slots__ = ["key_id", "model", "provider", "range", "resolution"]
     KEY_ID_FIELD_NUMBER: _ClassVar[int]
@@ -177,9 +189,10 @@ class KeyStats(_message.Message):
     def __init__(self, key_id: _Optional[str] = ..., label: _Optional[str] = ..., masked_key: _Optional[str] = ..., state: _Optional[_Union[KeyState, str]] = ..., state_reason: _Optional[str] = ..., cooldown_until: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., in_flight: _Optional[int] = ..., requests_total: _Optional[int] = ..., successes_total: _Optional[int] = ..., rate_limited_total: _Optional[int] = ..., errors_total: _Optional[int] = ..., errors_by_outcome: _Optional[_Mapping[str, int]] = ..., expired_leases_total: _Optional[int] = ..., prompt_tokens_total: _Optional[int] = ..., completion_tokens_total: _Optional[int] = ..., requests_in_window: _Optional[int] = ..., tokens_in_window: _Optional[int] = ..., limits: _Optional[_Union[KeyLimits, _Mapping]] = ..., utilization: _Optional[float] = ..., latency_p50: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., latency_p95: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., latency_p99: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., last_used_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., weight: _Optional[float] = ...) -> None: ...
 
 class ProviderStats(_message.Message):
-    __slots__ = ["balance_ratio", "balance_ratio_total", "completion_tokens_total", "errors_total", "in_flight", "keys", "prompt_tokens_total", "provider", "rate_limited_total", "requests_total", "successes_total", "waiting"]
+    __slots__ = ["balance_ratio", "balance_ratio_total", "clients", "completion_tokens_total", "errors_total", "in_flight", "keys", "prompt_tokens_total", "provider", "rate_limited_total", "requests_total", "successes_total", "waiting"]
     BALANCE_RATIO_FIELD_NUMBER: _ClassVar[int]
     BALANCE_RATIO_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    CLIENTS_FIELD_NUMBER: _ClassVar[int]
     COMPLETION_TOKENS_TOTAL_FIELD_NUMBER: _ClassVar[int]
     ERRORS_TOTAL_FIELD_NUMBER: _ClassVar[int]
     IN_FLIGHT_FIELD_NUMBER: _ClassVar[int]
@@ -192,6 +205,7 @@ class ProviderStats(_message.Message):
     WAITING_FIELD_NUMBER: _ClassVar[int]
     balance_ratio: float
     balance_ratio_total: float
+    clients: _containers.RepeatedCompositeFieldContainer[ClientUsage]
     completion_tokens_total: int
     errors_total: int
     in_flight: int
@@ -202,7 +216,7 @@ class ProviderStats(_message.Message):
     requests_total: int
     successes_total: int
     waiting: int
-    def __init__(self, provider: _Optional[str] = ..., balance_ratio: _Optional[float] = ..., balance_ratio_total: _Optional[float] = ..., requests_total: _Optional[int] = ..., successes_total: _Optional[int] = ..., rate_limited_total: _Optional[int] = ..., errors_total: _Optional[int] = ..., prompt_tokens_total: _Optional[int] = ..., completion_tokens_total: _Optional[int] = ..., in_flight: _Optional[int] = ..., keys: _Optional[_Iterable[_Union[KeyStats, _Mapping]]] = ..., waiting: _Optional[int] = ...) -> None: ...
+    def __init__(self, provider: _Optional[str] = ..., balance_ratio: _Optional[float] = ..., balance_ratio_total: _Optional[float] = ..., requests_total: _Optional[int] = ..., successes_total: _Optional[int] = ..., rate_limited_total: _Optional[int] = ..., errors_total: _Optional[int] = ..., prompt_tokens_total: _Optional[int] = ..., completion_tokens_total: _Optional[int] = ..., in_flight: _Optional[int] = ..., keys: _Optional[_Iterable[_Union[KeyStats, _Mapping]]] = ..., waiting: _Optional[int] = ..., clients: _Optional[_Iterable[_Union[ClientUsage, _Mapping]]] = ...) -> None: ...
 
 class ReloadConfigRequest(_message.Message):
     __slots__ = ["config_json"]

@@ -327,6 +327,25 @@ export interface ProviderStats {
   keys: KeyStats[];
   /** Acquisitions currently waiting for a key. */
   waiting: number;
+  /**
+   * Who holds leases or waits now, most open leases first; callers with
+   * neither are not listed. Names and declared ids only, never a token.
+   */
+  clients: ClientUsage[];
+}
+
+/** One caller of a provider now. */
+export interface ClientUsage {
+  /**
+   * The authenticated client's name (client tokens); empty for callers
+   * without a token.
+   */
+  client: string;
+  /** The id the caller declared in AcquireKeyRequest.client_id; empty when none. */
+  clientId: string;
+  openLeases: number;
+  /** Its acquisitions waiting for a key. */
+  waiting: number;
 }
 
 export interface KeyLimits {
@@ -1609,6 +1628,7 @@ function createBaseProviderStats(): ProviderStats {
     inFlight: 0,
     keys: [],
     waiting: 0,
+    clients: [],
   };
 }
 
@@ -1649,6 +1669,9 @@ export const ProviderStats: MessageFns<ProviderStats> = {
     }
     if (message.waiting !== 0) {
       writer.uint32(96).int64(message.waiting);
+    }
+    for (const v of message.clients) {
+      ClientUsage.encode(v!, writer.uint32(106).fork()).join();
     }
     return writer;
   },
@@ -1762,6 +1785,14 @@ export const ProviderStats: MessageFns<ProviderStats> = {
             message.waiting = longToNumber(reader.int64());
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.clients.push(ClientUsage.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1826,6 +1857,9 @@ export const ProviderStats: MessageFns<ProviderStats> = {
         ? object.keys.map((e: any) => KeyStats.fromJSON(e))
         : [],
       waiting: isSet(object.waiting) ? globalThis.Number(object.waiting) : 0,
+      clients: globalThis.Array.isArray(object?.clients)
+        ? object.clients.map((e: any) => ClientUsage.fromJSON(e))
+        : [],
     };
   },
 
@@ -1867,6 +1901,9 @@ export const ProviderStats: MessageFns<ProviderStats> = {
     if (message.waiting !== 0) {
       obj.waiting = Math.round(message.waiting);
     }
+    if (message.clients?.length) {
+      obj.clients = message.clients.map((e) => ClientUsage.toJSON(e));
+    }
     return obj;
   },
 
@@ -1886,6 +1923,132 @@ export const ProviderStats: MessageFns<ProviderStats> = {
     message.completionTokensTotal = object.completionTokensTotal ?? 0;
     message.inFlight = object.inFlight ?? 0;
     message.keys = object.keys?.map((e) => KeyStats.fromPartial(e)) || [];
+    message.waiting = object.waiting ?? 0;
+    message.clients = object.clients?.map((e) => ClientUsage.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseClientUsage(): ClientUsage {
+  return { client: "", clientId: "", openLeases: 0, waiting: 0 };
+}
+
+export const ClientUsage: MessageFns<ClientUsage> = {
+  encode(message: ClientUsage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.client !== "") {
+      writer.uint32(10).string(message.client);
+    }
+    if (message.clientId !== "") {
+      writer.uint32(18).string(message.clientId);
+    }
+    if (message.openLeases !== 0) {
+      writer.uint32(24).int64(message.openLeases);
+    }
+    if (message.waiting !== 0) {
+      writer.uint32(32).int64(message.waiting);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ClientUsage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseClientUsage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.client = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.clientId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.openLeases = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.waiting = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ClientUsage {
+    return {
+      client: isSet(object.client) ? globalThis.String(object.client) : "",
+      clientId: isSet(object.clientId)
+        ? globalThis.String(object.clientId)
+        : isSet(object.client_id)
+        ? globalThis.String(object.client_id)
+        : "",
+      openLeases: isSet(object.openLeases)
+        ? globalThis.Number(object.openLeases)
+        : isSet(object.open_leases)
+        ? globalThis.Number(object.open_leases)
+        : 0,
+      waiting: isSet(object.waiting) ? globalThis.Number(object.waiting) : 0,
+    };
+  },
+
+  toJSON(message: ClientUsage): unknown {
+    const obj: any = {};
+    if (message.client !== "") {
+      obj.client = message.client;
+    }
+    if (message.clientId !== "") {
+      obj.clientId = message.clientId;
+    }
+    if (message.openLeases !== 0) {
+      obj.openLeases = Math.round(message.openLeases);
+    }
+    if (message.waiting !== 0) {
+      obj.waiting = Math.round(message.waiting);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ClientUsage>, I>>(base?: I): ClientUsage {
+    return ClientUsage.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ClientUsage>, I>>(object: I): ClientUsage {
+    const message = createBaseClientUsage();
+    message.client = object.client ?? "";
+    message.clientId = object.clientId ?? "";
+    message.openLeases = object.openLeases ?? 0;
     message.waiting = object.waiting ?? 0;
     return message;
   },

@@ -1,0 +1,101 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll } from "vitest";
+import { durationFromMs } from "../../src/protocol/duration.js";
+import { Outcome, type AcquireKeyResponse } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
+import type { PoolConfig } from "../../src/config/types.js";
+import { startKeypoolServer, type KeypoolServer, type KeypoolServerOptions } from "../../src/keypool-server.js";
+import { silentLogger } from "../../src/telemetry/logger.js";
+import { CHROMIUM_INSTALL, chromiumMissing, launchChromium, type TestBrowser } from "../support/browser.js";
+import { TestClient } from "../support/grpc-client.js";
+
+/*
+ * What the dashboard's Chromium tests share: one browser per file, real
+ * sidecars on ephemeral ports, the generated gRPC client, and the page's
+ * selectors.
+ */
+
+const ci = Boolean(process.env.CI);
+const missing = chromiumMissing();
+/** Locally a missing browser skips with what to install; CI must have it. */
+export const skipBrowser = missing !== undefined && !ci;
+if (skipBrowser) console.warn(`skipping the dashboard browser tests: ${missing}; install it with: ${CHROMIUM_INSTALL}`);
+
+let browser: TestBrowser | undefined;
+const servers: KeypoolServer[] = [];
+const clients: TestClient[] = [];
+/** Folders a test made; removed after it. */
+export const dirs: string[] = [];
+
+/** Registers the browser and the per-test clean-up in the calling test file. */
+export function useDashboardHarness(): void {
+  beforeAll(async () => {
+    if (!skipBrowser) browser = await launchChromium();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close();
+    for (const s of servers.splice(0)) await s.stop(1_000);
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+}
+
+export async function start(config: PoolConfig, options: Partial<KeypoolServerOptions> = {}): Promise<{ server: KeypoolServer; base: string; client: TestClient }> {
+  const server = await startKeypoolServer({
+    listen: "127.0.0.1:0",
+    adminListen: "127.0.0.1:0",
+    config,
+    log: silentLogger(),
+    watch: false,
+    ...options,
+  });
+  servers.push(server);
+  const client = new TestClient(server.grpcAddress);
+  clients.push(client);
+  return { server, base: `http://${server.adminAddress}`, client };
+}
+
+/** Forgets a server the test stopped itself. */
+export function forgetServer(server: KeypoolServer): void {
+  servers.splice(servers.indexOf(server), 1);
+}
+
+export async function openPage(base: string): Promise<{ page: Page; errors: string[] }> {
+  const opened = await browser!.newPage();
+  await opened.page.goto(`${base}/`);
+  return opened;
+}
+
+/** The row of a key; `data-state` carries its state. */
+export const row = (page: Page, provider: string, keyId: string) => page.locator(`section[data-provider="${provider}"] tr[data-key-id="${keyId}"]`);
+
+export async function waitForState(page: Page, provider: string, keyId: string, state: string, timeoutMs: number): Promise<void> {
+  await page.waitForSelector(`section[data-provider="${provider}"] tr[data-key-id="${keyId}"][data-state="${state}"]`, { timeout: timeoutMs });
+}
+
+/** Acquires until `keyId` is leased (reporting the others as successes). */
+export async function leaseOf(client: TestClient, provider: string, keyId: string, model = ""): Promise<AcquireKeyResponse> {
+  for (let i = 0; i < 20; i++) {
+    const lease = await client.acquire({ provider, model, estimatedTokens: 100 });
+    if (lease.keyId === keyId) return lease;
+    await client.report({ leaseId: lease.leaseId, outcome: Outcome.OUTCOME_SUCCESS, promptTokens: 80, completionTokens: 20, latency: durationFromMs(120) });
+  }
+  throw new Error(`${provider}/${keyId} was never leased`);
+}
+
+/** A tokens file with an admin client "ops" and a caller "app" (openai only), in a folder removed after the test. */
+export function tokensFile(admin: string, caller: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "keypool-dashboard-"));
+  dirs.push(dir);
+  const file = join(dir, "tokens.json");
+  writeFileSync(
+    file,
+    JSON.stringify({ clients: [{ name: "ops", token: admin, providers: ["*"], admin: true }, { name: "app", token: caller, providers: ["openai"] }] }),
+    { mode: 0o600 },
+  );
+  return file;
+}
