@@ -6,10 +6,12 @@ export interface ClientIdentity {
   readonly providers: ReadonlySet<string> | undefined;
   /** May call ReloadConfig and the admin HTTP endpoints. */
   readonly admin: boolean;
+  /** Its UNAUTHORIZED report alone disables a key, without waiting for other clients to confirm it. */
+  readonly trusted: boolean;
 }
 
 /** The caller when no tokens are configured: local-only deployments, where reaching the socket is the permission. */
-export const ANONYMOUS: ClientIdentity = Object.freeze({ name: "", providers: undefined, admin: true });
+export const ANONYMOUS: ClientIdentity = Object.freeze({ name: "", providers: undefined, admin: true, trusted: false });
 
 export function mayUse(client: ClientIdentity, provider: string): boolean {
   return client.providers === undefined || client.providers.has(provider);

@@ -20,6 +20,7 @@ const clientSchema = z.strictObject({
   certificate_cn: z.string().min(1).max(256).optional(),
   providers: z.array(z.string().regex(PROVIDER, 'expected a provider name or "*"')).min(1, "expected at least one provider, or \"*\""),
   admin: z.boolean().optional(),
+  trusted: z.boolean().optional(),
 });
 
 const documentSchema = z.strictObject({
@@ -28,7 +29,7 @@ const documentSchema = z.strictObject({
 
 /**
  * Parses the tokens file: `{"clients": [{"name", "token" | "token_sha256" |
- * "certificate_cn", "providers": [...] | ["*"], "admin"}]}` with `${VAR}`
+ * "certificate_cn", "providers": [...] | ["*"], "admin", "trusted"}]}` with `${VAR}`
  * interpolation. Errors name the place and never the token.
  */
 export function parseTokensDocument(text: string, env: Env, source = "tokens file"): TokensResult {
@@ -71,6 +72,7 @@ export function parseTokensDocument(text: string, env: Env, source = "tokens fil
         certificateCn: c.certificate_cn,
         providers: c.providers.includes("*") ? undefined : new Set(c.providers),
         admin: c.admin ?? false,
+        trusted: c.trusted ?? false,
       });
     }
   }

@@ -10,7 +10,7 @@ import type { TokenUsage } from "../provider-http/token-usage.js";
 import type { AuthState } from "../auth/auth-state.js";
 import { verifiedCertificateCn } from "../listen/tls-server.js";
 import type { LeasePool } from "../pool/lease-pool.js";
-import type { Lease } from "../pool/types.js";
+import type { Lease, ReporterRights } from "../pool/types.js";
 import type { Logger } from "../telemetry/logger.js";
 import { authenticateClient } from "./authenticate-client.js";
 import type { ConcurrencyGate } from "./concurrency-gate.js";
@@ -48,6 +48,8 @@ export interface ProxyContext {
 const ERROR_BODY_BYTES = 64 * 1024;
 
 /** The state of one proxied request, shared by its steps. */
+const NO_RIGHTS: ReporterRights = Object.freeze({ trusted: false, admin: false });
+
 interface Exchange {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
@@ -55,6 +57,8 @@ interface Exchange {
   readonly abort: AbortController;
   clientGone: boolean;
   api: ProviderApi | undefined;
+  /** What the authenticated client's reports may do to a key (trusted, admin); none until it is known. */
+  rights: ReporterRights;
 }
 
 /**
@@ -73,6 +77,7 @@ export async function handleProxyRequest(ctx: ProxyContext, req: IncomingMessage
     abort: new AbortController(),
     clientGone: false,
     api: undefined,
+    rights: NO_RIGHTS,
   };
   // 'close' before the response finished: the client went away. Aborting ends the upstream request with it.
   const onClose = () => {
@@ -98,6 +103,7 @@ export async function handleProxyRequest(ctx: ProxyContext, req: IncomingMessage
     }
     ex.span.route(route.provider);
     if (client.name !== "") ex.span.set({ "keypool.client": client.name });
+    ex.rights = client;
     if (!ctx.routable.has(route.provider)) {
       throw new ProxyError(502, "no_upstream", `keypool: provider ${route.provider} has no built-in endpoint; set base_url on the provider or its keys`);
     }
@@ -319,6 +325,7 @@ async function settle(ctx: ProxyContext, ex: Exchange, lease: Lease, outcome: Ca
         latencyMs: started > 0 ? performance.now() - started : undefined,
       },
       lease.owner,
+      ex.rights,
     );
   } catch (err) {
     ctx.log.debug({ provider: lease.provider, keyId: lease.keyId, err: err instanceof Error ? err.message : String(err) }, "proxy report failed");
