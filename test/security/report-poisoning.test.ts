@@ -1,14 +1,16 @@
+import { Metadata } from "@grpc/grpc-js";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { Outcome, type AcquireKeyResponse, type ReportUsageRequest, type ReportUsageResponse } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
+import { KeyState, Outcome, type AcquireKeyResponse, type ReportUsageRequest, type ReportUsageResponse } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
 import { durationFromMs } from "../../src/protocol/duration.js";
 import { startKeypoolServer, type KeypoolServer } from "../../src/keypool-server.js";
 import { createLogger } from "../../src/telemetry/logger.js";
 import { tempDir } from "../reload/support.js";
 import { TestClient } from "../support/grpc-client.js";
 import { ManualClock } from "../support/manual-clock.js";
+import { StatsReader } from "../support/stats-stream.js";
 import { parsePrometheusText, sampleValue } from "../support/prometheus-text.js";
 
 /**
@@ -158,7 +160,7 @@ describe("report poisoning", () => {
     await start();
     for (let round = 0; round < 3; round++) {
       const res = await report("wiki", (await acquire("wiki", "solo")).leaseId, { httpStatus: 401, errorMessage: "invalid_api_key" });
-      expect(res.keyState).not.toBe(4); // KEY_STATE_DISABLED
+      expect(res.keyState).toBe(KeyState.KEY_STATE_COOLING_DOWN);
       const held = await statsKey("solo", "solo1");
       expect(held).toMatchObject({ state: "cooling_down", changed_by: "wiki" });
       expect(held.state_reason).toContain("awaits confirmation (1 of 2 clients)");
@@ -178,6 +180,18 @@ describe("report poisoning", () => {
       ["active", "time"],
       ["disabled", "batch"],
     ]);
+
+    // The same attribution over gRPC StreamStats and in the history's key-state markers.
+    const opsMetadata = new Metadata();
+    opsMetadata.set("authorization", `Bearer ${TOKENS.ops}`);
+    const reader = new StatsReader(clientOf("ops"), { providers: ["solo"] }, opsMetadata);
+    const streamed = (await reader.waitFor(1)).providers[0]?.keys[0];
+    reader.call.cancel();
+    expect(streamed).toMatchObject({ keyId: "solo1", state: KeyState.KEY_STATE_DISABLED, changedBy: "batch" });
+    const history = await fetch(`http://${server!.adminAddress}/v1/stats/history?provider=solo&key=solo1`, { headers: { authorization: `Bearer ${TOKENS.ops}` } });
+    expect(history.status).toBe(200);
+    const markers = ((await history.json()) as { markers: { kind: string; key_state: string; changed_by: string }[] }).markers;
+    expect(markers.filter((m) => m.kind === "key_state").map((m) => [m.key_state, m.changed_by])).toEqual(stateLines().map((l) => [l["to"], l["by"]]));
   });
 
   it("a trusted client's single UNAUTHORIZED disables the key, and so does an admin's", async () => {
