@@ -2,13 +2,14 @@ import type { Clock } from "../../clock/clock.js";
 import type { PoolConfig, PoolSettings } from "../../config/types.js";
 import { KeypoolError, notFound } from "../../protocol/keypool-error.js";
 import { ClientLimits } from "../../pool/client-limits.js";
+import type { KeyActionDecision } from "../../pool/key-action-budget.js";
 import { EndedLeases } from "../../pool/ended-leases.js";
 import { attribution, boundedRetryAfter, healthAvailableAt, healthReason, unauthorizedQuorum } from "../../pool/key-health.js";
 import { KeyIndex } from "../../pool/key-index.js";
 import { drainKey, expireKey, grantKey, keyStateAt, settleKey } from "../../pool/key-transitions.js";
 import type { LeasePool, PoolKeyView } from "../../pool/lease-pool.js";
 import { newLeaseId } from "../../pool/lease-id.js";
-import { outcomeFromHttpStatus } from "../../protocol/outcome.js";
+import { outcomeFromHttpStatus, type Outcome } from "../../protocol/outcome.js";
 import type { PooledKey } from "../../pool/pooled-key.js";
 import { redactSecret } from "../../pool/redact.js";
 import { poolSnapshot } from "../../pool/snapshot.js";
@@ -183,22 +184,39 @@ export class MemoryLeasePool implements LeasePool {
     );
     const after = keyStateAt(key, now);
     this.emit({ type: "reported", provider: lease.provider, keyId: key.id, outcome, latencyMs: report.latencyMs, promptTokens, completionTokens, model: open.model });
-    if (budget?.allowed === false) {
-      if (budget.firstRefusal) {
-        const detail = `over its budget of ${settings.maxKeyActionsPerClient} keys put out of service per minute; its reports leave key states alone until the minute is over`;
-        this.emit({ type: "report_limited", provider: lease.provider, keyId: key.id, client: by, limit: "key_action_budget", detail });
-      }
-    } else if (outcome === "rate_limited" || outcome === "quota_exhausted") {
-      const asked = boundedRetryAfter(outcome, report.retryAfterMs, settings);
-      if (asked.clampedFrom !== undefined) {
-        const detail = `retry_after of ${asked.clampedFrom} ms clamped to ${asked.ms ?? 0} ms`;
-        this.emit({ type: "report_limited", provider: lease.provider, keyId: key.id, client: by, limit: "retry_after_clamped", detail });
-      }
-    }
+    this.noteReportLimits(lease.provider, key.id, by, outcome, report.retryAfterMs, budget, after);
     if (after !== before) this.emitState(key, before, after, now);
     if (after === "cooling_down" || after === "exhausted") this.watchRecovery(key, after, now);
     this.keyChanged(lease.provider, key, now);
     return { provider: lease.provider, keyId: key.id, keyState: after, alreadyReported: false, outcome };
+  }
+
+  /**
+   * A report held to a server-side bound is announced (a warn line and a
+   * count): a refused key action once per client and minute, a clamped
+   * retry_after each time it shortened a cooldown.
+   */
+  private noteReportLimits(
+    provider: string,
+    keyId: string,
+    client: string,
+    outcome: Outcome,
+    retryAfterMs: number | undefined,
+    budget: KeyActionDecision | undefined,
+    after: KeyStateName,
+  ): void {
+    if (budget?.allowed === false) {
+      if (!budget.firstRefusal) return;
+      const limit = this.settings.maxKeyActionsPerClient;
+      const detail = `over its budget of ${limit} keys put out of service per minute; its reports leave key states alone until the minute is over`;
+      this.emit({ type: "report_limited", provider, keyId, client, limit: "key_action_budget", detail });
+      return;
+    }
+    if (!((outcome === "rate_limited" && after === "cooling_down") || (outcome === "quota_exhausted" && after === "exhausted"))) return;
+    const asked = boundedRetryAfter(outcome, retryAfterMs, this.settings);
+    if (asked.clampedFrom === undefined) return;
+    const detail = `retry_after of ${asked.clampedFrom} ms clamped to ${asked.ms ?? 0} ms`;
+    this.emit({ type: "report_limited", provider, keyId, client, limit: "retry_after_clamped", detail });
   }
 
   applyConfig(config: PoolConfig): ConfigDiff {
