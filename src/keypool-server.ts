@@ -106,7 +106,9 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
   const log = options.log ?? createLogger();
   const clock = options.clock ?? systemClock;
   const config = options.config ?? (await readConfig(options));
-  const pool = new MemoryLeasePool({ clock, onEvent: (e) => logEvent(log, e) });
+  const env = options.env ?? process.env;
+  const auth = new AuthState({ tokensFile: options.tokensFile, envFile: options.envFile, env }, new AuthFailures(systemClock, options.authPenalty));
+  const pool = new MemoryLeasePool({ clock, onEvent: (e) => logEvent(log, e), configuredClients: () => auth.clientCount });
   const diff = pool.applyConfig(config);
   const stateFile = options.stateFile ?? config.settings.stateFile;
   const stateIntervalMs = options.stateIntervalMs ?? config.settings.stateIntervalMs;
@@ -115,14 +117,12 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
   const history = new StatsHistory({ clock, configGeneration: diff.generation });
   const unfollowPool = followPool(pool, history);
   for (const w of config.warnings) log.warn({ warning: w }, "configuration warning");
-  const env = options.env ?? process.env;
   const configFile = options.configFile ?? (env["KEYPOOL_CONFIG"] || undefined);
   const reloader = new ConfigReloader(pool, { configFile, envFile: options.envFile, env });
   reloader.subscribe((e) => logReload(log, e));
   reloader.subscribe((e) => {
     if (e.result === "applied") history.recordReload(e.diff.generation, reloadSummary(e.diff));
   });
-  const auth = new AuthState({ tokensFile: options.tokensFile, envFile: options.envFile, env }, new AuthFailures(systemClock, options.authPenalty));
   await auth.load();
   for (const [file, what] of [
     [configFile, "config file"],
@@ -285,10 +285,17 @@ function reloadSummary(diff: ConfigDiff): string {
 }
 
 /** One line per event that matters to an operator; per-request events stay at debug. */
+function reportLimitedMessage(limit: "retry_after_clamped" | "key_action_budget"): string {
+  return limit === "retry_after_clamped" ? "report's retry_after clamped" : "client over its key-action budget";
+}
+
 function logEvent(log: Logger, e: PoolEvent): void {
   switch (e.type) {
     case "key_state":
-      log.info({ provider: e.provider, keyId: e.keyId, from: e.from, to: e.to, reason: e.reason }, keyStateMessage(e.from, e.to));
+      log.info({ provider: e.provider, keyId: e.keyId, from: e.from, to: e.to, reason: e.reason, by: e.by }, keyStateMessage(e.from, e.to));
+      break;
+    case "report_limited":
+      log.warn({ provider: e.provider, keyId: e.keyId, client: e.client, limit: e.limit, detail: e.detail }, reportLimitedMessage(e.limit));
       break;
     case "lease_expired":
       log.debug({ provider: e.provider, keyId: e.keyId }, "lease expired");

@@ -25,6 +25,11 @@ export class AuthState {
     return this.source.tokensFile !== undefined;
   }
 
+  /** Configured clients; 0 without a tokens file, where every caller is the one anonymous client. */
+  get clientCount(): number {
+    return this.registry?.clients.length ?? 0;
+  }
+
   /** Reads and validates the tokens file; on error the previous registry stays and the errors are thrown. */
   async load(): Promise<void> {
     const file = this.source.tokensFile;

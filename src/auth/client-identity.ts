@@ -8,10 +8,12 @@ export interface ClientIdentity {
   readonly admin: boolean;
   /** May see keys' state reasons and limits in statistics (administrators always may). */
   readonly stats: boolean;
+  /** Its UNAUTHORIZED report alone disables a key, without waiting for other clients to confirm it. */
+  readonly trusted: boolean;
 }
 
 /** The caller when no tokens are configured: local-only deployments, where reaching the socket is the permission. */
-export const ANONYMOUS: ClientIdentity = Object.freeze({ name: "", providers: undefined, admin: true, stats: true });
+export const ANONYMOUS: ClientIdentity = Object.freeze({ name: "", providers: undefined, admin: true, stats: true, trusted: false });
 
 export function mayUse(client: ClientIdentity, provider: string): boolean {
   return client.providers === undefined || client.providers.has(provider);

@@ -21,6 +21,7 @@ const clientSchema = z.strictObject({
   providers: z.array(z.string().regex(PROVIDER, 'expected a provider name or "*"')).min(1, "expected at least one provider, or \"*\""),
   admin: z.boolean().optional(),
   stats: z.boolean().optional(),
+  trusted: z.boolean().optional(),
 });
 
 const documentSchema = z.strictObject({
@@ -29,7 +30,7 @@ const documentSchema = z.strictObject({
 
 /**
  * Parses the tokens file: `{"clients": [{"name", "token" | "token_sha256" |
- * "certificate_cn", "providers": [...] | ["*"], "admin", "stats"}]}` with `${VAR}`
+ * "certificate_cn", "providers": [...] | ["*"], "admin", "stats", "trusted"}]}` with `${VAR}`
  * interpolation. Errors name the place and never the token.
  */
 export function parseTokensDocument(text: string, env: Env, source = "tokens file"): TokensResult {
@@ -73,6 +74,7 @@ export function parseTokensDocument(text: string, env: Env, source = "tokens fil
         providers: c.providers.includes("*") ? undefined : new Set(c.providers),
         admin: c.admin ?? false,
         stats: c.stats ?? false,
+        trusted: c.trusted ?? false,
       });
     }
   }

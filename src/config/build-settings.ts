@@ -16,6 +16,12 @@ export function buildSettings(doc: SettingsDoc | undefined): { settings: PoolSet
     backoffMaxMs: d.backoff_max ?? defaultSettings.backoffMaxMs,
     quotaCooldownMs: d.quota_cooldown ?? defaultSettings.quotaCooldownMs,
     unauthorizedRecheckMs: d.unauthorized_recheck ?? defaultSettings.unauthorizedRecheckMs,
+    maxRateLimitCooldownMs: d.max_rate_limit_cooldown ?? defaultSettings.maxRateLimitCooldownMs,
+    maxQuotaCooldownMs: d.max_quota_cooldown ?? defaultSettings.maxQuotaCooldownMs,
+    unauthorizedQuorum: d.unauthorized_quorum ?? defaultSettings.unauthorizedQuorum,
+    unauthorizedWindowMs: d.unauthorized_window ?? defaultSettings.unauthorizedWindowMs,
+    unauthorizedHoldMs: d.unauthorized_hold ?? defaultSettings.unauthorizedHoldMs,
+    maxKeyActionsPerClient: d.max_key_actions_per_client ?? defaultSettings.maxKeyActionsPerClient,
     serverErrorThreshold: d.server_error_threshold ?? defaultSettings.serverErrorThreshold,
     serverErrorCooldownMs: d.server_error_cooldown ?? defaultSettings.serverErrorCooldownMs,
     maxOpenLeasesPerClient: d.max_open_leases_per_client ?? defaultSettings.maxOpenLeasesPerClient,
@@ -26,17 +32,16 @@ export function buildSettings(doc: SettingsDoc | undefined): { settings: PoolSet
   };
 
   // Checked on the effective values: raising lease_ttl alone past the
-  // default max_lease_ttl is as wrong as setting both inconsistently.
+  // default max_lease_ttl is as wrong as setting both inconsistently. A
+  // report cap below the cooldown the pool itself would choose would quietly
+  // shorten that cooldown.
   const problems: Problem[] = [];
-  if (settings.leaseTtlMs > settings.maxLeaseTtlMs) {
-    problems.push(
-      problemAt(["settings", "lease_ttl"], `must not exceed max_lease_ttl (${formatDuration(settings.maxLeaseTtlMs)})`),
-    );
-  }
-  if (settings.backoffInitialMs > settings.backoffMaxMs) {
-    problems.push(
-      problemAt(["settings", "backoff_initial"], `must not exceed backoff_max (${formatDuration(settings.backoffMaxMs)})`),
-    );
-  }
+  const atMost = (field: string, value: number, capField: string, cap: number) => {
+    if (value > cap) problems.push(problemAt(["settings", field], `must not exceed ${capField} (${formatDuration(cap)})`));
+  };
+  atMost("lease_ttl", settings.leaseTtlMs, "max_lease_ttl", settings.maxLeaseTtlMs);
+  atMost("backoff_initial", settings.backoffInitialMs, "backoff_max", settings.backoffMaxMs);
+  atMost("backoff_max", settings.backoffMaxMs, "max_rate_limit_cooldown", settings.maxRateLimitCooldownMs);
+  atMost("quota_cooldown", settings.quotaCooldownMs, "max_quota_cooldown", settings.maxQuotaCooldownMs);
   return { settings, problems };
 }

@@ -64,6 +64,9 @@ function describeSettings(s: PoolSettings): string[] {
     `backoff: ${formatDuration(s.backoffInitialMs)} doubling up to ${formatDuration(s.backoffMaxMs)}`,
     `quota_cooldown: ${formatDuration(s.quotaCooldownMs)}`,
     `unauthorized_recheck: ${formatDuration(s.unauthorizedRecheckMs)}`,
+    `report caps: 429 cooldown at most ${formatDuration(s.maxRateLimitCooldownMs)}, quota cooldown at most ${formatDuration(s.maxQuotaCooldownMs)}`,
+    `unauthorized: disabled after ${s.unauthorizedQuorum === undefined ? "1 client (2 with several configured)" : count(s.unauthorizedQuorum, "client")} within ${formatDuration(s.unauthorizedWindowMs)}, held ${formatDuration(s.unauthorizedHoldMs)} until then`,
+    `max_key_actions_per_client: ${s.maxKeyActionsPerClient}/min`,
     `server_errors: ${s.serverErrorThreshold} in a row cool a key down for ${formatDuration(s.serverErrorCooldownMs)}`,
   ];
 }

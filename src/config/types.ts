@@ -61,6 +61,20 @@ export interface PoolSettings {
   readonly quotaCooldownMs: number;
   /** After a 401/403 the key is disabled; after this long one probe lease is allowed. */
   readonly unauthorizedRecheckMs: number;
+  /** Longest cooldown one 429 report may ask for; a longer retry_after is clamped to it. */
+  readonly maxRateLimitCooldownMs: number;
+  /** Longest exhaustion one quota report may ask for; a longer retry_after is clamped to it. */
+  readonly maxQuotaCooldownMs: number;
+  /**
+   * Distinct clients whose UNAUTHORIZED reports within `unauthorizedWindowMs`
+   * disable a key; undefined: 1 with at most one configured client, 2 with several.
+   */
+  readonly unauthorizedQuorum: number | undefined;
+  readonly unauthorizedWindowMs: number;
+  /** How long a key reported UNAUTHORIZED is held back while it awaits confirmation. */
+  readonly unauthorizedHoldMs: number;
+  /** Keys one client may put out of service (cooldown, exhaustion, hold, disable) per minute; admins are not limited. */
+  readonly maxKeyActionsPerClient: number;
   /** Consecutive server errors or timeouts that cool a key down... */
   readonly serverErrorThreshold: number;
   /** ...for this long. */
@@ -94,6 +108,12 @@ export const defaultSettings: PoolSettings = Object.freeze({
   backoffMaxMs: 60_000,
   quotaCooldownMs: 60 * 60_000,
   unauthorizedRecheckMs: 30 * 60_000,
+  maxRateLimitCooldownMs: 60 * 60_000,
+  maxQuotaCooldownMs: 24 * 60 * 60_000,
+  unauthorizedQuorum: undefined,
+  unauthorizedWindowMs: 10 * 60_000,
+  unauthorizedHoldMs: 30_000,
+  maxKeyActionsPerClient: 10,
   serverErrorThreshold: 5,
   serverErrorCooldownMs: 30_000,
   maxOpenLeasesPerClient: 10_000,

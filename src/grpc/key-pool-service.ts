@@ -92,7 +92,7 @@ export function keyPoolService({ pool, log, reloader, statsSubscribers, history,
         latencyMs: durationToMs(req.latency),
         retryAfterMs: durationToMs(req.retryAfter),
         errorMessage: req.errorMessage,
-      }, callerOf(call).name);
+      }, callerOf(call).name, callerOf(call));
       if (!result.alreadyReported) logProviderAnswer(log, { ...result, httpStatus: req.httpStatus, now: clock.now(), responseHeaders: req.responseHeaders, errorBody: req.errorBody });
       setRpcAttributes(call, {
         "keypool.provider": result.provider,

@@ -61,5 +61,6 @@ function markerToProto(m: HistoryMarker): StatsHistoryMarker {
     keyState: m.keyState === undefined ? 0 : keyStateToProto(m.keyState),
     configGeneration: m.configGeneration,
     detail: m.detail,
+    changedBy: m.changedBy,
   };
 }

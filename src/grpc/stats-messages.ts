@@ -63,6 +63,7 @@ function keyToProto(k: KeySnapshot): KeyStats {
     latencyP99: k.latency === undefined ? undefined : durationFromMs(k.latency.p99Ms),
     lastUsedAt: optionalTime(k.lastUsedAt),
     weight: k.weight,
+    changedBy: k.changedBy,
   };
 }
 
@@ -148,5 +149,6 @@ function keyFromProto(k: KeyStats): KeySnapshot {
         : { p50Ms: p50, p95Ms: durationToMs(k.latencyP95) ?? p50, p99Ms: durationToMs(k.latencyP99) ?? p50, samples: 0 },
     lastUsedAt: timestampToMs(k.lastUsedAt),
     weight: k.weight,
+    changedBy: k.changedBy,
   };
 }

@@ -1,4 +1,5 @@
 import type { PoolSettings } from "../config/types.js";
+import { formatDuration } from "../config/duration.js";
 import type { Outcome } from "../protocol/outcome.js";
 
 export type HealthState = "active" | "cooling_down" | "exhausted" | "disabled";
@@ -23,6 +24,21 @@ export interface KeyHealth {
   readonly probeLease: string | undefined;
   /** Disabled by configuration: never probed. */
   readonly disabledByConfig: boolean;
+  /**
+   * Who caused the last change of state: a client's name, "anonymous",
+   * "config" or "time" (a cooldown that ran out); "" before any change.
+   */
+  readonly by: string;
+  /**
+   * UNAUTHORIZED reports not yet confirmed by a quorum: one entry per distinct
+   * client, oldest first, at most the quorum's size. Cleared when the key is disabled.
+   */
+  readonly unauthorizedReports: readonly UnauthorizedReport[];
+}
+
+export interface UnauthorizedReport {
+  readonly by: string;
+  readonly at: number;
 }
 
 export const HEALTHY: KeyHealth = Object.freeze({
@@ -33,11 +49,18 @@ export const HEALTHY: KeyHealth = Object.freeze({
   consecutiveServerErrors: 0,
   probeLease: undefined,
   disabledByConfig: false,
+  by: "",
+  unauthorizedReports: Object.freeze([]) as readonly UnauthorizedReport[],
 });
+
+/** The name a state change is attributed to: the client's, or "anonymous" for a caller without one. */
+export function attribution(client: string): string {
+  return client === "" ? "anonymous" : client;
+}
 
 /** The health at `now`: a cooldown or exhaustion that is over reads as active. */
 export function healthAt(h: KeyHealth, now: number): KeyHealth {
-  if ((h.state === "cooling_down" || h.state === "exhausted") && now >= h.until) return { ...h, state: "active", reason: "" };
+  if ((h.state === "cooling_down" || h.state === "exhausted") && now >= h.until) return { ...h, state: "active", reason: "", by: "time" };
   return h;
 }
 
@@ -77,8 +100,8 @@ export function healthLeaseEnded(h: KeyHealth, leaseId: string): KeyHealth {
 
 /** The configuration enables or disables the key. */
 export function healthConfigured(h: KeyHealth, enabled: boolean): KeyHealth {
-  if (!enabled) return { ...h, state: "disabled", reason: "disabled in configuration", disabledByConfig: true, until: Infinity };
-  if (h.disabledByConfig) return { ...h, disabledByConfig: false, state: "active", reason: "" };
+  if (!enabled) return { ...h, state: "disabled", reason: "disabled in configuration", disabledByConfig: true, until: Infinity, by: "config" };
+  if (h.disabledByConfig) return { ...h, disabledByConfig: false, state: "active", reason: "", by: "config" };
   return h;
 }
 
@@ -90,6 +113,43 @@ export interface ReportedOutcome {
   readonly retryAfterMs: number | undefined;
   /** Provider error text, already redacted. */
   readonly detail: string;
+  /** Who reported it, for attribution ({@link attribution}). */
+  readonly by: string;
+  /** The reporter's word alone confirms an UNAUTHORIZED (a trusted client or an admin). */
+  readonly confirms: boolean;
+  /** Distinct clients whose UNAUTHORIZED reports disable the key ({@link unauthorizedQuorum}). */
+  readonly quorum: number;
+}
+
+/** The quorum for UNAUTHORIZED: configured, or 1 with at most one client and 2 with several. */
+export function unauthorizedQuorum(settings: PoolSettings, configuredClients: number): number {
+  return settings.unauthorizedQuorum ?? (configuredClients > 1 ? 2 : 1);
+}
+
+/**
+ * The delay a report asks for, within the server's cap for its outcome: a
+ * client cannot keep a key out longer than the operator allows. `clampedFrom`
+ * is the asked-for delay when it was cut.
+ */
+export function boundedRetryAfter(
+  outcome: "rate_limited" | "quota_exhausted",
+  retryAfterMs: number | undefined,
+  settings: PoolSettings,
+): { ms: number | undefined; clampedFrom: number | undefined } {
+  if (retryAfterMs === undefined || !(retryAfterMs > 0)) return { ms: undefined, clampedFrom: undefined };
+  const cap = outcome === "rate_limited" ? settings.maxRateLimitCooldownMs : settings.maxQuotaCooldownMs;
+  return retryAfterMs > cap ? { ms: cap, clampedFrom: retryAfterMs } : { ms: retryAfterMs, clampedFrom: undefined };
+}
+
+/**
+ * True when `after` takes the key out of service, or further out, than
+ * `before` at `now`: a new or longer cooldown, exhaustion, hold or disable.
+ * These are what a client's key-action budget counts.
+ */
+export function putsOutOfService(before: KeyHealth, after: KeyHealth, now: number): boolean {
+  if (after === before || healthState(after, now) === "active") return false;
+  const was = healthState(before, now);
+  return was === "active" || after.state !== before.state || after.until > before.until;
 }
 
 /** The health after a reported outcome. */
@@ -98,31 +158,32 @@ export function applyOutcome(health: KeyHealth, event: ReportedOutcome, now: num
   const before = h.state;
   const wasProbe = h.probeLease === event.leaseId;
   if (wasProbe) h = { ...h, probeLease: undefined };
-  const { retryAfterMs, detail } = event;
+  const { detail, by } = event;
   switch (event.outcome) {
     case "success":
       h = h.consecutiveRateLimits === 0 && h.consecutiveServerErrors === 0 ? h : { ...h, consecutiveRateLimits: 0, consecutiveServerErrors: 0 };
-      return before === "disabled" && wasProbe ? { ...h, state: "active", reason: "", until: 0 } : h;
+      return before === "disabled" && wasProbe ? { ...h, state: "active", reason: "", until: 0, by } : h;
     case "rate_limited": {
       const consecutiveRateLimits = h.consecutiveRateLimits + 1;
       h = { ...h, consecutiveRateLimits };
       const backoff = Math.min(settings.backoffMaxMs, settings.backoffInitialMs * 2 ** Math.min(30, consecutiveRateLimits - 1));
-      const delay = retryAfterMs !== undefined && retryAfterMs > 0 ? retryAfterMs : backoff;
-      return before === "disabled" ? h : extend(h, "cooling_down", withDetail("rate limited (429)", detail), now + delay);
+      const asked = boundedRetryAfter("rate_limited", event.retryAfterMs, settings);
+      const reason = withDetail(`rate limited (429)${clampNote(asked.clampedFrom, asked.ms)}`, detail);
+      return before === "disabled" ? h : extend(h, "cooling_down", reason, now + (asked.ms ?? backoff), by);
     }
     case "quota_exhausted": {
-      const delay = retryAfterMs !== undefined && retryAfterMs > 0 ? retryAfterMs : settings.quotaCooldownMs;
-      return before === "disabled" ? h : extend(h, "exhausted", withDetail("quota exhausted", detail), now + delay);
+      const asked = boundedRetryAfter("quota_exhausted", event.retryAfterMs, settings);
+      const reason = withDetail(`quota exhausted${clampNote(asked.clampedFrom, asked.ms)}`, detail);
+      return before === "disabled" ? h : extend(h, "exhausted", reason, now + (asked.ms ?? settings.quotaCooldownMs), by);
     }
     case "unauthorized":
-      if (h.disabledByConfig) return h;
-      return { ...h, state: "disabled", reason: withDetail("unauthorized (401/403)", detail), until: now + settings.unauthorizedRecheckMs };
+      return unauthorizedReported(h, before, event, now, settings);
     case "server_error":
     case "timeout": {
       const errors = h.consecutiveServerErrors + 1;
       if (errors >= settings.serverErrorThreshold && before === "active") {
         const reason = `${settings.serverErrorThreshold} server errors or timeouts in a row`;
-        return extend({ ...h, consecutiveServerErrors: 0 }, "cooling_down", reason, now + settings.serverErrorCooldownMs);
+        return extend({ ...h, consecutiveServerErrors: 0 }, "cooling_down", reason, now + settings.serverErrorCooldownMs, by);
       }
       return { ...h, consecutiveServerErrors: errors };
     }
@@ -132,11 +193,39 @@ export function applyOutcome(health: KeyHealth, event: ReportedOutcome, now: num
   }
 }
 
+/**
+ * A 401/403 disables the key once a quorum of distinct clients said so
+ * within the window, or a client whose word alone confirms it (trusted or
+ * admin), or when the key was already disabled (a failed probe). Until then
+ * the key is only held back for a short while: one client's reports cannot
+ * take a key away from everyone.
+ */
+function unauthorizedReported(h: KeyHealth, before: HealthState, event: ReportedOutcome, now: number, settings: PoolSettings): KeyHealth {
+  if (h.disabledByConfig) return h;
+  const { by, detail } = event;
+  const since = now - settings.unauthorizedWindowMs;
+  const reports = h.unauthorizedReports.filter((r) => r.at > since && r.by !== by);
+  reports.push({ by, at: now });
+  const quorum = Math.max(1, event.quorum);
+  if (event.confirms || before === "disabled" || reports.length >= quorum) {
+    const confirmedBy = reports.length > 1 ? `, confirmed by ${reports.map((r) => r.by).join(", ")}` : "";
+    const reason = withDetail(`unauthorized (401/403)${confirmedBy}`, detail);
+    return { ...h, state: "disabled", reason, until: now + settings.unauthorizedRecheckMs, by, unauthorizedReports: HEALTHY.unauthorizedReports };
+  }
+  const kept = reports.slice(-quorum);
+  const reason = withDetail(`unauthorized (401/403) reported by ${by}, awaits confirmation (${kept.length} of ${quorum} clients)`, detail);
+  return { ...extend(h, "cooling_down", reason, now + settings.unauthorizedHoldMs, by), unauthorizedReports: kept };
+}
+
+function clampNote(clampedFrom: number | undefined, ms: number | undefined): string {
+  return clampedFrom === undefined || ms === undefined ? "" : `, retry_after ${formatDuration(clampedFrom)} clamped to ${formatDuration(ms)}`;
+}
+
 /** Cooldowns only lengthen: concurrent 429s must not shorten an earlier, longer one. */
-function extend(h: KeyHealth, state: "cooling_down" | "exhausted", reason: string, until: number): KeyHealth {
+function extend(h: KeyHealth, state: "cooling_down" | "exhausted", reason: string, until: number, by: string): KeyHealth {
   if (h.state === "exhausted" && state === "cooling_down" && h.until >= until) return h;
   const longer = h.state === state ? Math.max(h.until, until) : until;
-  return { ...h, state, reason, until: longer };
+  return { ...h, state, reason, until: longer, by };
 }
 
 function withDetail(base: string, detail: string): string {

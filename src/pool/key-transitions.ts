@@ -1,5 +1,6 @@
 import type { PoolSettings } from "../config/types.js";
-import { applyOutcome, healthGranted, healthLeaseEnded, healthState, type ReportedOutcome } from "./key-health.js";
+import type { KeyActionDecision } from "./key-action-budget.js";
+import { applyOutcome, healthGranted, healthLeaseEnded, healthState, putsOutOfService, type ReportedOutcome } from "./key-health.js";
 import type { PooledKey } from "./pooled-key.js";
 import type { KeyStateName } from "./types.js";
 import type { UsageEntry } from "./usage-log.js";
@@ -36,10 +37,30 @@ export interface SettledReport extends ReportedOutcome {
   readonly promptTokens: number;
   readonly completionTokens: number;
   readonly latencyMs: number | undefined;
+  /** The reporter's key actions count against its budget (every client but an admin). */
+  readonly budgeted: boolean;
 }
 
-/** Ends a lease with its report: real tokens replace the estimate, the outcome moves the health. */
-export function settleKey(key: PooledKey, entry: UsageEntry, report: SettledReport, now: number, settings: PoolSettings): void {
+/** Where a store keeps each client's key-action budget; `spend` is {@link spendKeyAction} over its entry. */
+export interface KeyActionGate {
+  spend(client: string, now: number): KeyActionDecision;
+}
+
+/**
+ * Ends a lease with its report: real tokens replace the estimate, the outcome
+ * moves the health. A report that would put the key out of service spends
+ * one of its client's key actions; past the budget the lease still ends and
+ * its tokens count, but the health stays. Returns the budget's decision when
+ * one was taken.
+ */
+export function settleKey(
+  key: PooledKey,
+  entry: UsageEntry,
+  report: SettledReport,
+  now: number,
+  settings: PoolSettings,
+  gate: KeyActionGate,
+): KeyActionDecision | undefined {
   const { outcome, promptTokens, completionTokens } = report;
   // A success reported without counts keeps its estimate: the tokens were
   // spent, the caller just did not say how many. A refused call spent none.
@@ -53,7 +74,15 @@ export function settleKey(key: PooledKey, entry: UsageEntry, report: SettledRepo
   c.promptTokens += promptTokens;
   c.completionTokens += completionTokens;
   if (report.latencyMs !== undefined) key.latency.add(report.latencyMs, now);
-  key.health = applyOutcome(key.health, report, now, settings);
+  const next = applyOutcome(key.health, report, now, settings);
+  if (!report.budgeted || !putsOutOfService(key.health, next, now)) {
+    key.health = next;
+    return undefined;
+  }
+  const decision = gate.spend(report.by, now);
+  if (decision.allowed) key.health = next;
+  else key.health = healthLeaseEnded(key.health, report.leaseId);
+  return decision;
 }
 
 /** Ends a lease at its TTL. The estimate stays counted: the call may well have reached the provider. */

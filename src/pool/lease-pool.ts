@@ -1,7 +1,7 @@
 import type { PoolConfig, PoolSettings } from "../config/types.js";
 import type { PooledKey } from "./pooled-key.js";
 import type { PoolSnapshot } from "./stats-types.js";
-import type { AcquireRequest, ConfigDiff, KeyStateName, Lease, PoolEvent, ReportResult, UsageReport } from "./types.js";
+import type { AcquireRequest, ConfigDiff, KeyStateName, Lease, PoolEvent, ReportResult, ReporterRights, UsageReport } from "./types.js";
 
 /** One key as the pool holds it now, for statistics and routing; read it, never change it. */
 export interface PoolKeyView {
@@ -24,8 +24,12 @@ export interface LeasePool {
    * consumes nothing.
    */
   acquire(request: AcquireRequest): Promise<Lease>;
-  /** Ends a lease with the outcome of the provider call. A second report changes nothing. */
-  report(leaseId: string, report: UsageReport, owner?: string): Promise<ReportResult>;
+  /**
+   * Ends a lease with the outcome of the provider call. A second report
+   * changes nothing. `owner` is the reporting client's name ("" anonymous),
+   * `rights` what it may do to the key beyond its lease (trusted, admin).
+   */
+  report(leaseId: string, report: UsageReport, owner?: string, rights?: ReporterRights): Promise<ReportResult>;
   /** Swaps in a validated configuration in one step; keys that stay keep their state. */
   applyConfig(config: PoolConfig): ConfigDiff;
   /** Statistics of every key now, restricted to `providers` when given (empty: all). */

@@ -1,5 +1,5 @@
 import { balanceRatio } from "./balance-ratio.js";
-import { healthAvailableAt, healthReason } from "./key-health.js";
+import { healthAt, healthAvailableAt, healthReason } from "./key-health.js";
 import { keyUtilization } from "./key-utilization.js";
 import type { PooledKey } from "./pooled-key.js";
 import type { ClientUsageSnapshot, KeySnapshot, PoolSnapshot, ProviderSnapshot } from "./stats-types.js";
@@ -82,6 +82,7 @@ export function keySnapshot(key: PooledKey, state: KeyStateName, now: number): K
     maskedKey: cfg.masked,
     state,
     stateReason: state === "draining" ? DRAINING_REASON : healthReason(key.health, now),
+    changedBy: state === "draining" ? "config" : healthAt(key.health, now).by,
     cooldownUntil: availableAt !== undefined && Number.isFinite(availableAt) ? availableAt : undefined,
     inFlight: key.inFlight,
     requestsTotal: c.requests,

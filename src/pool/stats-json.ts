@@ -64,6 +64,7 @@ function keyJson(k: KeySnapshot): Record<string, unknown> {
     latency_p99_ms: k.latency?.p99Ms ?? null,
     last_used_at: k.lastUsedAt === undefined ? null : iso(k.lastUsedAt),
     weight: k.weight,
+    changed_by: k.changedBy,
   };
 }
 

@@ -31,6 +31,8 @@ export interface KeySnapshot {
   readonly state: KeyStateName;
   /** Why the key is not active ("rate limited (429): ..."); empty when active. */
   readonly stateReason: string;
+  /** Who caused the last state change: a client's name, "anonymous", "config" or "time"; "" before any. */
+  readonly changedBy: string;
   /** When a cooling-down or exhausted key returns, or a disabled key may be probed again. */
   readonly cooldownUntil: number | undefined;
   readonly inFlight: number;

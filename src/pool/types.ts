@@ -48,6 +48,17 @@ export interface UsageReport {
   readonly errorMessage?: string | undefined;
 }
 
+/**
+ * What a reporting client may do to a key beyond ending its own lease. A
+ * caller that states no rights is the embedding program itself and has them all.
+ */
+export interface ReporterRights {
+  /** Its UNAUTHORIZED report alone disables a key. */
+  readonly trusted: boolean;
+  /** Confirms an UNAUTHORIZED alone and is not bound by the key-action budget. */
+  readonly admin: boolean;
+}
+
 export interface ReportResult {
   readonly provider: string;
   readonly keyId: string;
@@ -70,7 +81,17 @@ export interface ConfigDiff {
  * the one the lease was asked for ("" for any model).
  */
 export type PoolEvent =
-  | { type: "key_state"; provider: string; keyId: string; from: KeyStateName; to: KeyStateName; reason: string }
+  | { type: "key_state"; provider: string; keyId: string; from: KeyStateName; to: KeyStateName; reason: string; by: string }
+  | {
+      /** A report was held to a server-side bound: its retry_after clamped, or its client over its key-action budget. */
+      type: "report_limited";
+      provider: string;
+      keyId: string;
+      /** The reporting client ("anonymous" without a name). */
+      client: string;
+      limit: "retry_after_clamped" | "key_action_budget";
+      detail: string;
+    }
   | { type: "lease_expired"; provider: string; keyId: string; model?: string }
   | { type: "acquired"; provider: string; keyId: string; waitedMs: number; model?: string }
   | { type: "refused"; provider: string; code: string; retryAfterMs: number | undefined; limit?: "client_rate" | "client_open_leases" | "waiting_queue" }

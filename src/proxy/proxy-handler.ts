@@ -12,7 +12,7 @@ import type { AuthState } from "../auth/auth-state.js";
 import type { Clock } from "../clock/clock.js";
 import { verifiedCertificateCn } from "../listen/tls-server.js";
 import type { LeasePool } from "../pool/lease-pool.js";
-import type { Lease } from "../pool/types.js";
+import type { Lease, ReporterRights } from "../pool/types.js";
 import type { Logger } from "../telemetry/logger.js";
 import { sourceOf } from "../auth/auth-failures.js";
 import { authenticateClient } from "./authenticate-client.js";
@@ -54,6 +54,8 @@ export interface ProxyContext {
 const ERROR_BODY_BYTES = 64 * 1024;
 
 /** The state of one proxied request, shared by its steps. */
+const NO_RIGHTS: ReporterRights = Object.freeze({ trusted: false, admin: false });
+
 interface Exchange {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
@@ -61,6 +63,8 @@ interface Exchange {
   readonly abort: AbortController;
   clientGone: boolean;
   api: ProviderApi | undefined;
+  /** What the authenticated client's reports may do to a key (trusted, admin); none until it is known. */
+  rights: ReporterRights;
 }
 
 /**
@@ -79,6 +83,7 @@ export async function handleProxyRequest(ctx: ProxyContext, req: IncomingMessage
     abort: new AbortController(),
     clientGone: false,
     api: undefined,
+    rights: NO_RIGHTS,
   };
   // 'close' before the response finished: the client went away. Aborting ends the upstream request with it.
   const onClose = () => {
@@ -107,6 +112,7 @@ export async function handleProxyRequest(ctx: ProxyContext, req: IncomingMessage
     }
     ex.span.route(route.provider);
     if (client.name !== "") ex.span.set({ "keypool.client": client.name });
+    ex.rights = client;
     if (!ctx.routable.has(route.provider)) {
       throw new ProxyError(502, "no_upstream", `keypool: provider ${route.provider} has no built-in endpoint; set base_url on the provider or its keys`);
     }
@@ -342,6 +348,7 @@ async function settle(
         latencyMs: started > 0 ? performance.now() - started : undefined,
       },
       lease.owner,
+      ex.rights,
     );
     if (answer !== undefined && !result.alreadyReported) logUpstreamAnswer(ctx.log, lease, answer);
   } catch (err) {

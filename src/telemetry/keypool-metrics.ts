@@ -56,6 +56,7 @@ export class KeypoolMetrics {
   private readonly tokens: Counter;
   private readonly latency: Histogram;
   private readonly reloads: Counter;
+  private readonly reportLimits: Counter;
   private readonly unsubscribe: () => void;
 
   constructor({ pool, subscribers, authFailures }: KeypoolMetricsOptions) {
@@ -85,6 +86,11 @@ export class KeypoolMetrics {
     this.reloads = meter.createCounter("keypool_reloads", {
       description: "Configuration reloads by result: applied (new generation), unchanged, rejected (invalid; the running configuration stays)",
       unit: "{reload}",
+    });
+    this.reportLimits = meter.createCounter("keypool_report_limits", {
+      description:
+        "Reports held to a server-side bound, by key, client (its tokens-file name, or anonymous) and limit: retry_after_clamped (a cooldown cut to its maximum), key_action_budget (a client over its keys-put-out-of-service budget, counted once per minute)",
+      unit: "{report}",
     });
     for (const result of reloadResults) this.reloads.add(0, { result });
     for (const provider of pool.providerNames()) {
@@ -124,6 +130,9 @@ export class KeypoolMetrics {
       }
       case "lease_expired":
         this.leases.add(1, { provider: e.provider, key_id: e.keyId, outcome: "expired" });
+        break;
+      case "report_limited":
+        this.reportLimits.add(1, { provider: e.provider, key_id: e.keyId, client: e.client, limit: e.limit });
         break;
       case "key_state":
         break;

@@ -309,6 +309,12 @@ describe("parseConfigDocument: settings", () => {
           backoff_max: "5m",
           quota_cooldown: "6h",
           unauthorized_recheck: "1h",
+          max_rate_limit_cooldown: "2h",
+          max_quota_cooldown: "12h",
+          unauthorized_quorum: 3,
+          unauthorized_window: "5m",
+          unauthorized_hold: "10s",
+          max_key_actions_per_client: 4,
           server_error_cooldown: "45s",
           server_error_threshold: 3,
           max_open_leases_per_client: 50,
@@ -329,6 +335,12 @@ describe("parseConfigDocument: settings", () => {
       backoffMaxMs: 300_000,
       quotaCooldownMs: 21_600_000,
       unauthorizedRecheckMs: 3_600_000,
+      maxRateLimitCooldownMs: 7_200_000,
+      maxQuotaCooldownMs: 43_200_000,
+      unauthorizedQuorum: 3,
+      unauthorizedWindowMs: 300_000,
+      unauthorizedHoldMs: 10_000,
+      maxKeyActionsPerClient: 4,
       serverErrorThreshold: 3,
       serverErrorCooldownMs: 45_000,
       maxOpenLeasesPerClient: 50,
@@ -356,6 +368,27 @@ describe("parseConfigDocument: settings", () => {
     expect(errorsOf(parse({ openai: { keys: ["sk-test-0001"] }, settings: { lease_ttl: "2h", backoff_initial: "2m" } }))).toEqual([
       "settings.lease_ttl: must not exceed max_lease_ttl (1h)",
       "settings.backoff_initial: must not exceed backoff_max (1m)",
+    ]);
+  });
+
+  it("bounds the report caps and the quorum settings, naming the field", () => {
+    expect(
+      errorsOf(
+        parse({
+          openai: { keys: ["sk-test-0001"] },
+          settings: { unauthorized_quorum: 0, max_key_actions_per_client: 1.5, unauthorized_hold: 0, max_rate_limit_cooldown: "30d" },
+        }),
+      ),
+    ).toEqual([
+      "settings.max_rate_limit_cooldown: expected at most 24d",
+      "settings.unauthorized_quorum: expected a positive integer",
+      "settings.unauthorized_hold: expected a duration greater than zero",
+      "settings.max_key_actions_per_client: expected a positive integer",
+    ]);
+    // A cap below what the pool itself would choose would silently shorten its own cooldowns.
+    expect(errorsOf(parse({ openai: { keys: ["sk-test-0001"] }, settings: { backoff_max: "2h", quota_cooldown: "2d" } }))).toEqual([
+      "settings.backoff_max: must not exceed max_rate_limit_cooldown (1h)",
+      "settings.quota_cooldown: must not exceed max_quota_cooldown (1d)",
     ]);
   });
 });

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { defaultSettings, type PoolSettings } from "../../src/config/types.js";
 import { healthLeasable, healthState } from "../../src/pool/key-health.js";
-import { expireKey, grantKey, keyStateAt, settleKey } from "../../src/pool/key-transitions.js";
+import { expireKey, grantKey, keyStateAt, settleKey, type KeyActionGate } from "../../src/pool/key-transitions.js";
 import { PooledKey } from "../../src/pool/pooled-key.js";
 import type { UsageEntry } from "../../src/pool/usage-log.js";
 import { chooseKey } from "../support/choose-key.js";
@@ -33,6 +33,13 @@ const settings: PoolSettings = {
   unauthorizedRecheckMs: 1_500,
   serverErrorThreshold: 2,
   serverErrorCooldownMs: 500,
+};
+
+/** Reports here come from the operator, whose key actions are not budgeted: the gate is never asked. */
+const NO_BUDGET: KeyActionGate = {
+  spend: () => {
+    throw new Error("an unbudgeted report spent a key action");
+  },
 };
 
 type Command =
@@ -171,9 +178,22 @@ describe("key policy invariants (property, pure functions)", () => {
             settleKey(
               target.key,
               target.entry,
-              { outcome: c.outcome, leaseId: target.leaseId, retryAfterMs: c.retryAfterMs, detail: "", promptTokens: c.tokens, completionTokens: 0, latencyMs: undefined },
+              {
+                outcome: c.outcome,
+                leaseId: target.leaseId,
+                retryAfterMs: c.retryAfterMs,
+                detail: "",
+                promptTokens: c.tokens,
+                completionTokens: 0,
+                latencyMs: undefined,
+                by: "operator",
+                confirms: true,
+                quorum: 1,
+                budgeted: false,
+              },
               now,
               settings,
+              NO_BUDGET,
             );
             if (!(c.outcome === "success" && c.tokens === 0)) target.tokens = c.tokens;
             target.open = false;

@@ -8,12 +8,21 @@ import {
 } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
 import { decodeRetryDelayMs, RETRY_AFTER_MS_KEY, STATUS_DETAILS_KEY } from "../../src/protocol/status-details.js";
 
-/** The generated client with promise-returning calls, for tests. */
+/** The generated client with promise-returning calls, for tests; with a token, every call presents it. */
 export class TestClient {
   readonly raw: KeyPoolServiceClient;
 
-  constructor(address: string) {
+  constructor(
+    address: string,
+    private readonly token?: string,
+  ) {
     this.raw = new KeyPoolServiceClient(address, credentials.createInsecure());
+  }
+
+  private metadata(): Metadata {
+    const m = new Metadata();
+    if (this.token !== undefined) m.set("authorization", `Bearer ${this.token}`);
+    return m;
   }
 
   acquire(req: Partial<AcquireKeyRequest>, deadlineMs = 10_000): Promise<AcquireKeyResponse> {
@@ -27,7 +36,7 @@ export class TestClient {
       ...req,
     };
     return new Promise((resolve, reject) =>
-      this.raw.acquireKey(full, new Metadata(), { deadline: Date.now() + deadlineMs }, (err, res) =>
+      this.raw.acquireKey(full, this.metadata(), { deadline: Date.now() + deadlineMs }, (err, res) =>
         err ? reject(err) : resolve(res),
       ),
     );
@@ -48,7 +57,7 @@ export class TestClient {
       ...req,
     };
     return new Promise((resolve, reject) =>
-      this.raw.reportUsage(full, new Metadata(), { deadline: Date.now() + 10_000 }, (err, res) =>
+      this.raw.reportUsage(full, this.metadata(), { deadline: Date.now() + 10_000 }, (err, res) =>
         err ? reject(err) : resolve(res),
       ),
     );

@@ -10,8 +10,8 @@ export function persistKey(provider: string, key: PooledKey, now: number): Persi
   // Disabled by configuration is the configuration's to say again, not the file's.
   const keepHealth = !h.disabledByConfig && (h.state !== "active" || h.consecutiveRateLimits > 0 || h.consecutiveServerErrors > 0);
   if (usage.length === 0 && !keepHealth) return undefined;
-  const { state, reason, until, consecutiveRateLimits, consecutiveServerErrors } = h;
-  return { provider, id: key.id, usage, health: keepHealth ? { state, reason, until, consecutiveRateLimits, consecutiveServerErrors } : undefined };
+  const { state, reason, until, consecutiveRateLimits, consecutiveServerErrors, by } = h;
+  return { provider, id: key.id, usage, health: keepHealth ? { state, reason, until, consecutiveRateLimits, consecutiveServerErrors, by } : undefined };
 }
 
 /**

@@ -4,21 +4,23 @@ import type { Clock } from "../../clock/clock.js";
 import type { PoolConfig, PoolSettings } from "../../config/types.js";
 import { KeypoolError, notFound } from "../../protocol/keypool-error.js";
 import { ClientLimits } from "../../pool/client-limits.js";
+import type { KeyActionDecision } from "../../pool/key-action-budget.js";
 import { EndedLeases } from "../../pool/ended-leases.js";
-import { healthAvailableAt, healthReason } from "../../pool/key-health.js";
+import { attribution, boundedRetryAfter, healthAvailableAt, healthReason, unauthorizedQuorum } from "../../pool/key-health.js";
 import { KeyIndex } from "../../pool/key-index.js";
 import { drainKey, expireKey, grantKey, keyStateAt, settleKey } from "../../pool/key-transitions.js";
 import type { LeasePool, PoolKeyView } from "../../pool/lease-pool.js";
 import { newLeaseId } from "../../pool/lease-id.js";
-import { outcomeFromHttpStatus } from "../../protocol/outcome.js";
+import { outcomeFromHttpStatus, type Outcome } from "../../protocol/outcome.js";
 import type { PooledKey } from "../../pool/pooled-key.js";
 import { redactSecret } from "../../pool/redact.js";
 import { poolSnapshot } from "../../pool/snapshot.js";
 import type { PoolSnapshot } from "../../pool/stats-types.js";
-import type { AcquireRequest, ConfigDiff, KeyStateName, Lease, PoolEvent, ReportResult, UsageReport } from "../../pool/types.js";
+import type { AcquireRequest, ConfigDiff, KeyStateName, Lease, PoolEvent, ReportResult, ReporterRights, UsageReport } from "../../pool/types.js";
 import type { UsageEntry } from "../../pool/usage-log.js";
 import { normalizeAcquire, validateReport, type NormalizedAcquire } from "../../pool/validate-request.js";
 import { DeadlineScheduler, type DeadlineHandle } from "./deadline-scheduler.js";
+import { KeyActionBudgets } from "./key-action-budgets.js";
 import { persistKey, restoreKey } from "./key-persistence.js";
 import { STATE_VERSION, type PersistedKey, type PersistedState } from "./persisted-state.js";
 import type { ProviderKeys } from "./provider-keys.js";
@@ -48,7 +50,12 @@ class Recovery {
 export interface MemoryLeasePoolOptions {
   readonly clock: Clock;
   readonly onEvent?: ((event: PoolEvent) => void) | undefined;
+  /** Clients configured in the tokens file (0 without one), for the UNAUTHORIZED quorum's default. */
+  readonly configuredClients?: (() => number) | undefined;
 }
+
+/** The embedding program reporting on its own: every right. */
+const FULL_RIGHTS: ReporterRights = Object.freeze({ trusted: true, admin: true });
 
 /**
  * The embedded pool: every key's state in this process, each decision taken
@@ -64,6 +71,8 @@ export class MemoryLeasePool implements LeasePool {
   private readonly leases = new Map<string, OpenLease>();
   private readonly ended = new EndedLeases();
   private readonly clientLimits = new ClientLimits();
+  private readonly keyActions = new KeyActionBudgets(() => this.settings);
+  private readonly configuredClients: () => number;
   private readonly recoveries = new Map<PooledKey, DeadlineHandle>();
   private readonly deadlines: DeadlineScheduler<OpenLease | Recovery>;
   private config: PoolConfig | undefined;
@@ -72,6 +81,7 @@ export class MemoryLeasePool implements LeasePool {
 
   constructor(options: MemoryLeasePoolOptions) {
     this.clock = options.clock;
+    this.configuredClients = options.configuredClients ?? (() => 0);
     if (options.onEvent !== undefined) this.listeners.add(options.onEvent);
     this.deadlines = new DeadlineScheduler(this.clock, (due) => (due instanceof OpenLease ? this.expire(due) : this.recovered(due)));
   }
@@ -121,15 +131,15 @@ export class MemoryLeasePool implements LeasePool {
     }
   }
 
-  report(leaseId: string, report: UsageReport, owner = ""): Promise<ReportResult> {
+  report(leaseId: string, report: UsageReport, owner = "", rights: ReporterRights = FULL_RIGHTS): Promise<ReportResult> {
     try {
-      return Promise.resolve(this.settle(leaseId, report, owner));
+      return Promise.resolve(this.settle(leaseId, report, owner, rights));
     } catch (err) {
       return Promise.reject(err);
     }
   }
 
-  private settle(leaseId: string, report: UsageReport, owner: string): ReportResult {
+  private settle(leaseId: string, report: UsageReport, owner: string, rights: ReporterRights): ReportResult {
     if (leaseId === "") throw new KeypoolError("INVALID_ARGUMENT", "lease_id: required");
     validateReport(report);
     const now = this.clock.now();
@@ -151,8 +161,10 @@ export class MemoryLeasePool implements LeasePool {
     const promptTokens = report.promptTokens ?? 0;
     const completionTokens = report.completionTokens ?? 0;
     const before = keyStateAt(key, now);
+    const settings = this.settings;
+    const by = attribution(owner);
     this.endLease(open, now, "reported");
-    settleKey(
+    const budget = settleKey(
       key,
       entry,
       {
@@ -163,16 +175,50 @@ export class MemoryLeasePool implements LeasePool {
         promptTokens,
         completionTokens,
         latencyMs: report.latencyMs,
+        by,
+        confirms: rights.trusted || rights.admin,
+        quorum: outcome === "unauthorized" ? unauthorizedQuorum(settings, this.configuredClients()) : 1,
+        budgeted: !rights.admin,
       },
       now,
-      this.settings,
+      settings,
+      this.keyActions,
     );
     const after = keyStateAt(key, now);
     this.emit({ type: "reported", provider: lease.provider, keyId: key.id, outcome, latencyMs: report.latencyMs, promptTokens, completionTokens, model: open.model });
+    this.noteReportLimits(lease.provider, key.id, by, outcome, report.retryAfterMs, budget, after);
     if (after !== before) this.emitState(key, before, after, now);
     if (after === "cooling_down" || after === "exhausted") this.watchRecovery(key, after, now);
     this.keyChanged(lease.provider, key, now);
     return { provider: lease.provider, keyId: key.id, keyState: after, alreadyReported: false, outcome };
+  }
+
+  /**
+   * A report held to a server-side bound is announced (a warn line and a
+   * count): a refused key action once per client and minute, a clamped
+   * retry_after each time it shortened a cooldown.
+   */
+  private noteReportLimits(
+    provider: string,
+    keyId: string,
+    client: string,
+    outcome: Outcome,
+    retryAfterMs: number | undefined,
+    budget: KeyActionDecision | undefined,
+    after: KeyStateName,
+  ): void {
+    if (budget?.allowed === false) {
+      if (!budget.firstRefusal) return;
+      const limit = this.settings.maxKeyActionsPerClient;
+      const detail = `over its budget of ${limit} keys put out of service per minute; its reports leave key states alone until the minute is over`;
+      this.emit({ type: "report_limited", provider, keyId, client, limit: "key_action_budget", detail });
+      return;
+    }
+    if (!((outcome === "rate_limited" && after === "cooling_down") || (outcome === "quota_exhausted" && after === "exhausted"))) return;
+    const asked = boundedRetryAfter(outcome, retryAfterMs, this.settings);
+    if (asked.clampedFrom === undefined) return;
+    const detail = `retry_after of ${asked.clampedFrom} ms clamped to ${asked.ms ?? 0} ms`;
+    this.emit({ type: "report_limited", provider, keyId, client, limit: "retry_after_clamped", detail });
   }
 
   applyConfig(config: PoolConfig): ConfigDiff {
@@ -183,10 +229,10 @@ export class MemoryLeasePool implements LeasePool {
       drain: (rt, key) => {
         const before = keyStateAt(key, now);
         drainKey(key);
-        this.emitState(key, before, "draining", now);
+        this.emitState(key, before, "draining", now, "config");
         if (key.inFlight === 0) rt.keys.delete(key.id);
       },
-      stateChanged: (key, from, to) => this.emitState(key, from, to, now),
+      stateChanged: (key, from, to) => this.emitState(key, from, to, now, "config"),
     });
     for (const rt of this.providers.values()) {
       if (!config.providers.has(rt.name)) {
@@ -401,13 +447,13 @@ export class MemoryLeasePool implements LeasePool {
     if (to === from) return this.watchRecovery(key, from, now);
     if (to !== "active") return;
     const reason = from === "exhausted" ? "quota cooldown over" : "cooldown over";
-    this.emit({ type: "key_state", provider: rt.name, keyId: key.id, from, to, reason });
+    this.emit({ type: "key_state", provider: rt.name, keyId: key.id, from, to, reason, by: "time" });
     rt.index.update(key, now);
     rt.waiters.serve();
   }
 
-  private emitState(key: PooledKey, from: KeyStateName, to: KeyStateName, now: number): void {
-    this.emit({ type: "key_state", provider: key.config.provider, keyId: key.id, from, to, reason: healthReason(key.health, now) });
+  private emitState(key: PooledKey, from: KeyStateName, to: KeyStateName, now: number, by = key.health.by): void {
+    this.emit({ type: "key_state", provider: key.config.provider, keyId: key.id, from, to, reason: healthReason(key.health, now), by });
   }
 }
 

@@ -4,7 +4,8 @@ import type { HealthState, KeyHealth } from "../../pool/key-health.js";
 export const STATE_VERSION = 1;
 
 /** What of a key's health outlives the process: the lease a probe ran under does not. */
-export type PersistedHealth = Pick<KeyHealth, "state" | "reason" | "until" | "consecutiveRateLimits" | "consecutiveServerErrors">;
+export type PersistedHealth = Pick<KeyHealth, "state" | "reason" | "until" | "consecutiveRateLimits" | "consecutiveServerErrors"> &
+  Partial<Pick<KeyHealth, "by">>;
 
 /**
  * What survives a restart of one key: the requests its windows still count
@@ -57,13 +58,15 @@ export function parsePersistedState(text: string): { ok: true; state: PersistedS
 
 function parseHealth(h: unknown): PersistedHealth | null {
   if (!isObject(h)) return null;
-  const { state, reason, until, consecutiveRateLimits, consecutiveServerErrors } = h;
+  const { state, reason, until, consecutiveRateLimits, consecutiveServerErrors, by } = h;
+  // Files written before state changes were attributed have no "by".
+  if (by !== undefined && typeof by !== "string") return null;
   if (!HEALTH_STATES.includes(state as HealthState) || typeof reason !== "string") return null;
   // Infinity does not survive JSON: a recheck that was never due is written as null.
   const end = until === null ? Infinity : until;
   if (!isNumber(end) && end !== Infinity) return null;
   if (!isNumber(consecutiveRateLimits) || !isNumber(consecutiveServerErrors)) return null;
-  return { state: state as HealthState, reason, until: end, consecutiveRateLimits, consecutiveServerErrors };
+  return { state: state as HealthState, reason, until: end, consecutiveRateLimits, consecutiveServerErrors, ...(by === undefined ? {} : { by }) };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

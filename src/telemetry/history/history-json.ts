@@ -50,6 +50,7 @@ function markerJson(m: HistoryMarker): Record<string, unknown> {
     key_state: m.keyState ?? null,
     config_generation: m.configGeneration,
     detail: m.detail,
+    changed_by: m.changedBy,
   };
 }
 

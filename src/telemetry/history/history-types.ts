@@ -37,6 +37,8 @@ export interface HistoryMarker {
   readonly keyState: KeyStateName | undefined;
   readonly configGeneration: number;
   readonly detail: string;
+  /** Key state markers: who caused the change (a client's name, "anonymous", "config" or "time"); "" otherwise. */
+  readonly changedBy: string;
 }
 
 export interface HistoryResult {

@@ -27,7 +27,7 @@ export function followPool(pool: HistoryPoolSource, history: StatsHistory): () =
         history.recordEnded(e.provider, e.keyId, e.model ?? "", "expired");
         break;
       case "key_state":
-        history.recordKeyState(e.provider, e.keyId, e.to, `${e.from} → ${e.to}${e.reason === "" ? "" : `: ${e.reason}`}`);
+        history.recordKeyState(e.provider, e.keyId, e.to, `${e.from} → ${e.to}${e.reason === "" ? "" : `: ${e.reason}`}`, e.by);
         break;
     }
   });

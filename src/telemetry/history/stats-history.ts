@@ -108,8 +108,8 @@ export class StatsHistory {
     }
   }
 
-  recordKeyState(provider: string, keyId: string, to: KeyStateName, detail: string): void {
-    this.keyMarkers.add(this.marker("key_state", provider, keyId, to, detail));
+  recordKeyState(provider: string, keyId: string, to: KeyStateName, detail: string, changedBy: string): void {
+    this.keyMarkers.add(this.marker("key_state", provider, keyId, to, detail, changedBy));
   }
 
   /** A reload that applied a new configuration generation. */
@@ -221,8 +221,15 @@ export class StatsHistory {
     return out;
   }
 
-  private marker(kind: HistoryMarker["kind"], provider: string, keyId: string, keyState: KeyStateName | undefined, detail: string): HistoryMarker {
-    return { at: this.clock.now(), kind, provider, keyId, keyState, configGeneration: this.generation, detail };
+  private marker(
+    kind: HistoryMarker["kind"],
+    provider: string,
+    keyId: string,
+    keyState: KeyStateName | undefined,
+    detail: string,
+    changedBy = "",
+  ): HistoryMarker {
+    return { at: this.clock.now(), kind, provider, keyId, keyState, configGeneration: this.generation, detail, changedBy };
   }
 }
 

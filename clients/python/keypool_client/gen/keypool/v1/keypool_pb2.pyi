@@ -130,7 +130,7 @@ class KeyLimits(_message.Message):
     def __init__(self, rpm: _Optional[int] = ..., tpm: _Optional[int] = ..., rpd: _Optional[int] = ..., max_concurrent: _Optional[int] = ..., windows: _Optional[_Iterable[_Union[WindowLimit, _Mapping]]] = ...) -> None: ...
 
 class KeyStats(_message.Message):
-    __slots__ = ["completion_tokens_total", "cooldown_until", "errors_by_outcome", "errors_total", "expired_leases_total", "in_flight", "key_id", "label", "last_used_at", "latency_p50", "latency_p95", "latency_p99", "limits", "masked_key", "prompt_tokens_total", "rate_limited_total", "requests_in_window", "requests_total", "state", "state_reason", "successes_total", "tokens_in_window", "utilization", "weight"]
+    __slots__ = ["changed_by", "completion_tokens_total", "cooldown_until", "errors_by_outcome", "errors_total", "expired_leases_total", "in_flight", "key_id", "label", "last_used_at", "latency_p50", "latency_p95", "latency_p99", "limits", "masked_key", "prompt_tokens_total", "rate_limited_total", "requests_in_window", "requests_total", "state", "state_reason", "successes_total", "tokens_in_window", "utilization", "weight"]
     class ErrorsByOutcomeEntry(_message.Message):
         __slots__ = ["key", "value"]
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -138,6 +138,7 @@ class KeyStats(_message.Message):
         key: str
         value: int
         def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    CHANGED_BY_FIELD_NUMBER: _ClassVar[int]
     COMPLETION_TOKENS_TOTAL_FIELD_NUMBER: _ClassVar[int]
     COOLDOWN_UNTIL_FIELD_NUMBER: _ClassVar[int]
     ERRORS_BY_OUTCOME_FIELD_NUMBER: _ClassVar[int]
@@ -162,6 +163,7 @@ class KeyStats(_message.Message):
     TOKENS_IN_WINDOW_FIELD_NUMBER: _ClassVar[int]
     UTILIZATION_FIELD_NUMBER: _ClassVar[int]
     WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    changed_by: str
     completion_tokens_total: int
     cooldown_until: _timestamp_pb2.Timestamp
     errors_by_outcome: _containers.ScalarMap[str, int]
@@ -186,7 +188,7 @@ class KeyStats(_message.Message):
     tokens_in_window: int
     utilization: float
     weight: float
-    def __init__(self, key_id: _Optional[str] = ..., label: _Optional[str] = ..., masked_key: _Optional[str] = ..., state: _Optional[_Union[KeyState, str]] = ..., state_reason: _Optional[str] = ..., cooldown_until: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., in_flight: _Optional[int] = ..., requests_total: _Optional[int] = ..., successes_total: _Optional[int] = ..., rate_limited_total: _Optional[int] = ..., errors_total: _Optional[int] = ..., errors_by_outcome: _Optional[_Mapping[str, int]] = ..., expired_leases_total: _Optional[int] = ..., prompt_tokens_total: _Optional[int] = ..., completion_tokens_total: _Optional[int] = ..., requests_in_window: _Optional[int] = ..., tokens_in_window: _Optional[int] = ..., limits: _Optional[_Union[KeyLimits, _Mapping]] = ..., utilization: _Optional[float] = ..., latency_p50: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., latency_p95: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., latency_p99: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., last_used_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., weight: _Optional[float] = ...) -> None: ...
+    def __init__(self, key_id: _Optional[str] = ..., label: _Optional[str] = ..., masked_key: _Optional[str] = ..., state: _Optional[_Union[KeyState, str]] = ..., state_reason: _Optional[str] = ..., cooldown_until: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., in_flight: _Optional[int] = ..., requests_total: _Optional[int] = ..., successes_total: _Optional[int] = ..., rate_limited_total: _Optional[int] = ..., errors_total: _Optional[int] = ..., errors_by_outcome: _Optional[_Mapping[str, int]] = ..., expired_leases_total: _Optional[int] = ..., prompt_tokens_total: _Optional[int] = ..., completion_tokens_total: _Optional[int] = ..., requests_in_window: _Optional[int] = ..., tokens_in_window: _Optional[int] = ..., limits: _Optional[_Union[KeyLimits, _Mapping]] = ..., utilization: _Optional[float] = ..., latency_p50: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., latency_p95: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., latency_p99: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., last_used_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., weight: _Optional[float] = ..., changed_by: _Optional[str] = ...) -> None: ...
 
 class ProviderStats(_message.Message):
     __slots__ = ["balance_ratio", "balance_ratio_total", "clients", "completion_tokens_total", "errors_total", "in_flight", "keys", "prompt_tokens_total", "provider", "rate_limited_total", "requests_total", "successes_total", "waiting"]
@@ -327,20 +329,22 @@ class StatsHistoryBucket(_message.Message):
     def __init__(self, start: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., recorded: bool = ..., requests: _Optional[int] = ..., successes: _Optional[int] = ..., rate_limited: _Optional[int] = ..., errors: _Optional[int] = ..., errors_by_outcome: _Optional[_Mapping[str, int]] = ..., prompt_tokens: _Optional[int] = ..., completion_tokens: _Optional[int] = ..., waits: _Optional[int] = ..., wait_time: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., refusals: _Optional[int] = ..., latency_samples: _Optional[int] = ..., latency_p50: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., latency_p95: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., latency_p99: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class StatsHistoryMarker(_message.Message):
-    __slots__ = ["at", "config_generation", "detail", "key_id", "key_state", "kind"]
+    __slots__ = ["at", "changed_by", "config_generation", "detail", "key_id", "key_state", "kind"]
     AT_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_BY_FIELD_NUMBER: _ClassVar[int]
     CONFIG_GENERATION_FIELD_NUMBER: _ClassVar[int]
     DETAIL_FIELD_NUMBER: _ClassVar[int]
     KEY_ID_FIELD_NUMBER: _ClassVar[int]
     KEY_STATE_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     at: _timestamp_pb2.Timestamp
+    changed_by: str
     config_generation: int
     detail: str
     key_id: str
     key_state: KeyState
     kind: StatsHistoryMarkerKind
-    def __init__(self, at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., kind: _Optional[_Union[StatsHistoryMarkerKind, str]] = ..., key_id: _Optional[str] = ..., key_state: _Optional[_Union[KeyState, str]] = ..., config_generation: _Optional[int] = ..., detail: _Optional[str] = ...) -> None: ...
+    def __init__(self, at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., kind: _Optional[_Union[StatsHistoryMarkerKind, str]] = ..., key_id: _Optional[str] = ..., key_state: _Optional[_Union[KeyState, str]] = ..., config_generation: _Optional[int] = ..., detail: _Optional[str] = ..., changed_by: _Optional[str] = ...) -> None: ...
 
 class StreamStatsRequest(_message.Message):
     __slots__ = ["interval", "providers"]

@@ -392,6 +392,11 @@ export interface KeyStats {
   latencyP99: Duration | undefined;
   lastUsedAt: Timestamp | undefined;
   weight: number;
+  /**
+   * Who caused the key's last state change: a client's name, "anonymous",
+   * "config" (a reload) or "time" (a cooldown that ran out); empty before any.
+   */
+  changedBy: string;
 }
 
 export interface KeyStats_ErrorsByOutcomeEntry {
@@ -506,6 +511,11 @@ export interface StatsHistoryMarker {
   configGeneration: number;
   /** Human-readable: the reason of a state change, what a reload changed. */
   detail: string;
+  /**
+   * Set for key state markers: who caused the change (a client's name,
+   * "anonymous", "config" or "time").
+   */
+  changedBy: string;
 }
 
 function createBaseAcquireKeyRequest(): AcquireKeyRequest {
@@ -2318,6 +2328,7 @@ function createBaseKeyStats(): KeyStats {
     latencyP99: undefined,
     lastUsedAt: undefined,
     weight: 0,
+    changedBy: "",
   };
 }
 
@@ -2394,6 +2405,9 @@ export const KeyStats: MessageFns<KeyStats> = {
     }
     if (message.weight !== 0) {
       writer.uint32(193).double(message.weight);
+    }
+    if (message.changedBy !== "") {
+      writer.uint32(202).string(message.changedBy);
     }
     return writer;
   },
@@ -2606,6 +2620,14 @@ export const KeyStats: MessageFns<KeyStats> = {
             message.weight = reader.double();
             continue;
           }
+          case 25: {
+            if (tag !== 202) {
+              break;
+            }
+
+            message.changedBy = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2742,6 +2764,11 @@ export const KeyStats: MessageFns<KeyStats> = {
         ? fromJsonTimestamp(object.last_used_at)
         : undefined,
       weight: isSet(object.weight) ? globalThis.Number(object.weight) : 0,
+      changedBy: isSet(object.changedBy)
+        ? globalThis.String(object.changedBy)
+        : isSet(object.changed_by)
+        ? globalThis.String(object.changed_by)
+        : "",
     };
   },
 
@@ -2825,6 +2852,9 @@ export const KeyStats: MessageFns<KeyStats> = {
     if (message.weight !== 0) {
       obj.weight = floatToJson(message.weight);
     }
+    if (message.changedBy !== "") {
+      obj.changedBy = message.changedBy;
+    }
     return obj;
   },
 
@@ -2877,6 +2907,7 @@ export const KeyStats: MessageFns<KeyStats> = {
       ? Timestamp.fromPartial(object.lastUsedAt)
       : undefined;
     message.weight = object.weight ?? 0;
+    message.changedBy = object.changedBy ?? "";
     return message;
   },
 };
@@ -4134,7 +4165,7 @@ export const StatsHistoryBucket_ErrorsByOutcomeEntry: MessageFns<StatsHistoryBuc
 };
 
 function createBaseStatsHistoryMarker(): StatsHistoryMarker {
-  return { at: undefined, kind: 0, keyId: "", keyState: 0, configGeneration: 0, detail: "" };
+  return { at: undefined, kind: 0, keyId: "", keyState: 0, configGeneration: 0, detail: "", changedBy: "" };
 }
 
 export const StatsHistoryMarker: MessageFns<StatsHistoryMarker> = {
@@ -4156,6 +4187,9 @@ export const StatsHistoryMarker: MessageFns<StatsHistoryMarker> = {
     }
     if (message.detail !== "") {
       writer.uint32(50).string(message.detail);
+    }
+    if (message.changedBy !== "") {
+      writer.uint32(58).string(message.changedBy);
     }
     return writer;
   },
@@ -4221,6 +4255,14 @@ export const StatsHistoryMarker: MessageFns<StatsHistoryMarker> = {
             message.detail = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.changedBy = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4253,6 +4295,11 @@ export const StatsHistoryMarker: MessageFns<StatsHistoryMarker> = {
         ? globalThis.Number(object.config_generation)
         : 0,
       detail: isSet(object.detail) ? globalThis.String(object.detail) : "",
+      changedBy: isSet(object.changedBy)
+        ? globalThis.String(object.changedBy)
+        : isSet(object.changed_by)
+        ? globalThis.String(object.changed_by)
+        : "",
     };
   },
 
@@ -4276,6 +4323,9 @@ export const StatsHistoryMarker: MessageFns<StatsHistoryMarker> = {
     if (message.detail !== "") {
       obj.detail = message.detail;
     }
+    if (message.changedBy !== "") {
+      obj.changedBy = message.changedBy;
+    }
     return obj;
   },
 
@@ -4290,6 +4340,7 @@ export const StatsHistoryMarker: MessageFns<StatsHistoryMarker> = {
     message.keyState = object.keyState ?? 0;
     message.configGeneration = object.configGeneration ?? 0;
     message.detail = object.detail ?? "";
+    message.changedBy = object.changedBy ?? "";
     return message;
   },
 };

@@ -1,0 +1,26 @@
+import type { PoolSettings } from "../../config/types.js";
+import { keyActionBudgetIdle, spendKeyAction, type KeyActionBudget, type KeyActionDecision } from "../../pool/key-action-budget.js";
+import type { KeyActionGate } from "../../pool/key-transitions.js";
+
+/**
+ * Every client's key-action budget, in this process. Entries whose window is
+ * over are swept when a new one is added, so memory follows the clients that
+ * acted within the last minute.
+ */
+export class KeyActionBudgets implements KeyActionGate {
+  private readonly budgets = new Map<string, KeyActionBudget>();
+
+  constructor(private readonly settings: () => PoolSettings) {}
+
+  spend(client: string, now: number): KeyActionDecision {
+    const before = this.budgets.get(client);
+    if (before === undefined) this.sweep(now);
+    const decision = spendKeyAction(before, now, this.settings());
+    this.budgets.set(client, decision.budget);
+    return decision;
+  }
+
+  private sweep(now: number): void {
+    for (const [client, budget] of this.budgets) if (keyActionBudgetIdle(budget, now)) this.budgets.delete(client);
+  }
+}
