@@ -1,4 +1,4 @@
-import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall } from "@grpc/grpc-js";
+import { Server, ServerCredentials, status, type sendUnaryData, type ServerUnaryCall } from "@grpc/grpc-js";
 import { durationFromMs, timestampFromMs } from "../../src/protocol/duration.js";
 import {
   GetStatsHistoryResponse,
@@ -32,12 +32,19 @@ const REPORTED: ReportUsageResponse = {
 /**
  * The ceiling of the broker-overhead benchmark: a grpc-js server implementing
  * KeyPoolService (the generated service definition, same as keypool's) that
- * answers every call at once with a constant.
+ * answers every call at once with a constant. AcquireKey for `refuseProvider`
+ * is answered RESOURCE_EXHAUSTED at once, as keypool refuses a provider at its
+ * limit, so that a client flooding it pays for errors on both servers alike.
  */
-export async function startNoopServer(address = "127.0.0.1:0"): Promise<{ address: string; stop(): Promise<void> }> {
+export async function startNoopServer(
+  address = "127.0.0.1:0",
+  refuseProvider?: string,
+): Promise<{ address: string; stop(): Promise<void> }> {
   const server = new Server({ "grpc.max_receive_message_length": 4 * 1024 * 1024 });
+  const refusal = { code: status.RESOURCE_EXHAUSTED, details: "no key can serve now" };
   const impl: KeyPoolServiceServer = {
-    acquireKey: (_call: ServerUnaryCall<unknown, AcquireKeyResponse>, cb: sendUnaryData<AcquireKeyResponse>) => cb(null, LEASE),
+    acquireKey: (call: ServerUnaryCall<{ provider: string }, AcquireKeyResponse>, cb: sendUnaryData<AcquireKeyResponse>) =>
+      refuseProvider !== undefined && call.request.provider === refuseProvider ? cb(refusal) : cb(null, LEASE),
     reportUsage: (_call: ServerUnaryCall<unknown, ReportUsageResponse>, cb: sendUnaryData<ReportUsageResponse>) => cb(null, REPORTED),
     streamStats: (call) => call.end(),
     reloadConfig: (_call, cb) =>
