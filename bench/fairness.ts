@@ -39,7 +39,12 @@ export interface FairnessResult {
   /** Victim p50 and p99 under the flood over the same without it. */
   readonly ratio: { readonly p50: number; readonly p99: number };
   /** The same two phases against the do-nothing server: the delay the machine's CPU forces. */
-  readonly floor: { readonly alone: FairnessLoad; readonly flooded: FairnessLoad; readonly ratio: { readonly p50: number; readonly p99: number } };
+  readonly floor: {
+    readonly alone: FairnessLoad;
+    readonly flooded: FairnessLoad;
+    readonly flood: FairnessLoad;
+    readonly ratio: { readonly p50: number; readonly p99: number };
+  };
 }
 
 const ratioOf = (flooded: FairnessLoad, alone: FairnessLoad) => ({
@@ -77,7 +82,7 @@ const noop = await startNoopServer("127.0.0.1:0", "google");
 let floor: FairnessResult["floor"];
 try {
   const p = await phases(noop.address);
-  floor = { alone: p.alone, flooded: p.flooded, ratio: ratioOf(p.flooded, p.alone) };
+  floor = { ...p, ratio: ratioOf(p.flooded, p.alone) };
 } finally {
   await noop.stop();
 }
@@ -100,7 +105,7 @@ try {
   process.stdout.write(
     `fairness: victim alone ${us(alone)}; during bursts of ${opts.burst} (${flood.calls} flood calls) ${us(flooded)}; ` +
       `ratio p50 ${result.ratio.p50}, p99 ${result.ratio.p99}; victim errors ${alone.errors + flooded.errors}${flooded.firstError === undefined ? "" : ` (${flooded.firstError})`}\n` +
-      `fairness: the do-nothing server, alone ${us(floor.alone)}; during the bursts ${us(floor.flooded)}; ratio p50 ${floor.ratio.p50}, p99 ${floor.ratio.p99}\n` +
+      `fairness: the do-nothing server, alone ${us(floor.alone)}; during the bursts (${floor.flood.calls} flood calls) ${us(floor.flooded)}; ratio p50 ${floor.ratio.p50}, p99 ${floor.ratio.p99}\n` +
       `fairness: wrote ${file}\n`,
   );
 } finally {
