@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from "commander";
 import { checkConfigCommand } from "./check-config-command.js";
 import { checkKeysCommand } from "./check-keys-command.js";
 import { demoCommand } from "./demo-command.js";
+import { keyCommand, KEY_VERBS } from "./key-command.js";
 import { reloadCommand } from "./reload-command.js";
 import { serveCommand } from "./serve-command.js";
 import { statsCommand } from "./stats-command.js";
@@ -71,6 +72,23 @@ program
   .option("--client-cert <file>", "PEM client certificate for mTLS")
   .option("--client-key <file>", "PEM client key for mTLS")
   .action(reloadCommand);
+
+program
+  .command("key")
+  .description(`act on one key of a running sidecar, as an administrator: ${Object.keys(KEY_VERBS).join(", ")}`)
+  .argument("<action>", Object.keys(KEY_VERBS).join(" | "))
+  .argument("<key-id>", "the key's id, as keypool stats shows it")
+  .option("--provider <name>", "the key's provider (default: the one provider with a key of this id)")
+  .option("--reason <text>", "why, at most 200 characters; shown in statistics, the log and the history")
+  .option("--address <addr>", "the sidecar's gRPC address (same as --target)")
+  .option("--target <addr>", "the sidecar's gRPC address", "127.0.0.1:50051")
+  .option("--json", "print the result as JSON")
+  .option("--token-file <file>", "file whose first line is the client token, when the sidecar requires one (or set $KEYPOOL_TOKEN)")
+  .option("--token <token>", "client token on the command line: visible to other local users through ps (prefer --token-file or $KEYPOOL_TOKEN)")
+  .option("--ca <file>", "PEM CA to verify a TLS sidecar")
+  .option("--client-cert <file>", "PEM client certificate for mTLS")
+  .option("--client-key <file>", "PEM client key for mTLS")
+  .action(keyCommand);
 
 program
   .command("stats")
