@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KeypoolServer } from "../../src/keypool-server.js";
 import { TestClient } from "../support/grpc-client.js";
+import { leasedKeyIds } from "../support/leased-keys.js";
 import { runCli } from "../support/run-cli.js";
 import { startWithTokensFile } from "../support/tokens-server.js";
 
@@ -13,15 +14,7 @@ let server: KeypoolServer;
 let dir: string;
 let app: TestClient;
 
-async function leasedKeys(n: number): Promise<Set<string>> {
-  const ids = new Set<string>();
-  for (let i = 0; i < n; i++) {
-    const l = await app.acquire({ provider: "openai" });
-    ids.add(l.keyId);
-    await app.report({ leaseId: l.leaseId, httpStatus: 200 });
-  }
-  return ids;
-}
+const leasedKeys = (n: number) => leasedKeyIds(app, "openai", n);
 
 const key = (args: string[], env: Record<string, string> = { KEYPOOL_TOKEN: OPS }) => runCli(["key", ...args, "--address", server.grpcAddress], env);
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KeyAction, KeyState, type SetKeyStateRequest, type SetKeyStateResponse } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
 import type { KeypoolServer } from "../../src/keypool-server.js";
 import { TestClient } from "../support/grpc-client.js";
+import { leasedKeyIds } from "../support/leased-keys.js";
 import { startWithTokensFile } from "../support/tokens-server.js";
 
 const APP = "kp-test-token-keyact-app01";
@@ -21,15 +22,7 @@ function setKeyState(token: string, req: Partial<SetKeyStateRequest>): Promise<S
   return new Promise((resolve, reject) => ops.raw.setKeyState(full, m, { deadline: Date.now() + 10_000 }, (err, res) => (err ? reject(err) : resolve(res))));
 }
 
-async function leasedKeys(n: number): Promise<Set<string>> {
-  const ids = new Set<string>();
-  for (let i = 0; i < n; i++) {
-    const l = await app.acquire({ provider: "openai" });
-    ids.add(l.keyId);
-    await app.report({ leaseId: l.leaseId, httpStatus: 200 });
-  }
-  return ids;
-}
+const leasedKeys = (n: number) => leasedKeyIds(app, "openai", n);
 
 async function post(path: string, token: string | undefined, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   const headers: Record<string, string> = { "content-type": "application/json" };
