@@ -15,6 +15,7 @@ import { getStatsHistory } from "./get-stats-history.js";
 import { leaseToProto, reportedOutcome } from "./messages.js";
 import { checkProviderAnswer, logProviderAnswer } from "./provider-answer.js";
 import { setRpcAttributes } from "./rpc-span.js";
+import { setKeyState } from "./set-key-state.js";
 import { streamStatsHandler } from "./stream-stats.js";
 import { toServiceError } from "./to-status.js";
 
@@ -111,6 +112,8 @@ export function keyPoolService({ pool, log, reloader, statsSubscribers, history,
     streamStats: streamStatsHandler({ pool, log, subscribers }),
 
     getStatsHistory: unary(log, getStatsHistory({ history, directory: poolDirectory(pool) })),
+
+    setKeyState: unary(log, setKeyState(pool)),
 
     reloadConfig: unary(log, async (call) => {
       const json = call.request.configJson;

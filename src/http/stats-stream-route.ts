@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { LeasePool } from "../pool/lease-pool.js";
+import type { PoolSnapshot } from "../pool/stats-types.js";
 import { snapshotToJson } from "../pool/stats-json.js";
 import { parseStatsRequest } from "../telemetry/stats-request.js";
 import { openStatsStream } from "../telemetry/stats-stream.js";
@@ -14,13 +15,21 @@ import { queryInterval, queryProviders } from "./stats-query.js";
  * reader is slow, a shared limit on live streams, ended on shutdown.
  * Throws KeypoolError before anything is written when the request is refused.
  */
-export function serveStatsStream(req: IncomingMessage, res: ServerResponse, url: URL, pool: LeasePool, subscribers: StatsSubscribers): void {
-  const { providers, intervalMs } = parseStatsRequest(queryProviders(url), queryInterval(url), pool.providerNames());
+export function serveStatsStream(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  pool: LeasePool,
+  subscribers: StatsSubscribers,
+  visible: readonly string[] = pool.providerNames(),
+  shown: (snapshot: PoolSnapshot) => PoolSnapshot = (s) => s,
+): void {
+  const { providers, intervalMs } = parseStatsRequest(queryProviders(url), queryInterval(url), visible);
   const stream = openStatsStream<string>({
     subscribers,
     transport: "sse",
     intervalMs,
-    build: () => `event: snapshot\ndata: ${JSON.stringify(snapshotToJson(pool.snapshot(providers)))}\n\n`,
+    build: () => `event: snapshot\ndata: ${JSON.stringify(snapshotToJson(shown(pool.snapshot(providers))))}\n\n`,
     send: (chunk, flushed) => {
       res.write(chunk, () => flushed());
     },
