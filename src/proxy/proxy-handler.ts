@@ -5,7 +5,7 @@ import { outcomeFromError } from "../provider-http/error-outcome.js";
 import { headerReader } from "../provider-http/header-reader.js";
 import { outcomeFromHttp, parseBody } from "../provider-http/http-outcome.js";
 import type { CallOutcome } from "../protocol/outcome.js";
-import { apiForProvider, applyKey, type ProviderApi } from "../provider-http/provider-api.js";
+import { apiForProvider, keyHeader, type ProviderApi } from "../provider-http/provider-api.js";
 import type { ProviderAnswer } from "../provider-http/rate-limits/rate-limit-facts.js";
 import type { TokenUsage } from "../provider-http/token-usage.js";
 import type { AuthState } from "../auth/auth-state.js";
@@ -149,7 +149,7 @@ async function forward(ctx: ProxyContext, ex: Exchange, route: ProxyRoute, owner
   const { req, span } = ex;
   const estimate = estimateRequest(route.path, body);
   const deadline = performance.now() + timeBudgetMs(options.upstreamTimeoutMs, req.headers["x-stainless-timeout"]);
-  const baseHeaders = upstreamRequestHeaders(req.headers);
+  const headers = upstreamRequestHeaders(req.headers);
   const method = req.method ?? "GET";
   const api = ex.api ?? apiForProvider(route.provider);
   for (let attempt = 1; ; attempt++) {
@@ -168,10 +168,11 @@ async function forward(ctx: ProxyContext, ex: Exchange, route: ProxyRoute, owner
       await settle(ctx, ex, lease, { outcome: "cancelled", errorMessage: "key has no base_url" }, undefined, 0);
       throw new ProxyError(502, "no_upstream", `keypool: key ${lease.keyId} of provider ${route.provider} has no base_url, and the provider no built-in endpoint`);
     }
-    // Every place a credential travels in is cleared (the client may have put its token in any of them), then the key is set.
-    url.searchParams.delete("key");
-    const headers = new Headers(flatten(baseHeaders));
-    applyKey(headers, url, api, lease.secret);
+    // Every place a credential travels in is cleared (the client may have put its token in any of them;
+    // upstreamRequestHeaders left out the headers), then the key is set, over the previous attempt's.
+    if (url.search !== "") url.searchParams.delete("key");
+    const [keyName, keyValue] = keyHeader(api, lease.secret);
+    headers[keyName] = keyValue;
     const started = performance.now();
     const signal = attemptSignal(ex.abort.signal, deadline - started);
     let up: Dispatcher.ResponseData;
@@ -179,7 +180,7 @@ async function forward(ctx: ProxyContext, ex: Exchange, route: ProxyRoute, owner
       up = await callUpstream(ctx.dispatcher, {
         url,
         method,
-        headers: Object.fromEntries(headers),
+        headers,
         body,
         signal: signal.signal,
         headersTimeoutMs: deadline - started,
@@ -254,7 +255,7 @@ async function answer(
       `keypool: the upstream rejected key ${lease.keyId} of provider ${lease.provider} (HTTP ${up.statusCode}); the key is disabled, retry to use another`,
     );
   }
-  res.writeHead(up.statusCode, { ...clientResponseHeaders(up.headers, prefix.complete), ...extra });
+  res.writeHead(up.statusCode, clientResponseHeaders(up.headers, prefix.complete, extra));
   if (prefix.complete) {
     res.end(prefix.bytes);
     return true;
@@ -283,12 +284,12 @@ async function streamAnswer(
   lease: Lease,
   up: Dispatcher.ResponseData,
   started: number,
-  extra: OutgoingHttpHeaders,
+  extra: Readonly<Record<string, string>>,
 ): Promise<void> {
   const { res } = ex;
   const contentType = up.headers["content-type"];
   const watcher = usageWatcher(Array.isArray(contentType) ? contentType[0] : contentType);
-  res.writeHead(up.statusCode, { ...clientResponseHeaders(up.headers), ...extra });
+  res.writeHead(up.statusCode, clientResponseHeaders(up.headers, true, extra));
   // A stream's headers go out now, not with its first token; a body of known length takes them along.
   if (up.headers["content-length"] === undefined) res.flushHeaders();
   const success: CallOutcome = outcomeFromHttp(up.statusCode, headerReader(up.headers), undefined);
@@ -361,13 +362,4 @@ async function settle(
 function timeBudgetMs(limitMs: number, stainlessTimeout: string | string[] | undefined): number {
   const seconds = Number(Array.isArray(stainlessTimeout) ? stainlessTimeout[0] : stainlessTimeout);
   return Number.isFinite(seconds) && seconds > 0 ? Math.min(limitMs, seconds * 1000) : limitMs;
-}
-
-function flatten(headers: Record<string, string | string[]>): [string, string][] {
-  const out: [string, string][] = [];
-  for (const [name, value] of Object.entries(headers)) {
-    if (Array.isArray(value)) for (const v of value) out.push([name, v]);
-    else out.push([name, value]);
-  }
-  return out;
 }
