@@ -24,8 +24,9 @@ import { ProxyError } from "./proxy-error.js";
 import type { ProxyOptions } from "./proxy-options.js";
 import { parseProxyRoute, type ProxyRoute } from "./proxy-route.js";
 import { startProxySpan, type ProxySpan } from "./proxy-span.js";
-import { attemptSignal, type AttemptSignal } from "./attempt-signal.js";
-import { ClientGoneError, pumpBody, UpstreamIdleError } from "./pump-body.js";
+import type { DeadlineSweep } from "./deadline-sweep.js";
+import { ClientGoneError, pumpBody, UpstreamIdleError, type IdleLimit } from "./pump-body.js";
+import { RequestAbort } from "./request-abort.js";
 import { readPrefix } from "./read-prefix.js";
 import { readRequestBody } from "./read-request-body.js";
 import { estimateRequest } from "./request-estimate.js";
@@ -48,6 +49,8 @@ export interface ProxyContext {
   readonly routable: RoutableProviders;
   /** When an answer arrived, for the resets it states relative to now. */
   readonly clock: Clock;
+  /** The deadlines of every request (time to an answer, a body's idle limit) on one timer. */
+  readonly timers: DeadlineSweep;
 }
 
 /** Error bodies up to this size are read to classify them (Gemini's retry delay and invalid-key reason are in the body). */
@@ -60,7 +63,7 @@ interface Exchange {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   readonly span: ProxySpan;
-  readonly abort: AbortController;
+  readonly abort: RequestAbort;
   clientGone: boolean;
   api: ProviderApi | undefined;
   /** What the authenticated client's reports may do to a key (trusted, admin); none until it is known. */
@@ -80,7 +83,7 @@ export async function handleProxyRequest(ctx: ProxyContext, req: IncomingMessage
     req,
     res,
     span: startProxySpan(ctx.tracer, req.method ?? "GET", req.headers, { address: req.socket.remoteAddress, port: req.socket.remotePort }),
-    abort: new AbortController(),
+    abort: new RequestAbort(),
     clientGone: false,
     api: undefined,
     rights: NO_RIGHTS,
@@ -89,7 +92,7 @@ export async function handleProxyRequest(ctx: ProxyContext, req: IncomingMessage
   const onClose = () => {
     if (res.writableFinished) return;
     ex.clientGone = true;
-    ex.abort.abort();
+    ex.abort.abort(new DOMException("client closed the connection", "AbortError"));
   };
   res.on("close", onClose);
   let entered = false;
@@ -104,10 +107,11 @@ export async function handleProxyRequest(ctx: ProxyContext, req: IncomingMessage
       throw new ProxyError(431, "too_many_headers", `keypool: more than ${ctx.options.maxHeaderCount} request headers`, undefined, true);
     }
     // The log names the path only up to a configured provider: the rest of a URL may carry a credential (?key=).
-    const logged = ctx.pool.providerNames().includes(route.provider) ? `/${route.provider}/` : "/(unknown provider)/";
+    const configured = ctx.routable.configured(route.provider);
+    const logged = configured ? `/${route.provider}/` : "/(unknown provider)/";
     const attempt = { source: sourceOf(req.socket.remoteAddress), method: `${(req.method ?? "").slice(0, 16)} ${logged}`, log: ctx.log };
     const client = await authenticateClient(ctx.auth, req.headers, new URLSearchParams(route.search), api, route.provider, attempt, verifiedCertificateCn(req));
-    if (!ctx.pool.providerNames().includes(route.provider)) {
+    if (!configured) {
       throw new ProxyError(404, "unknown_provider", `keypool: provider: not configured (configured: ${ctx.pool.providerNames().join(", ") || "none"})`);
     }
     ex.span.route(route.provider);
@@ -153,15 +157,23 @@ async function forward(ctx: ProxyContext, ex: Exchange, route: ProxyRoute, owner
   const method = req.method ?? "GET";
   const api = ex.api ?? apiForProvider(route.provider);
   for (let attempt = 1; ; attempt++) {
-    const lease = await pool.acquire({
-      provider: route.provider,
-      ...(estimate.model === undefined ? {} : { model: estimate.model }),
-      estimatedTokens: estimate.estimatedTokens,
-      maxWaitMs: Math.max(0, Math.min(options.maxWaitMs, deadline - performance.now())),
-      clientId: "proxy",
-      owner,
-      signal: ex.abort.signal,
-    });
+    const maxWaitMs = Math.max(0, Math.min(options.maxWaitMs, deadline - performance.now()));
+    // Only a wait needs a signal (the pool takes an AbortSignal): made then, not for every request.
+    const wait = maxWaitMs > 0 ? ex.abort.waitSignal() : undefined;
+    let lease: Lease;
+    try {
+      lease = await pool.acquire({
+        provider: route.provider,
+        ...(estimate.model === undefined ? {} : { model: estimate.model }),
+        estimatedTokens: estimate.estimatedTokens,
+        maxWaitMs,
+        clientId: "proxy",
+        owner,
+        signal: wait?.signal,
+      });
+    } finally {
+      wait?.dispose();
+    }
     span.set({ "keypool.key_id": lease.keyId, "keypool.attempts": attempt, "keypool.wait_ms": lease.waitedMs });
     const url = upstreamUrl(route.provider, route.path, route.search, lease.baseUrl);
     if (url === undefined) {
@@ -174,7 +186,12 @@ async function forward(ctx: ProxyContext, ex: Exchange, route: ProxyRoute, owner
     const [keyName, keyValue] = keyHeader(api, lease.secret);
     headers[keyName] = keyValue;
     const started = performance.now();
-    const signal = attemptSignal(ex.abort.signal, deadline - started);
+    // A timer of our own (shared), not undici's headersTimeout: undici's are coarse (half-second ticks) and a
+    // deadline of a few hundred milliseconds must hold. It spans every attempt: once it fires, none follows.
+    const timer = ctx.timers.arm(deadline, () => {
+      ex.abort.timedOut = true;
+      ex.abort.abort(new DOMException(`no answer within ${Math.round(deadline - started)} ms`, "TimeoutError"));
+    });
     let up: Dispatcher.ResponseData;
     try {
       up = await callUpstream(ctx.dispatcher, {
@@ -182,33 +199,29 @@ async function forward(ctx: ProxyContext, ex: Exchange, route: ProxyRoute, owner
         method,
         headers,
         body,
-        signal: signal.signal,
+        signal: ex.abort,
         headersTimeoutMs: deadline - started,
         bodyTimeoutMs: options.upstreamIdleTimeoutMs,
       });
     } catch (err) {
-      signal.dispose();
+      ctx.timers.disarm(timer);
       if (ex.clientGone) {
         await settle(ctx, ex, lease, CANCELLED, undefined, started);
         throw new ClientGoneError("client closed the connection");
       }
-      const outcome: CallOutcome = signal.timedOut
+      const outcome: CallOutcome = ex.abort.timedOut
         ? { outcome: "timeout", errorMessage: `timeout: no answer within ${Math.round(deadline - started)} ms` }
         : outcomeFromError(err, { secrets: [lease.secret] });
       await settle(ctx, ex, lease, outcome, undefined, started);
-      const connectionFailed = !signal.timedOut && isConnectionFailure(err);
+      const connectionFailed = !ex.abort.timedOut && isConnectionFailure(err);
       if (shouldRetry({ kind: "no_answer", connectionFailed }, attempt, options, deadline - performance.now())) continue;
       throw connectionFailed
         ? new ProxyError(502, "upstream_unreachable", `keypool: the upstream of provider ${route.provider} could not be reached (${outcome.errorMessage ?? "connection failed"})`)
         : new ProxyError(504, "upstream_timeout", `keypool: the upstream of provider ${route.provider} did not answer in time`);
     }
-    signal.endDeadline();
-    try {
-      const done = await answer(ctx, ex, lease, up, started, attempt, deadline);
-      if (done) return;
-    } finally {
-      signal.dispose();
-    }
+    // The answer's headers are in: from now on only the client can abort (the body has its idle limit).
+    ctx.timers.disarm(timer);
+    if (await answer(ctx, ex, lease, up, started, attempt, deadline)) return;
   }
 }
 
@@ -228,7 +241,6 @@ async function answer(
 ): Promise<boolean> {
   const { res } = ex;
   const extra = { "x-keypool-key-id": lease.keyId, "x-keypool-attempts": String(attempt) };
-  const idle = idleLimit(ctx, up);
   if (up.statusCode < 400) {
     await streamAnswer(ctx, ex, lease, up, started, extra);
     return true;
@@ -261,7 +273,7 @@ async function answer(
     return true;
   }
   res.write(prefix.bytes);
-  await pumpBody(prefix.rest, res, idle).catch((err: unknown) => {
+  await pumpBody(prefix.rest, res, { idle: idleLimit(ctx, up) }).catch((err: unknown) => {
     res.destroy();
     throw err instanceof ClientGoneError || ex.clientGone ? new ClientGoneError("client closed the connection") : new StreamBroken("upstream_failed");
   });
@@ -272,9 +284,9 @@ async function answer(
 const CANCELLED: CallOutcome = { outcome: "cancelled", errorMessage: "client closed the connection" };
 
 /** The idle limit of an upstream body: past it, the body is destroyed with an UpstreamIdleError. */
-function idleLimit(ctx: ProxyContext, up: Dispatcher.ResponseData): { idleTimeoutMs: number; onIdle: () => void } {
+function idleLimit(ctx: ProxyContext, up: Dispatcher.ResponseData): IdleLimit {
   const ms = ctx.options.upstreamIdleTimeoutMs;
-  return { idleTimeoutMs: ms, onIdle: () => up.body.destroy(new UpstreamIdleError(`the upstream sent nothing for ${ms} ms`)) };
+  return { sweep: ctx.timers, timeoutMs: ms, onIdle: () => up.body.destroy(new UpstreamIdleError(`the upstream sent nothing for ${ms} ms`)) };
 }
 
 /** A success (or other non-error) answer: headers at once, then the body as it comes, its usage read on the way. */
@@ -296,7 +308,7 @@ async function streamAnswer(
   // Read as the headers arrive: what the provider says is left is true of that moment.
   const limits = upstreamAnswer(lease.provider, up.statusCode, up.headers, undefined, ctx.clock.now());
   try {
-    await pumpBody(up.body, res, { ...idleLimit(ctx, up), onChunk: (chunk) => watcher?.push(chunk) });
+    await pumpBody(up.body, res, { idle: idleLimit(ctx, up), watcher });
   } catch (err) {
     up.body.destroy();
     if (ex.clientGone || err instanceof ClientGoneError) {

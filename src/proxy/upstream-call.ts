@@ -9,7 +9,8 @@ export interface UpstreamRequest {
   readonly method: string;
   readonly headers: Record<string, string | string[]>;
   readonly body: Buffer | undefined;
-  readonly signal: AbortSignal;
+  /** Ends the request: an AbortSignal, or an EventEmitter with `aborted` and `reason` (see RequestAbort). */
+  readonly signal: Dispatcher.RequestOptions["signal"];
   /** Time for the response headers to arrive. */
   readonly headersTimeoutMs: number;
   /** Longest silence between body chunks. */
@@ -38,7 +39,7 @@ export function callUpstream(dispatcher: Dispatcher, req: UpstreamRequest): Prom
     headers: req.headers,
     body: req.body ?? null,
     signal: req.signal,
-    // The proxy keeps both limits with timers of its own (attemptSignal, pumpBody); undici's, which tick
+    // The proxy keeps both limits on timers of its own (DeadlineSweep); undici's, which tick
     // every half second and may fire early or late by as much, stay only as a backstop a second later.
     headersTimeout: Math.max(1, Math.ceil(req.headersTimeoutMs)) + UNDICI_BACKSTOP_MS,
     bodyTimeout: req.bodyTimeoutMs + UNDICI_BACKSTOP_MS,
