@@ -26,6 +26,8 @@ export interface SummaryOptions {
   readonly root?: string | undefined;
   /** Functions listed, largest first (default 30). */
   readonly top?: number | undefined;
+  /** The profiler's sampling interval: CPU time per sample (default 1 ms). */
+  readonly intervalMs?: number | undefined;
   /** Samples before this time (ms from the profile's start) are left out. */
   readonly fromMs?: number | undefined;
   /** Samples after this time are left out. */
@@ -48,8 +50,9 @@ export interface PackageSelfTime {
 }
 
 export interface ProfileSummary {
+  /** Wall time the summary covers. */
   readonly durationMs: number;
-  /** Sampled time not idle: JavaScript, native code, garbage collection. */
+  /** Samples not idle (JavaScript, native code, garbage collection), times the sampling interval: about the CPU time. */
   readonly busyMs: number;
   readonly gcMs: number;
   readonly top: readonly FunctionSelfTime[];
@@ -62,38 +65,38 @@ const GC = "(garbage collector)";
 
 /**
  * Self time per function (name, file and line: one function however many
- * call paths reach it) and per package. A sample lasts until the next one,
- * as DevTools counts it; the last sample, whose end is unknown, gets the
- * profile's mean interval. URLs are shown relative to `root` (the
- * repository), so the summary names files, not the machine's folders.
- * `fromMs`/`toMs` (from the profile's start) keep only the samples taken
- * under load, leaving out a process's start-up and warm-up.
+ * call paths reach it) and per package. Each sample counts as one sampling
+ * interval of CPU time (`intervalMs`, 1 ms as both profilers here are set),
+ * not as the wall time until the next sample as DevTools shows it: on a
+ * shared machine the process is often descheduled, and that wall time would
+ * land on whatever function it resumed in. URLs are shown relative to `root`
+ * (the repository), so the summary names files, not the machine's folders.
+ * `fromMs`/`toMs` (wall time from the profile's start) keep only the samples
+ * taken under load, leaving out a process's start-up and warm-up.
  */
 export function summarizeCpuProfile(profile: CpuProfile, options: SummaryOptions = {}): ProfileSummary {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const selfUs = new Map<number, number>();
+  const intervalUs = (options.intervalMs ?? 1) * 1000;
+  const hits = new Map<number, number>();
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
   const fromUs = (options.fromMs ?? 0) * 1000;
   const toUs = options.toMs === undefined ? Infinity : options.toMs * 1000;
   let windowUs = profile.endTime - profile.startTime;
   if (samples.length > 0 && deltas.length === samples.length) {
-    const mean = samples.length > 1 ? windowUs / samples.length : 0;
     let at = 0;
     for (let i = 0; i < samples.length; i++) {
       at += deltas[i] as number;
       if (at < fromUs || at > toUs) continue;
       const id = samples[i] as number;
-      const lasted = i + 1 < deltas.length ? Math.max(0, deltas[i + 1] as number) : mean;
-      selfUs.set(id, (selfUs.get(id) ?? 0) + lasted);
+      hits.set(id, (hits.get(id) ?? 0) + 1);
     }
     windowUs = Math.max(0, Math.min(windowUs, toUs) - fromUs);
   } else {
-    // No sample list: hit counts at an even interval over the profile.
-    const hits = profile.nodes.reduce((s, n) => s + (n.hitCount ?? 0), 0);
-    const interval = hits === 0 ? 0 : (profile.endTime - profile.startTime) / hits;
-    for (const n of profile.nodes) if ((n.hitCount ?? 0) > 0) selfUs.set(n.id, (n.hitCount ?? 0) * interval);
+    // No sample list (nor times): the nodes' hit counts, over the whole profile.
+    for (const n of profile.nodes) if ((n.hitCount ?? 0) > 0) hits.set(n.id, n.hitCount ?? 0);
   }
+  const selfUs = new Map([...hits].map(([id, n]) => [id, n * intervalUs]));
 
   const functions = new Map<string, { package: string; us: number }>();
   const packages = new Map<string, number>();
@@ -166,7 +169,7 @@ export function profileMarkdown(title: string, s: ProfileSummary, note: string):
     "",
     note,
     "",
-    `Profile of ${s.durationMs} ms: ${s.busyMs} ms busy (not idle), of which garbage collection ${s.gcMs} ms` +
+    `${s.durationMs} ms of wall time sampled: ${s.busyMs} ms busy (not idle; samples × interval), of which garbage collection ${s.gcMs} ms` +
       ` (${s.busyMs === 0 ? 0 : round1((s.gcMs / s.busyMs) * 100)}%). Percentages are of the busy time, by self time.`,
     "",
     "| package | self ms | % |",

@@ -21,42 +21,43 @@ const profile: CpuProfile = {
     { id: 6, callFrame: frame("handleProxyRequest", `file://${ROOT}/dist/src/proxy/proxy-handler.js`, 9) },
     { id: 7, callFrame: frame("writevGeneric", "node:internal/stream_base_commons", 120) },
   ],
-  // Each sample lasts until the next: 100, 200, 50, 400, 30 µs, and the last the mean interval (1200 / 6 = 200 µs).
+  // Sampled at 10, 110, 310, 360, 760 and 790 µs of wall time; each sample is one interval of CPU time, however long the gap after it.
   samples: [4, 5, 6, 2, 3, 4],
   timeDeltas: [10, 100, 200, 50, 400, 30],
 };
 
 describe("summarizeCpuProfile", () => {
-  const s = summarizeCpuProfile(profile, { root: ROOT });
+  const s = summarizeCpuProfile(profile, { root: ROOT, intervalMs: 0.1 });
 
-  it("adds the self time of every node of one function, and leaves idle time out of the busy time", () => {
+  it("adds the samples of every node of one function, and leaves idle ones out of the busy time", () => {
     expect(s.durationMs).toBe(1.2);
-    expect(s.busyMs).toBe(0.6); // 300 + 250 + 30 µs
-    expect(s.gcMs).toBe(0);
+    expect(s.busyMs).toBe(0.5); // five samples not idle, 0.1 ms each
+    expect(s.gcMs).toBe(0.1);
     expect(s.top).toEqual([
-      { function: "_record (node_modules/@opentelemetry/sdk-metrics/build/src/Instruments.js:42)", package: "@opentelemetry/sdk-metrics", selfMs: 0.3, percent: 51.7 },
-      { function: "handleProxyRequest (dist/src/proxy/proxy-handler.js:10)", package: "keypool", selfMs: 0.3, percent: 43.1 },
-      { function: "(garbage collector)", package: "(garbage collector)", selfMs: 0, percent: 5.2 },
+      { function: "_record (node_modules/@opentelemetry/sdk-metrics/build/src/Instruments.js:42)", package: "@opentelemetry/sdk-metrics", selfMs: 0.2, percent: 40 },
+      { function: "handleProxyRequest (dist/src/proxy/proxy-handler.js:10)", package: "keypool", selfMs: 0.2, percent: 40 },
+      { function: "(garbage collector)", package: "(garbage collector)", selfMs: 0.1, percent: 20 },
     ]);
   });
 
   it("sums per package, largest first", () => {
     expect(s.byPackage.map((p) => [p.package, p.percent])).toEqual([
-      ["@opentelemetry/sdk-metrics", 51.7],
-      ["keypool", 43.1],
-      ["(garbage collector)", 5.2],
+      ["@opentelemetry/sdk-metrics", 40],
+      ["keypool", 40],
+      ["(garbage collector)", 20],
     ]);
   });
 
   it("counts garbage collection, keeps the top N, and falls back to hit counts without samples", () => {
     const gcHeavy = summarizeCpuProfile({ ...profile, samples: [3, 3, 4, 2], timeDeltas: [0, 500, 500, 500], endTime: 2000 }, { top: 1 });
-    expect(gcHeavy.gcMs).toBe(1);
+    expect(gcHeavy.gcMs).toBe(2); // two samples at the default 1 ms
+    expect(gcHeavy.busyMs).toBe(3);
     expect(gcHeavy.top).toHaveLength(1);
     expect(gcHeavy.top[0]?.function).toBe("(garbage collector)");
 
     const hits = summarizeCpuProfile({
       startTime: 0,
-      endTime: 4000,
+      endTime: 40_000,
       nodes: [
         { id: 1, callFrame: frame("(idle)", ""), hitCount: 1 },
         { id: 2, callFrame: frame("f", "file:///x/a.js"), hitCount: 3 },
@@ -87,9 +88,9 @@ describe("profileMarkdown", () => {
   it("writes the busy time, the packages and the functions as tables", () => {
     const md = profileMarkdown("proxy: CPU profile", summarizeCpuProfile(profile, { root: ROOT }), "keypool at 64 in flight.");
     expect(md).toContain("# proxy: CPU profile");
-    expect(md).toContain("0.6 ms busy (not idle), of which garbage collection 0 ms");
-    expect(md).toContain("| @opentelemetry/sdk-metrics | 0.3 | 51.7 |");
-    expect(md).toContain("| `handleProxyRequest (dist/src/proxy/proxy-handler.js:10)` | keypool | 0.3 | 43.1 |");
+    expect(md).toContain("1.2 ms of wall time sampled: 5 ms busy (not idle; samples × interval), of which garbage collection 1 ms (20%)");
+    expect(md).toContain("| @opentelemetry/sdk-metrics | 2 | 40 |");
+    expect(md).toContain("| `handleProxyRequest (dist/src/proxy/proxy-handler.js:10)` | keypool | 2 | 40 |");
   });
 });
 
@@ -98,7 +99,7 @@ describe("summarizeCpuProfile over a window", () => {
     // Sample times: 10, 110, 310, 360, 760, 790 µs. The window 0.1 to 0.4 ms holds the 2nd, 3rd and 4th (keypool, keypool, idle).
     const s = summarizeCpuProfile(profile, { root: ROOT, fromMs: 0.1, toMs: 0.4 });
     expect(s.durationMs).toBe(0.3);
-    expect(s.busyMs).toBe(0.3); // 200 + 50 µs
+    expect(s.busyMs).toBe(2);
     expect(s.top.map((f) => [f.function, f.percent])).toEqual([["handleProxyRequest (dist/src/proxy/proxy-handler.js:10)", 100]]);
   });
 });
