@@ -35,7 +35,7 @@ import type { RoutableProviders } from "./routable-providers.js";
 import { toProxyError } from "./to-proxy-error.js";
 import { logUpstreamAnswer, upstreamAnswer } from "./upstream-answer.js";
 import { callUpstream } from "./upstream-call.js";
-import { upstreamUrl } from "./upstream-url.js";
+import type { UpstreamTargets } from "./upstream-targets.js";
 
 /** What every proxied request shares. */
 export interface ProxyContext {
@@ -49,6 +49,8 @@ export interface ProxyContext {
   readonly routable: RoutableProviders;
   /** When an answer arrived, for the resets it states relative to now. */
   readonly clock: Clock;
+  /** Where requests go, remembered per provider, key base URL and path. */
+  readonly targets: UpstreamTargets;
   /** The deadlines of every request (time to an answer, a body's idle limit) on one timer. */
   readonly timers: DeadlineSweep;
 }
@@ -175,14 +177,13 @@ async function forward(ctx: ProxyContext, ex: Exchange, route: ProxyRoute, owner
       wait?.dispose();
     }
     span.set({ "keypool.key_id": lease.keyId, "keypool.attempts": attempt, "keypool.wait_ms": lease.waitedMs });
-    const url = upstreamUrl(route.provider, route.path, route.search, lease.baseUrl);
-    if (url === undefined) {
+    // Any `key` parameter is gone from the target (the client may have put its token there), and
+    // upstreamRequestHeaders left out every credential header: the key is set over the previous attempt's.
+    const target = ctx.targets.resolve(route.provider, route.path, route.search, lease.baseUrl);
+    if (target === undefined) {
       await settle(ctx, ex, lease, { outcome: "cancelled", errorMessage: "key has no base_url" }, undefined, 0);
       throw new ProxyError(502, "no_upstream", `keypool: key ${lease.keyId} of provider ${route.provider} has no base_url, and the provider no built-in endpoint`);
     }
-    // Every place a credential travels in is cleared (the client may have put its token in any of them;
-    // upstreamRequestHeaders left out the headers), then the key is set, over the previous attempt's.
-    if (url.search !== "") url.searchParams.delete("key");
     const [keyName, keyValue] = keyHeader(api, lease.secret);
     headers[keyName] = keyValue;
     const started = performance.now();
@@ -195,7 +196,7 @@ async function forward(ctx: ProxyContext, ex: Exchange, route: ProxyRoute, owner
     let up: Dispatcher.ResponseData;
     try {
       up = await callUpstream(ctx.dispatcher, {
-        url,
+        target,
         method,
         headers,
         body,

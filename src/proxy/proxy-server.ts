@@ -19,6 +19,7 @@ import { ProxyError } from "./proxy-error.js";
 import { resolveProxyOptions, type ProxyOptions } from "./proxy-options.js";
 import { RoutableProviders } from "./routable-providers.js";
 import { upstreamAgent } from "./upstream-call.js";
+import { UpstreamTargets } from "./upstream-targets.js";
 
 export interface ProxyServerOptions {
   /** The pool the proxy leases from: the same one gRPC callers use, so statistics and metrics are shared. */
@@ -79,6 +80,7 @@ export class ProxyServer {
       routable: new RoutableProviders(config.pool),
       clock: config.clock ?? systemClock,
       timers: new DeadlineSweep(DEADLINE_RESOLUTION_MS),
+      targets: new UpstreamTargets(),
     };
   }
 

@@ -1,11 +1,12 @@
 import { Agent, type Dispatcher } from "undici";
 import type { ProxyOptions } from "./proxy-options.js";
+import type { UpstreamTarget } from "./upstream-targets.js";
 
 const UNDICI_BACKSTOP_MS = 1_000;
 
 /** One request to the upstream, as undici sends it. */
 export interface UpstreamRequest {
-  readonly url: URL;
+  readonly target: UpstreamTarget;
   readonly method: string;
   readonly headers: Record<string, string | string[]>;
   readonly body: Buffer | undefined;
@@ -18,12 +19,17 @@ export interface UpstreamRequest {
 }
 
 /**
- * The proxy's connection pool to upstreams: keep-alive connections per
- * origin, a bounded connect time. The other timeouts are set per request.
+ * The proxy's connection pool to upstreams: per origin, up to `maxConcurrent`
+ * keep-alive connections (the proxy never has more requests in flight), one
+ * request at a time on each: pipelining would put a completion behind another
+ * one's stream, and a POST that failed in a pipeline could not be known to be
+ * unsent. undici's keep-alive defaults (4 s unless the server says otherwise)
+ * stay under common server idle timeouts; a steady load reuses connections
+ * well within them. The connect time is bounded; the other timeouts are set
+ * per request.
  */
-export function upstreamAgent(options: Pick<ProxyOptions, "connectTimeoutMs">): Agent {
-  // undici's keep-alive defaults (4 s unless the server says otherwise) stay under common server idle timeouts.
-  return new Agent({ connectTimeout: options.connectTimeoutMs });
+export function upstreamAgent(options: Pick<ProxyOptions, "connectTimeoutMs" | "maxConcurrent">): Agent {
+  return new Agent({ connectTimeout: options.connectTimeoutMs, connections: options.maxConcurrent, pipelining: 1 });
 }
 
 /**
@@ -33,8 +39,8 @@ export function upstreamAgent(options: Pick<ProxyOptions, "connectTimeoutMs">): 
  */
 export function callUpstream(dispatcher: Dispatcher, req: UpstreamRequest): Promise<Dispatcher.ResponseData> {
   return dispatcher.request({
-    origin: req.url.origin,
-    path: `${req.url.pathname}${req.url.search}`,
+    origin: req.target.origin,
+    path: req.target.path,
     method: req.method as Dispatcher.HttpMethod,
     headers: req.headers,
     body: req.body ?? null,
