@@ -25,13 +25,13 @@
  *   node dist/bench/proxy.js [--concurrency 16,64] [--low-rate 50] [--stream-concurrency 16]
  *       [--warmup-ms 2000] [--duration-ms 10000] [--prewarm-ms 4000] [--rounds 1] [--latency-ms 10] [--prompt-chars 1000]
  *       [--targets direct,keypool,portkey] [--keypool-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"]
- *       [--portkey-node-args "..."] [--profile-ms 10000] [--name proxy]
+ *       [--portkey-node-args "..."] [--profile-ms 10000] [--keypool-cli dist/src/cli/main.js] [--name proxy]
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { request } from "undici";
@@ -76,6 +76,8 @@ const opts = parseArgs(process.argv.slice(2), {
   keypoolNodeArgs: "",
   /** The same for the @portkey-ai/gateway process. */
   portkeyNodeArgs: "",
+  /** The keypool CLI to run, relative to the repository (another build's, for a before/after on the same machine). */
+  keypoolCli: join("dist", "src", "cli", "main.js"),
   /** Load on a profiled keypool process after the measured runs; 0: no profile. */
   profileMs: 10_000,
   /** Result file name under bench/results/ (without .json). */
@@ -86,7 +88,7 @@ type TargetName = "direct" | "keypool" | "portkey";
 
 const LOADER = fileURLToPath(new URL("./proxy-load.js", import.meta.url));
 const ROOT = repoRoot();
-const KEYPOOL_CLI = join(ROOT, "dist", "src", "cli", "main.js");
+const KEYPOOL_CLI = resolve(ROOT, opts.keypoolCli);
 const GATEWAY_DIR = join(ROOT, "node_modules", "@portkey-ai", "gateway");
 const GATEWAY_SCRIPT = join(GATEWAY_DIR, "build", "start-server.js");
 
@@ -501,7 +503,7 @@ async function main(): Promise<void> {
           bodyBytes: Buffer.byteLength(chatBody({ promptChars: opts.promptChars, maxTokens: opts.maxTokens, stream: false })),
         },
         loadGenerator: "a forked process (proxy-load.js), undici Agent with keep-alive, one connection per request in flight",
-        keypool: "node dist/src/cli/main.js serve --listen 127.0.0.1:0 --admin-listen off --proxy-listen 127.0.0.1:0 --no-watch --config <file> (keys with the rpm/tpm above)",
+        keypool: `node ${opts.keypoolCli} serve --listen 127.0.0.1:0 --admin-listen off --proxy-listen 127.0.0.1:0 --no-watch --config <file> (keys with the rpm/tpm above)`,
         portkey: {
           package: "@portkey-ai/gateway",
           version: gatewayVersion(),

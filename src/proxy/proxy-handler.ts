@@ -9,6 +9,7 @@ import { apiForProvider, keyHeader, type ProviderApi } from "../provider-http/pr
 import type { ProviderAnswer } from "../provider-http/rate-limits/rate-limit-facts.js";
 import type { TokenUsage } from "../provider-http/token-usage.js";
 import type { AuthState } from "../auth/auth-state.js";
+import { ANONYMOUS, type ClientIdentity } from "../auth/client-identity.js";
 import type { Clock } from "../clock/clock.js";
 import { verifiedCertificateCn } from "../listen/tls-server.js";
 import type { LeasePool } from "../pool/lease-pool.js";
@@ -108,11 +109,8 @@ export async function handleProxyRequest(ctx: ProxyContext, req: IncomingMessage
     if (req.rawHeaders.length / 2 > ctx.options.maxHeaderCount) {
       throw new ProxyError(431, "too_many_headers", `keypool: more than ${ctx.options.maxHeaderCount} request headers`, undefined, true);
     }
-    // The log names the path only up to a configured provider: the rest of a URL may carry a credential (?key=).
     const configured = ctx.routable.configured(route.provider);
-    const logged = configured ? `/${route.provider}/` : "/(unknown provider)/";
-    const attempt = { source: sourceOf(req.socket.remoteAddress), method: `${(req.method ?? "").slice(0, 16)} ${logged}`, log: ctx.log };
-    const client = await authenticateClient(ctx.auth, req.headers, new URLSearchParams(route.search), api, route.provider, attempt, verifiedCertificateCn(req));
+    const client = ctx.auth?.enabled === true ? await authenticate(ctx, ctx.auth, req, route, api, configured) : ANONYMOUS;
     if (!configured) {
       throw new ProxyError(404, "unknown_provider", `keypool: provider: not configured (configured: ${ctx.pool.providerNames().join(", ") || "none"})`);
     }
@@ -147,6 +145,14 @@ export async function handleProxyRequest(ctx: ProxyContext, req: IncomingMessage
     if (entered) ctx.gate.leave();
     res.removeListener("close", onClose);
   }
+}
+
+/** The client's token checked (only when tokens are configured: the attempt's description is built for it). */
+function authenticate(ctx: ProxyContext, auth: AuthState, req: IncomingMessage, route: ProxyRoute, api: ProviderApi, configured: boolean): Promise<ClientIdentity> {
+  // The log names the path only up to a configured provider: the rest of a URL may carry a credential (?key=).
+  const logged = configured ? `/${route.provider}/` : "/(unknown provider)/";
+  const attempt = { source: sourceOf(req.socket.remoteAddress), method: `${(req.method ?? "").slice(0, 16)} ${logged}`, log: ctx.log };
+  return authenticateClient(auth, req.headers, new URLSearchParams(route.search), api, route.provider, attempt, verifiedCertificateCn(req));
 }
 
 /** The lease-forward-report loop. Resolves once the answer is complete; throws what the client should be told. */
