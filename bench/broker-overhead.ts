@@ -6,8 +6,11 @@
  * same proto with constant answers (the ceiling), with the same client in
  * another process, in the same run; at 5 and 1,000 keys. Then an open-loop run
  * at 50% of the ceiling against both, for the added p50/p99 latency.
+ * Then, unless --profile-ms is 0, one more closed-loop run per key count with
+ * keypool's server under the inspector's CPU profiler, summarised beside the
+ * results as `broker-overhead-<keys>-keys-profile.md` and `.json`.
  *
- *   node dist/bench/broker-overhead.js [--keys 5,1000] [--concurrency 32] [--warmup-ms 2000] [--duration-ms 8000]
+ *   node dist/bench/broker-overhead.js [--keys 5,1000] [--concurrency 32] [--warmup-ms 2000] [--duration-ms 8000] [--profile-ms 8000]
  */
 import { fileURLToPath } from "node:url";
 import { startKeypoolServer } from "../src/keypool-server.js";
@@ -19,6 +22,8 @@ import { round } from "./lib/percentile.js";
 import { machine, writeResult } from "./lib/results.js";
 import type { LoadJob, LoadResult } from "./broker-load.js";
 import { runInFork } from "./lib/load-loop.js";
+import { profileThisProcess, writeProfileSummary } from "./lib/cpu-profile-files.js";
+import type { CpuProfile } from "./lib/cpu-profile-summary.js";
 
 const opts = parseArgs(process.argv.slice(2), {
   keys: "5,1000",
@@ -26,6 +31,8 @@ const opts = parseArgs(process.argv.slice(2), {
   warmupMs: 2000,
   durationMs: 8000,
   openLoopFraction: 0.5,
+  /** Profiled closed-loop run per key count after the measured ones; 0: none. */
+  profileMs: 8000,
 });
 
 const LOADER = fileURLToPath(new URL("./broker-load.js", import.meta.url));
@@ -128,6 +135,30 @@ async function main(): Promise<void> {
     },
     runs,
   });
+  process.stdout.write(`broker overhead: wrote ${file}\n`);
+  if (opts.profileMs > 0) for (const keys of keyCounts) await profileKeypool(keys);
+}
+
+/** keypool's server (in this process) under the CPU profiler through one closed-loop run; the summary goes beside the results. */
+async function profileKeypool(keys: number): Promise<void> {
+  const t = await target("keypool", keys);
+  let profiled: { result: LoadResult; profile: CpuProfile };
+  try {
+    const job: LoadJob = { address: t.address, mode: "closed", concurrency: opts.concurrency, rate: 0, warmupMs: opts.warmupMs, durationMs: opts.profileMs };
+    profiled = await profileThisProcess(() => load(job));
+  } finally {
+    await t.stop();
+  }
+  const r = profiled.result;
+  process.stdout.write(line(`keypool ${keys} keys, profiled`, r));
+  const note =
+    `keypool's gRPC server in the benchmark's process (startKeypoolServer) under the inspector's sampling profiler ` +
+    `(1 ms), the ${opts.profileMs / 1000} s after ${opts.warmupMs / 1000} s of warm-up, ${keys} keys, closed loop with ${opts.concurrency} ` +
+    `AcquireKey + ReportUsage pairs in flight from a forked client: ${r.pairsPerSecond} pairs/s, ${r.errors} errors. ` +
+    `Written by bench/broker-overhead.ts on ${new Date().toISOString()}.`;
+  // The load generator's own warm-up (and its process's start) is left out of the summary.
+  const title = `broker overhead: CPU profile of keypool's server, ${keys} keys`;
+  const file = writeProfileSummary(`broker-overhead-${keys}-keys`, profiled.profile, { title, note }, { fromMs: opts.warmupMs + 250 });
   process.stdout.write(`broker overhead: wrote ${file}\n`);
 }
 

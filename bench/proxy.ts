@@ -17,17 +17,21 @@
  * latency under load), and a closed loop of streamed completions. Targets take
  * turns, scenario by scenario. CPU time of each proxy process is read from
  * /proc, per request. Any failed request is counted, and makes the exit code 2.
+ * Then, unless --profile-ms is 0, a separate keypool process under
+ * `--cpu-prof` takes the closed loop at the highest concurrency, and its
+ * profile's summary (top functions by self time) is written beside the
+ * results as `<name>-profile.md` and `.json`.
  *
  *   node dist/bench/proxy.js [--concurrency 16,64] [--low-rate 50] [--stream-concurrency 16]
  *       [--warmup-ms 2000] [--duration-ms 10000] [--prewarm-ms 4000] [--rounds 1] [--latency-ms 10] [--prompt-chars 1000]
  *       [--targets direct,keypool,portkey] [--keypool-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"]
- *       [--portkey-node-args "..."] [--name proxy]
+ *       [--portkey-node-args "..."] [--profile-ms 10000] [--keypool-cli dist/src/cli/main.js] [--name proxy]
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { request } from "undici";
@@ -46,6 +50,7 @@ import {
   procCpuMs,
 } from "./lib/proxy-workload.js";
 import { machine, repoRoot, writeResult } from "./lib/results.js";
+import { readProfileDir, writeProfileSummary } from "./lib/cpu-profile-files.js";
 import type { ProxyScenarioResult } from "./lib/report.js";
 import type { LatencyUs, ProxyLoadJob, ProxyLoadResult } from "./proxy-load.js";
 import { runInFork } from "./lib/load-loop.js";
@@ -71,6 +76,10 @@ const opts = parseArgs(process.argv.slice(2), {
   keypoolNodeArgs: "",
   /** The same for the @portkey-ai/gateway process. */
   portkeyNodeArgs: "",
+  /** The keypool CLI to run, relative to the repository (another build's, for a before/after on the same machine). */
+  keypoolCli: join("dist", "src", "cli", "main.js"),
+  /** Load on a profiled keypool process after the measured runs; 0: no profile. */
+  profileMs: 10_000,
   /** Result file name under bench/results/ (without .json). */
   name: "proxy",
 });
@@ -79,7 +88,7 @@ type TargetName = "direct" | "keypool" | "portkey";
 
 const LOADER = fileURLToPath(new URL("./proxy-load.js", import.meta.url));
 const ROOT = repoRoot();
-const KEYPOOL_CLI = join(ROOT, "dist", "src", "cli", "main.js");
+const KEYPOOL_CLI = resolve(ROOT, opts.keypoolCli);
 const GATEWAY_DIR = join(ROOT, "node_modules", "@portkey-ai", "gateway");
 const GATEWAY_SCRIPT = join(GATEWAY_DIR, "build", "start-server.js");
 
@@ -130,11 +139,11 @@ function freePort(): Promise<number> {
 }
 
 /** `keypool serve --proxy-listen 127.0.0.1:0` with a config file of the keys; resolves with the proxy's address from its "keypool serving" log line. */
-async function startKeypool(secrets: readonly string[], simUrl: string): Promise<Target> {
+async function startKeypool(secrets: readonly string[], simUrl: string, extraNodeArgs: readonly string[] = []): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), "keypool-bench-proxy-"));
   const configFile = join(dir, "keypool.json");
   writeFileSync(configFile, JSON.stringify(keypoolProxyConfig(secrets, `${simUrl}/v1`, { rpm: opts.rpm, tpm: opts.tpm })), { mode: 0o600 });
-  const nodeArgs = opts.keypoolNodeArgs.split(" ").filter(Boolean);
+  const nodeArgs = [...opts.keypoolNodeArgs.split(" ").filter(Boolean), ...extraNodeArgs];
   const args = [...nodeArgs, KEYPOOL_CLI, "serve", "--listen", "127.0.0.1:0", "--admin-listen", "off", "--proxy-listen", "127.0.0.1:0", "--no-watch", "--config", configFile];
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, KEYPOOL_ADMIN_LISTEN: "off" } });
   children.add(child);
@@ -266,7 +275,15 @@ interface Run extends ProxyLoadResult {
   readonly simulatorCpuUsPerRequest: number;
 }
 
-async function measure(sim: Simulator, secrets: readonly string[], target: Target, scenario: Scenario, body: string, roundNo: number): Promise<Run> {
+async function measure(
+  sim: Simulator,
+  secrets: readonly string[],
+  target: Target,
+  scenario: Scenario,
+  body: string,
+  roundNo: number,
+  durationMs = opts.durationMs,
+): Promise<Run> {
   sim.reset();
   const cpu0 = cpuMs(target.pid);
   const sim0 = process.cpuUsage();
@@ -280,7 +297,7 @@ async function measure(sim: Simulator, secrets: readonly string[], target: Targe
     concurrency: scenario.concurrency,
     rate: scenario.rate,
     warmupMs: opts.warmupMs,
-    durationMs: opts.durationMs,
+    durationMs,
   });
   const wallMs = performance.now() - t0;
   const cpu1 = cpuMs(target.pid);
@@ -486,7 +503,7 @@ async function main(): Promise<void> {
           bodyBytes: Buffer.byteLength(chatBody({ promptChars: opts.promptChars, maxTokens: opts.maxTokens, stream: false })),
         },
         loadGenerator: "a forked process (proxy-load.js), undici Agent with keep-alive, one connection per request in flight",
-        keypool: "node dist/src/cli/main.js serve --listen 127.0.0.1:0 --admin-listen off --proxy-listen 127.0.0.1:0 --no-watch --config <file> (keys with the rpm/tpm above)",
+        keypool: `node ${opts.keypoolCli} serve --listen 127.0.0.1:0 --admin-listen off --proxy-listen 127.0.0.1:0 --no-watch --config <file> (keys with the rpm/tpm above)`,
         portkey: {
           package: "@portkey-ai/gateway",
           version: gatewayVersion(),
@@ -509,9 +526,49 @@ async function main(): Promise<void> {
     });
     process.stdout.write(`proxy: wrote ${file}${errors > 0 ? `; ${errors} FAILED REQUESTS: see errorReasons` : ""}\n`);
     if (errors > 0) process.exitCode = 2;
+    if (opts.profileMs > 0 && names.includes("keypool")) await profileKeypool(secrets, sim);
   } finally {
     await Promise.all(targets.map((t) => t.stop()));
     await sim.close();
+  }
+}
+
+/** Time after the load generator's warm-up before profile samples count: its process takes a moment to start. */
+const PROFILE_SETTLE_MS = 250;
+
+/**
+ * A keypool process of its own under `--cpu-prof`, warmed up, then loaded
+ * with the closed loop at the highest concurrency for --profile-ms; its
+ * profile (written when it exits) is summarised beside the results.
+ */
+async function profileKeypool(secrets: readonly string[], sim: Simulator): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "keypool-bench-profile-"));
+  const concurrency = Math.max(1, ...opts.concurrency.split(",").map(Number).filter((n) => Number.isInteger(n) && n > 0));
+  try {
+    // The profile starts with the process; the summary keeps the samples of the measured part of the load only.
+    const spawned = performance.now();
+    const target = await startKeypool(secrets, sim.url, ["--cpu-prof", `--cpu-prof-dir=${dir}`]);
+    let run: Run;
+    let window: { fromMs: number; toMs: number };
+    try {
+      const scenario: Scenario = { name: "profile", title: "profiled", mode: "closed", stream: false, concurrency, rate: 0 };
+      const loadFrom = performance.now() - spawned;
+      run = await measure(sim, secrets, target, scenario, chatBody({ promptChars: opts.promptChars, maxTokens: opts.maxTokens, stream: false }), 0, opts.profileMs);
+      window = { fromMs: loadFrom + opts.warmupMs + PROFILE_SETTLE_MS, toMs: performance.now() - spawned };
+    } finally {
+      await target.stop();
+    }
+    process.stdout.write(line("profiled", run));
+    const note =
+      `keypool serve --proxy-listen under \`node --cpu-prof\` (1 ms sampling), the ${opts.profileMs / 1000} s measured after ` +
+      `${opts.warmupMs / 1000} s of warm-up, closed loop with ${concurrency} non-streamed requests in flight: ` +
+      `${run.requestsPerSecond} requests/s, ${run.proxyCpuUsPerRequest ?? "?"} µs of CPU per request, ${run.errors} errors. ` +
+      `Written by bench/proxy.ts on ${new Date().toISOString()}.`;
+    const title = `${opts.name}: CPU profile of keypool's proxy under load`;
+    const file = writeProfileSummary(opts.name, readProfileDir(dir), { title, note }, window);
+    process.stdout.write(`proxy: wrote ${file}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -35,19 +35,21 @@ const CREDENTIAL_HEADERS = ["authorization", "api-key", "x-api-key", "x-goog-api
 export function applyKey(headers: Headers, url: URL, api: ProviderApi, apiKey: string): void {
   for (const name of CREDENTIAL_HEADERS) headers.delete(name);
   if (api === "gemini") url.searchParams.delete("key");
+  const [name, value] = keyHeader(api, apiKey);
+  headers.set(name, value);
+}
+
+/** The header an API takes its key in, and the key as that header's value. */
+export function keyHeader(api: ProviderApi, apiKey: string): readonly [name: string, value: string] {
   switch (api) {
     case "openai":
-      headers.set("authorization", `Bearer ${apiKey}`);
-      break;
+      return ["authorization", `Bearer ${apiKey}`];
     case "azure":
-      headers.set("api-key", apiKey);
-      break;
+      return ["api-key", apiKey];
     case "gemini":
-      headers.set("x-goog-api-key", apiKey);
-      break;
+      return ["x-goog-api-key", apiKey];
     case "anthropic":
-      headers.set("x-api-key", apiKey);
-      break;
+      return ["x-api-key", apiKey];
   }
 }
 

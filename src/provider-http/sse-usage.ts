@@ -4,7 +4,7 @@ import { usageFromBody } from "./usage-from-response.js";
 /**
  * Reads token usage out of a Server-Sent Events stream as its bytes pass by,
  * without holding the stream: only the current unfinished line is kept. Each
- * `data:` payload that parses as JSON is checked for usage (OpenAI's final
+ * `data:` payload that names a usage field and parses as JSON is checked for usage (OpenAI's final
  * usage chunk, Gemini's `usageMetadata`, Anthropic's `message_start` and
  * `message_delta`); later counts replace earlier ones.
  */
@@ -65,7 +65,8 @@ export class SseUsageTracker {
     if (this.data.length === 0) return;
     const payload = this.data.join("\n");
     this.data = [];
-    if (payload === "[DONE]" || !payload.startsWith("{")) return;
+    // Every usage field (usage, usageMetadata) has this key: an event without it is not parsed at all.
+    if (!payload.startsWith("{") || !payload.includes('"usage')) return;
     let parsed: unknown;
     try {
       parsed = JSON.parse(payload);

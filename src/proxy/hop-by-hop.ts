@@ -24,14 +24,19 @@ const CREDENTIALS = new Set(["authorization", "x-api-key", "api-key", "x-goog-ap
  */
 const REQUEST_OWN = new Set(["host", "content-length", "expect", "accept-encoding"]);
 
-/** The hop-by-hop headers of a message: the fixed set plus those its Connection header names. */
-function connectionScoped(headers: IncomingHttpHeaders): Set<string> {
-  const names = new Set(HOP_BY_HOP);
+/**
+ * The names a message's Connection header lists beyond the fixed set (RFC
+ * 9110 7.6.1: they are hop-by-hop too); undefined for the usual
+ * `keep-alive` or `close`, so that most messages allocate nothing here.
+ */
+function connectionNamed(headers: IncomingHttpHeaders): Set<string> | undefined {
   const connection = headers["connection"];
-  for (const value of Array.isArray(connection) ? connection : connection === undefined ? [] : [connection]) {
+  if (connection === undefined) return undefined;
+  let names: Set<string> | undefined;
+  for (const value of Array.isArray(connection) ? connection : [connection]) {
     for (const token of value.split(",")) {
       const name = token.trim().toLowerCase();
-      if (name !== "") names.add(name);
+      if (name !== "" && name !== "close" && !HOP_BY_HOP.has(name)) (names ??= new Set()).add(name);
     }
   }
   return names;
@@ -41,13 +46,16 @@ function connectionScoped(headers: IncomingHttpHeaders): Set<string> {
  * The client's request headers as they go upstream: without hop-by-hop
  * headers, without any credential (the client's token must never leave the
  * proxy), without keypool's own `x-keypool-*` controls, and with
- * `accept-encoding: identity`.
+ * `accept-encoding: identity`. Built once per request; each attempt then
+ * sets its key in it (see setKeyHeader).
  */
 export function upstreamRequestHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
-  const drop = connectionScoped(headers);
+  const named = connectionNamed(headers);
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || drop.has(name) || CREDENTIALS.has(name) || REQUEST_OWN.has(name) || name.startsWith("x-keypool-")) continue;
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || HOP_BY_HOP.has(name) || CREDENTIALS.has(name) || REQUEST_OWN.has(name) || name.startsWith("x-keypool-")) continue;
+    if (named?.has(name) === true) continue;
     out[name] = value;
   }
   out["accept-encoding"] = "identity";
@@ -55,17 +63,20 @@ export function upstreamRequestHeaders(headers: IncomingHttpHeaders): Record<str
 }
 
 /**
- * The upstream's response headers as they go to the client: without
- * hop-by-hop headers (Node writes its own framing). `keepLength` false drops
- * content-length too, for a body the proxy sends itself.
+ * The upstream's response headers as they go to the client, with keypool's
+ * own (`extra`) added: without hop-by-hop headers (Node writes its own
+ * framing). `keepLength` false drops content-length too, for a body the
+ * proxy sends itself.
  */
-export function clientResponseHeaders(headers: IncomingHttpHeaders, keepLength = true): OutgoingHttpHeaders {
-  const drop = connectionScoped(headers);
+export function clientResponseHeaders(headers: IncomingHttpHeaders, keepLength = true, extra?: Readonly<Record<string, string>>): OutgoingHttpHeaders {
+  const named = connectionNamed(headers);
   const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || drop.has(name)) continue;
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || HOP_BY_HOP.has(name) || named?.has(name) === true) continue;
     if (!keepLength && name === "content-length") continue;
     out[name] = value;
   }
+  if (extra !== undefined) for (const name in extra) out[name] = extra[name];
   return out;
 }

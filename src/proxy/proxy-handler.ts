@@ -1,14 +1,15 @@
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Tracer } from "@opentelemetry/api";
 import type { Dispatcher } from "undici";
 import { outcomeFromError } from "../provider-http/error-outcome.js";
 import { headerReader } from "../provider-http/header-reader.js";
 import { outcomeFromHttp, parseBody } from "../provider-http/http-outcome.js";
 import type { CallOutcome } from "../protocol/outcome.js";
-import { apiForProvider, applyKey, type ProviderApi } from "../provider-http/provider-api.js";
+import { apiForProvider, keyHeader, type ProviderApi } from "../provider-http/provider-api.js";
 import type { ProviderAnswer } from "../provider-http/rate-limits/rate-limit-facts.js";
 import type { TokenUsage } from "../provider-http/token-usage.js";
 import type { AuthState } from "../auth/auth-state.js";
+import { ANONYMOUS, type ClientIdentity } from "../auth/client-identity.js";
 import type { Clock } from "../clock/clock.js";
 import { verifiedCertificateCn } from "../listen/tls-server.js";
 import type { LeasePool } from "../pool/lease-pool.js";
@@ -24,8 +25,9 @@ import { ProxyError } from "./proxy-error.js";
 import type { ProxyOptions } from "./proxy-options.js";
 import { parseProxyRoute, type ProxyRoute } from "./proxy-route.js";
 import { startProxySpan, type ProxySpan } from "./proxy-span.js";
-import { attemptSignal, type AttemptSignal } from "./attempt-signal.js";
-import { ClientGoneError, pumpBody, UpstreamIdleError } from "./pump-body.js";
+import type { DeadlineSweep } from "./deadline-sweep.js";
+import { ClientGoneError, pumpBody, UpstreamIdleError, type IdleLimit } from "./pump-body.js";
+import { RequestAbort } from "./request-abort.js";
 import { readPrefix } from "./read-prefix.js";
 import { readRequestBody } from "./read-request-body.js";
 import { estimateRequest } from "./request-estimate.js";
@@ -34,7 +36,7 @@ import type { RoutableProviders } from "./routable-providers.js";
 import { toProxyError } from "./to-proxy-error.js";
 import { logUpstreamAnswer, upstreamAnswer } from "./upstream-answer.js";
 import { callUpstream } from "./upstream-call.js";
-import { upstreamUrl } from "./upstream-url.js";
+import type { UpstreamTargets } from "./upstream-targets.js";
 
 /** What every proxied request shares. */
 export interface ProxyContext {
@@ -48,6 +50,10 @@ export interface ProxyContext {
   readonly routable: RoutableProviders;
   /** When an answer arrived, for the resets it states relative to now. */
   readonly clock: Clock;
+  /** Where requests go, remembered per provider, key base URL and path. */
+  readonly targets: UpstreamTargets;
+  /** The deadlines of every request (time to an answer, a body's idle limit) on one timer. */
+  readonly timers: DeadlineSweep;
 }
 
 /** Error bodies up to this size are read to classify them (Gemini's retry delay and invalid-key reason are in the body). */
@@ -60,7 +66,7 @@ interface Exchange {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   readonly span: ProxySpan;
-  readonly abort: AbortController;
+  readonly abort: RequestAbort;
   clientGone: boolean;
   api: ProviderApi | undefined;
   /** What the authenticated client's reports may do to a key (trusted, admin); none until it is known. */
@@ -80,7 +86,7 @@ export async function handleProxyRequest(ctx: ProxyContext, req: IncomingMessage
     req,
     res,
     span: startProxySpan(ctx.tracer, req.method ?? "GET", req.headers, { address: req.socket.remoteAddress, port: req.socket.remotePort }),
-    abort: new AbortController(),
+    abort: new RequestAbort(),
     clientGone: false,
     api: undefined,
     rights: NO_RIGHTS,
@@ -89,7 +95,7 @@ export async function handleProxyRequest(ctx: ProxyContext, req: IncomingMessage
   const onClose = () => {
     if (res.writableFinished) return;
     ex.clientGone = true;
-    ex.abort.abort();
+    ex.abort.abort(new DOMException("client closed the connection", "AbortError"));
   };
   res.on("close", onClose);
   let entered = false;
@@ -103,11 +109,9 @@ export async function handleProxyRequest(ctx: ProxyContext, req: IncomingMessage
     if (req.rawHeaders.length / 2 > ctx.options.maxHeaderCount) {
       throw new ProxyError(431, "too_many_headers", `keypool: more than ${ctx.options.maxHeaderCount} request headers`, undefined, true);
     }
-    // The log names the path only up to a configured provider: the rest of a URL may carry a credential (?key=).
-    const logged = ctx.pool.providerNames().includes(route.provider) ? `/${route.provider}/` : "/(unknown provider)/";
-    const attempt = { source: sourceOf(req.socket.remoteAddress), method: `${(req.method ?? "").slice(0, 16)} ${logged}`, log: ctx.log };
-    const client = await authenticateClient(ctx.auth, req.headers, new URLSearchParams(route.search), api, route.provider, attempt, verifiedCertificateCn(req));
-    if (!ctx.pool.providerNames().includes(route.provider)) {
+    const configured = ctx.routable.configured(route.provider);
+    const client = ctx.auth?.enabled === true ? await authenticate(ctx, ctx.auth, req, route, api, configured) : ANONYMOUS;
+    if (!configured) {
       throw new ProxyError(404, "unknown_provider", `keypool: provider: not configured (configured: ${ctx.pool.providerNames().join(", ") || "none"})`);
     }
     ex.span.route(route.provider);
@@ -143,71 +147,88 @@ export async function handleProxyRequest(ctx: ProxyContext, req: IncomingMessage
   }
 }
 
+/** The client's token checked (only when tokens are configured: the attempt's description is built for it). */
+function authenticate(ctx: ProxyContext, auth: AuthState, req: IncomingMessage, route: ProxyRoute, api: ProviderApi, configured: boolean): Promise<ClientIdentity> {
+  // The log names the path only up to a configured provider: the rest of a URL may carry a credential (?key=).
+  const logged = configured ? `/${route.provider}/` : "/(unknown provider)/";
+  const attempt = { source: sourceOf(req.socket.remoteAddress), method: `${(req.method ?? "").slice(0, 16)} ${logged}`, log: ctx.log };
+  return authenticateClient(auth, req.headers, new URLSearchParams(route.search), api, route.provider, attempt, verifiedCertificateCn(req));
+}
+
 /** The lease-forward-report loop. Resolves once the answer is complete; throws what the client should be told. */
 async function forward(ctx: ProxyContext, ex: Exchange, route: ProxyRoute, owner: string, body: Buffer | undefined): Promise<void> {
   const { pool, options } = ctx;
   const { req, span } = ex;
   const estimate = estimateRequest(route.path, body);
   const deadline = performance.now() + timeBudgetMs(options.upstreamTimeoutMs, req.headers["x-stainless-timeout"]);
-  const baseHeaders = upstreamRequestHeaders(req.headers);
+  const headers = upstreamRequestHeaders(req.headers);
   const method = req.method ?? "GET";
   const api = ex.api ?? apiForProvider(route.provider);
   for (let attempt = 1; ; attempt++) {
-    const lease = await pool.acquire({
-      provider: route.provider,
-      ...(estimate.model === undefined ? {} : { model: estimate.model }),
-      estimatedTokens: estimate.estimatedTokens,
-      maxWaitMs: Math.max(0, Math.min(options.maxWaitMs, deadline - performance.now())),
-      clientId: "proxy",
-      owner,
-      signal: ex.abort.signal,
-    });
+    const maxWaitMs = Math.max(0, Math.min(options.maxWaitMs, deadline - performance.now()));
+    // Only a wait needs a signal (the pool takes an AbortSignal): made then, not for every request.
+    const wait = maxWaitMs > 0 ? ex.abort.waitSignal() : undefined;
+    let lease: Lease;
+    try {
+      lease = await pool.acquire({
+        provider: route.provider,
+        ...(estimate.model === undefined ? {} : { model: estimate.model }),
+        estimatedTokens: estimate.estimatedTokens,
+        maxWaitMs,
+        clientId: "proxy",
+        owner,
+        signal: wait?.signal,
+      });
+    } finally {
+      wait?.dispose();
+    }
     span.set({ "keypool.key_id": lease.keyId, "keypool.attempts": attempt, "keypool.wait_ms": lease.waitedMs });
-    const url = upstreamUrl(route.provider, route.path, route.search, lease.baseUrl);
-    if (url === undefined) {
+    // Any `key` parameter is gone from the target (the client may have put its token there), and
+    // upstreamRequestHeaders left out every credential header: the key is set over the previous attempt's.
+    const target = ctx.targets.resolve(route.provider, route.path, route.search, lease.baseUrl);
+    if (target === undefined) {
       await settle(ctx, ex, lease, { outcome: "cancelled", errorMessage: "key has no base_url" }, undefined, 0);
       throw new ProxyError(502, "no_upstream", `keypool: key ${lease.keyId} of provider ${route.provider} has no base_url, and the provider no built-in endpoint`);
     }
-    // Every place a credential travels in is cleared (the client may have put its token in any of them), then the key is set.
-    url.searchParams.delete("key");
-    const headers = new Headers(flatten(baseHeaders));
-    applyKey(headers, url, api, lease.secret);
+    const [keyName, keyValue] = keyHeader(api, lease.secret);
+    headers[keyName] = keyValue;
     const started = performance.now();
-    const signal = attemptSignal(ex.abort.signal, deadline - started);
+    // A timer of our own (shared), not undici's headersTimeout: undici's are coarse (half-second ticks) and a
+    // deadline of a few hundred milliseconds must hold. It spans every attempt: once it fires, none follows.
+    const timer = ctx.timers.arm(deadline, () => {
+      ex.abort.timedOut = true;
+      ex.abort.abort(new DOMException(`no answer within ${Math.round(deadline - started)} ms`, "TimeoutError"));
+    });
     let up: Dispatcher.ResponseData;
     try {
       up = await callUpstream(ctx.dispatcher, {
-        url,
+        target,
         method,
-        headers: Object.fromEntries(headers),
+        headers,
         body,
-        signal: signal.signal,
+        signal: ex.abort,
         headersTimeoutMs: deadline - started,
         bodyTimeoutMs: options.upstreamIdleTimeoutMs,
       });
     } catch (err) {
-      signal.dispose();
+      ctx.timers.disarm(timer);
       if (ex.clientGone) {
         await settle(ctx, ex, lease, CANCELLED, undefined, started);
         throw new ClientGoneError("client closed the connection");
       }
-      const outcome: CallOutcome = signal.timedOut
+      const outcome: CallOutcome = ex.abort.timedOut
         ? { outcome: "timeout", errorMessage: `timeout: no answer within ${Math.round(deadline - started)} ms` }
         : outcomeFromError(err, { secrets: [lease.secret] });
       await settle(ctx, ex, lease, outcome, undefined, started);
-      const connectionFailed = !signal.timedOut && isConnectionFailure(err);
+      const connectionFailed = !ex.abort.timedOut && isConnectionFailure(err);
       if (shouldRetry({ kind: "no_answer", connectionFailed }, attempt, options, deadline - performance.now())) continue;
       throw connectionFailed
         ? new ProxyError(502, "upstream_unreachable", `keypool: the upstream of provider ${route.provider} could not be reached (${outcome.errorMessage ?? "connection failed"})`)
         : new ProxyError(504, "upstream_timeout", `keypool: the upstream of provider ${route.provider} did not answer in time`);
     }
-    signal.endDeadline();
-    try {
-      const done = await answer(ctx, ex, lease, up, started, attempt, deadline);
-      if (done) return;
-    } finally {
-      signal.dispose();
-    }
+    // The answer's headers are in: from now on only the client can abort (the body has its idle limit).
+    ctx.timers.disarm(timer);
+    if (await answer(ctx, ex, lease, up, started, attempt, deadline)) return;
   }
 }
 
@@ -227,7 +248,6 @@ async function answer(
 ): Promise<boolean> {
   const { res } = ex;
   const extra = { "x-keypool-key-id": lease.keyId, "x-keypool-attempts": String(attempt) };
-  const idle = idleLimit(ctx, up);
   if (up.statusCode < 400) {
     await streamAnswer(ctx, ex, lease, up, started, extra);
     return true;
@@ -254,13 +274,13 @@ async function answer(
       `keypool: the upstream rejected key ${lease.keyId} of provider ${lease.provider} (HTTP ${up.statusCode}); the key is disabled, retry to use another`,
     );
   }
-  res.writeHead(up.statusCode, { ...clientResponseHeaders(up.headers, prefix.complete), ...extra });
+  res.writeHead(up.statusCode, clientResponseHeaders(up.headers, prefix.complete, extra));
   if (prefix.complete) {
     res.end(prefix.bytes);
     return true;
   }
   res.write(prefix.bytes);
-  await pumpBody(prefix.rest, res, idle).catch((err: unknown) => {
+  await pumpBody(prefix.rest, res, { idle: idleLimit(ctx, up) }).catch((err: unknown) => {
     res.destroy();
     throw err instanceof ClientGoneError || ex.clientGone ? new ClientGoneError("client closed the connection") : new StreamBroken("upstream_failed");
   });
@@ -271,9 +291,9 @@ async function answer(
 const CANCELLED: CallOutcome = { outcome: "cancelled", errorMessage: "client closed the connection" };
 
 /** The idle limit of an upstream body: past it, the body is destroyed with an UpstreamIdleError. */
-function idleLimit(ctx: ProxyContext, up: Dispatcher.ResponseData): { idleTimeoutMs: number; onIdle: () => void } {
+function idleLimit(ctx: ProxyContext, up: Dispatcher.ResponseData): IdleLimit {
   const ms = ctx.options.upstreamIdleTimeoutMs;
-  return { idleTimeoutMs: ms, onIdle: () => up.body.destroy(new UpstreamIdleError(`the upstream sent nothing for ${ms} ms`)) };
+  return { sweep: ctx.timers, timeoutMs: ms, onIdle: () => up.body.destroy(new UpstreamIdleError(`the upstream sent nothing for ${ms} ms`)) };
 }
 
 /** A success (or other non-error) answer: headers at once, then the body as it comes, its usage read on the way. */
@@ -283,19 +303,19 @@ async function streamAnswer(
   lease: Lease,
   up: Dispatcher.ResponseData,
   started: number,
-  extra: OutgoingHttpHeaders,
+  extra: Readonly<Record<string, string>>,
 ): Promise<void> {
   const { res } = ex;
   const contentType = up.headers["content-type"];
   const watcher = usageWatcher(Array.isArray(contentType) ? contentType[0] : contentType);
-  res.writeHead(up.statusCode, { ...clientResponseHeaders(up.headers), ...extra });
+  res.writeHead(up.statusCode, clientResponseHeaders(up.headers, true, extra));
   // A stream's headers go out now, not with its first token; a body of known length takes them along.
   if (up.headers["content-length"] === undefined) res.flushHeaders();
   const success: CallOutcome = outcomeFromHttp(up.statusCode, headerReader(up.headers), undefined);
   // Read as the headers arrive: what the provider says is left is true of that moment.
   const limits = upstreamAnswer(lease.provider, up.statusCode, up.headers, undefined, ctx.clock.now());
   try {
-    await pumpBody(up.body, res, { ...idleLimit(ctx, up), onChunk: (chunk) => watcher?.push(chunk) });
+    await pumpBody(up.body, res, { idle: idleLimit(ctx, up), watcher });
   } catch (err) {
     up.body.destroy();
     if (ex.clientGone || err instanceof ClientGoneError) {
@@ -361,13 +381,4 @@ async function settle(
 function timeBudgetMs(limitMs: number, stainlessTimeout: string | string[] | undefined): number {
   const seconds = Number(Array.isArray(stainlessTimeout) ? stainlessTimeout[0] : stainlessTimeout);
   return Number.isFinite(seconds) && seconds > 0 ? Math.min(limitMs, seconds * 1000) : limitMs;
-}
-
-function flatten(headers: Record<string, string | string[]>): [string, string][] {
-  const out: [string, string][] = [];
-  for (const [name, value] of Object.entries(headers)) {
-    if (Array.isArray(value)) for (const v of value) out.push([name, v]);
-    else out.push([name, value]);
-  }
-  return out;
 }

@@ -12,12 +12,14 @@ import { openListener } from "../listen/open-listener.js";
 import type { LeasePool } from "../pool/lease-pool.js";
 import type { Logger } from "../telemetry/logger.js";
 import { ConcurrencyGate } from "./concurrency-gate.js";
+import { DeadlineSweep } from "./deadline-sweep.js";
 import { errorBody } from "../provider-http/error-body.js";
 import { handleProxyRequest, type ProxyContext } from "./proxy-handler.js";
 import { ProxyError } from "./proxy-error.js";
 import { resolveProxyOptions, type ProxyOptions } from "./proxy-options.js";
 import { RoutableProviders } from "./routable-providers.js";
 import { upstreamAgent } from "./upstream-call.js";
+import { UpstreamTargets } from "./upstream-targets.js";
 
 export interface ProxyServerOptions {
   /** The pool the proxy leases from: the same one gRPC callers use, so statistics and metrics are shared. */
@@ -40,6 +42,9 @@ export interface ProxyServerOptions {
   /** Time of the answers read for their rate limits; default the system clock. */
   readonly clock?: Clock | undefined;
 }
+
+/** How late a request's deadline or a body's idle limit may fire: the period of the one timer that checks them all. */
+const DEADLINE_RESOLUTION_MS = 20;
 
 /** Longest a client may take to send its whole request (a slow upload must not hold a connection forever). */
 const REQUEST_RECEIVE_TIMEOUT_MS = 120_000;
@@ -74,6 +79,8 @@ export class ProxyServer {
       gate: new ConcurrencyGate(options.maxConcurrent),
       routable: new RoutableProviders(config.pool),
       clock: config.clock ?? systemClock,
+      timers: new DeadlineSweep(DEADLINE_RESOLUTION_MS),
+      targets: new UpstreamTargets(),
     };
   }
 
@@ -165,6 +172,7 @@ export class ProxyServer {
     }
     // Cut connections make their handlers report the leases as cancelled; then the upstream pool can go.
     await Promise.race([Promise.all(this.handling), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
+    this.context.timers.stop();
     if (this.ownsDispatcher) await this.context.dispatcher.destroy();
   }
 }

@@ -5,38 +5,59 @@ export interface BodyPrefix {
   readonly bytes: Buffer;
   /** True when `bytes` is the whole body. */
   readonly complete: boolean;
-  /** What follows `bytes` (empty when complete). */
-  readonly rest: AsyncIterable<Uint8Array>;
+  /** What follows `bytes` (paused; ended when complete). */
+  readonly rest: Readable;
   /** Drops the rest of the body, releasing its connection. */
   discard(): void;
 }
 
 /**
  * Reads a body up to `limit` bytes (an error answer, to classify it) without
- * losing what follows: when the body is longer, the rest can still be passed
- * on. Rejects with the body's error.
+ * losing what follows: when the body is longer, it is paused after the chunk
+ * that passed the limit, and the rest can still be passed on. Rejects with
+ * the body's error.
  */
-export async function readPrefix(body: Readable, limit: number): Promise<BodyPrefix> {
-  const iterator = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let complete = false;
-  while (size <= limit) {
-    const step = await iterator.next();
-    if (step.done === true) {
-      complete = true;
-      break;
-    }
-    chunks.push(step.value);
-    size += step.value.byteLength;
-  }
-  const rest: AsyncIterable<Uint8Array> = complete ? (async function* () {})() : { [Symbol.asyncIterator]: () => iterator };
-  return {
-    bytes: Buffer.concat(chunks, size),
-    complete,
-    rest,
-    discard: () => {
-      if (!complete) body.destroy();
-    },
-  };
+export function readPrefix(body: Readable, limit: number): Promise<BodyPrefix> {
+  return new Promise<BodyPrefix>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      body.removeListener("data", onData);
+      body.removeListener("end", onEnd);
+      body.removeListener("error", onError);
+      body.removeListener("close", onClose);
+    };
+    const done = (complete: boolean) => {
+      cleanup();
+      resolve({
+        bytes: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size),
+        complete,
+        rest: body,
+        discard: () => {
+          if (!complete) body.destroy();
+        },
+      });
+    };
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.byteLength;
+      if (size > limit) {
+        // Paused before the listener goes: a flowing stream without one would drop what follows.
+        body.pause();
+        done(false);
+      }
+    };
+    const onEnd = () => done(true);
+    const onError = (err: Error) => {
+      cleanup();
+      reject(err);
+    };
+    const onClose = () => {
+      if (!body.readableEnded) onError(new Error("the body closed before its end"));
+    };
+    body.on("data", onData);
+    body.once("end", onEnd);
+    body.once("error", onError);
+    body.once("close", onClose);
+  });
 }

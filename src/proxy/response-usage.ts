@@ -39,7 +39,8 @@ class JsonUsage implements UsageWatcher {
 
   push(chunk: Uint8Array): void {
     this.size += chunk.byteLength;
-    this.chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    // undici's chunks are Buffers already; only another Uint8Array is wrapped (a view, not a copy).
+    this.chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     if (this.size > WHOLE_JSON_BYTES) this.trim();
   }
 
@@ -48,7 +49,10 @@ class JsonUsage implements UsageWatcher {
   }
 
   end(): TokenUsage | undefined {
-    const text = Buffer.concat(this.chunks).toString("utf8");
+    const bytes = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks);
+    const text = bytes.toString("utf8");
+    // A body without a usage field cannot hold usage: not parsed.
+    if (!text.includes('"usage')) return undefined;
     if (this.size <= WHOLE_JSON_BYTES) return usageFromBody(parseBody(text));
     return tailUsage(text);
   }
