@@ -78,7 +78,8 @@ export function holdScopeFromAnswer(key: PooledKey, parsed: ParsedRateLimits | u
 
 /** Reads a reported answer in the provider's dialect; undefined when the caller passed none. */
 export function readAnswer(provider: string, model: string, status: number, answer: ReportedAnswer | undefined, now: number): ParsedRateLimits | undefined {
-  if (answer === undefined || (Object.keys(answer.headers).length === 0 && (answer.errorBody?.length ?? 0) === 0)) return undefined;
+  // A failure's status alone may say something (a 402); a success with nothing to read is the common case, kept cheap.
+  if (answer === undefined || (status < 400 && Object.keys(answer.headers).length === 0)) return undefined;
   return parseRateLimits({
     provider,
     status,
