@@ -31,6 +31,13 @@ export interface LearnedLimit {
   readonly source: RateLimitSource;
 }
 
+/**
+ * Most learned limits one key or scope keeps. Models come from callers, so
+ * without a bound a caller naming ever new models would grow them; the
+ * oldest fact goes first.
+ */
+export const MAX_LEARNED_LIMITS = 32;
+
 const WINDOW_MS: Readonly<Record<RateLimitWindow, number>> = { ten_seconds: 10_000, minute: 60_000, day: 86_400_000 };
 
 /** The window a fact counts over; a fact that names none is taken as a minute, the common one. */
@@ -73,7 +80,8 @@ export function learnFacts(
     };
     out = [...out.filter((l) => !(l.model === model && l.dimension === fact.dimension && l.windowMs === windowMs)), next];
   }
-  return out;
+  // Appended in the order seen: the front holds the oldest.
+  return out.length > MAX_LEARNED_LIMITS ? out.slice(out.length - MAX_LEARNED_LIMITS) : out;
 }
 
 /** True when a learned limit bounds a request for `model` ("" for any). */

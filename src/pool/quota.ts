@@ -35,7 +35,8 @@ export function spec(kind: "requests" | "tokens", limit: number, perMs: number, 
  */
 export class Quota {
   readonly usage: UsageLog;
-  private readonly modelLogs = new Map<string, UsageLog>();
+  /** Created on first need: most keys have no model windows, and a pool may hold many keys. */
+  private modelLogs: Map<string, UsageLog> | undefined = undefined;
   private baseSpecs: readonly WindowSpec[];
   private modelLimits: Readonly<Record<string, LimitSet>>;
   private settings: PoolSettings;
@@ -63,13 +64,13 @@ export class Quota {
 
   /** True when nothing but the general windows can limit it: the common case, kept cheap. */
   get plain(): boolean {
-    return this.modelLogs.size === 0 && this.learned.length === 0;
+    return this.modelLogs === undefined && this.learned.length === 0;
   }
 
   /** Counts a request of `tokens` for `model` in every window that bounds it. */
   record(now: number, tokens: number, model: string, charges: Charge[]): void {
     charges.push({ log: this.usage, entry: this.usage.record(now, tokens) });
-    const log = this.modelLogs.get(model);
+    const log = this.modelLogs?.get(model);
     if (log !== undefined) charges.push({ log, entry: log.record(now, tokens) });
     if (this.learned.length > 0) this.learned = chargeLearned(this.learned, model, tokens);
   }
@@ -79,7 +80,7 @@ export class Quota {
     let at = this.usage.roomAt(tokens, now);
     if (this.plain) return at;
     this.expire(now);
-    const log = this.modelLogs.get(model);
+    const log = this.modelLogs?.get(model);
     if (log !== undefined) at = Math.max(at, log.roomAt(tokens, now));
     return Math.max(at, learnedRoomAt(this.learned, tokens, model, now));
   }
@@ -100,11 +101,6 @@ export class Quota {
     this.rebuildIfChanged();
   }
 
-  /** The models with windows of their own, and those windows, for statistics. */
-  modelWindows(): ReadonlyMap<string, UsageLog> {
-    return this.modelLogs;
-  }
-
   /**
    * keypool's own use as one of the windows for `model` counts it (the
    * general minute windows always exist); 0 when no window of that length is
@@ -112,7 +108,7 @@ export class Quota {
    * within what the provider reported.
    */
   private ownUsage(model: string, dimension: "requests" | "tokens", windowMs: number, now: number): number {
-    const log = model === "" ? this.usage : (this.modelLogs.get(model) ?? this.usage);
+    const log = model === "" ? this.usage : (this.modelLogs?.get(model) ?? this.usage);
     log.advance(now);
     const i = log.specs().findIndex((s) => s.kind === dimension && s.perMs === windowMs);
     if (i < 0) return 0;
@@ -133,12 +129,17 @@ export class Quota {
       });
     this.usage.setWindows([...this.baseSpecs, ...learnedSpecs("")]);
     const models = new Set([...Object.keys(this.modelLimits), ...this.learned.map((l) => l.model).filter((m) => m !== "")]);
-    for (const m of this.modelLogs.keys()) if (!models.has(m)) this.modelLogs.delete(m);
+    if (models.size === 0) {
+      this.modelLogs = undefined;
+      return;
+    }
+    const logs = (this.modelLogs ??= new Map());
+    for (const m of logs.keys()) if (!models.has(m)) logs.delete(m);
     for (const m of models) {
       const limits = this.modelLimits[m];
       const specs = [...(limits === undefined ? [] : limitSpecs(limits, this.settings)), ...learnedSpecs(m)];
-      const log = this.modelLogs.get(m);
-      if (log === undefined) this.modelLogs.set(m, new UsageLog(specs));
+      const log = logs.get(m);
+      if (log === undefined) logs.set(m, new UsageLog(specs));
       else log.setWindows(specs);
     }
   }

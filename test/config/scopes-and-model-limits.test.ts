@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { describeConfig } from "../../src/config/describe-config.js";
 import { parseConfigDocument } from "../../src/config/parse-config-document.js";
 import { errorsOf, keysOf, okConfig } from "./results.js";
 
@@ -62,5 +63,24 @@ describe("scopes and per-model limits in the config document", () => {
     expect(errors).toContain('openai.models: expected an array of model names, or an object of limits per model such as {"gpt-4o": {"rpm": 5}}');
     // The name itself is not repeated: a misplaced key could sit there.
     expect(errors).toContain("openai.scopes.<name hidden>: invalid name (scope names: 1 to 64 letters, digits, '.', '_' or '-'; model names: not empty)");
+  });
+
+  it("check-config shows scopes, per-model limits, spend_recheck and where learned limits come from, never a secret", () => {
+    const config = okConfig(
+      parse({
+        google: {
+          scopes: { "proj-a": { rpm: 60, models: { "gemini-2.5-pro": { rpm: 5, rpd: 100 } } } },
+          keys: [{ key: K1, id: "a", scope: "proj-a", models: { "gemini-2.5-flash": { rpm: 10 } } }, { key: K2, id: "b" }],
+        },
+      }),
+    );
+    const text = describeConfig(config);
+    expect(text).toContain("  learned limits: read at run time from the provider's answers (gemini dialect); the smaller of configured and learned applies");
+    expect(text).toContain("  scope proj-a: limits rpm=60; per model: gemini-2.5-pro rpm=5 rpd=100; keys a");
+    expect(text).toContain("    limits: none configured; per model: gemini-2.5-flash rpm=10");
+    expect(text).toContain("    scope: proj-a");
+    expect(text).toContain("    scope: its own");
+    expect(text).toContain("spend_recheck: 1h");
+    expect(text).not.toContain(K1);
   });
 });
