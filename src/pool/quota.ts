@@ -77,12 +77,16 @@ export class Quota {
 
   /** The time from which every window and learned budget for `model` has room for one more request of `tokens`. */
   roomAt(tokens: number, model: string, now: number): number {
+    // Expired learned limits go before anything is read: they may be windows of the general log.
+    this.expire(now);
     let at = this.usage.roomAt(tokens, now);
     if (this.plain) return at;
-    this.expire(now);
     const log = this.modelLogs?.get(model);
     if (log !== undefined) at = Math.max(at, log.roomAt(tokens, now));
-    return Math.max(at, learnedRoomAt(this.learned, tokens, model, now));
+    at = Math.max(at, learnedRoomAt(this.learned, tokens, model, now));
+    // A learned limit that expires first may free the room sooner: whoever
+    // waits must look again then (the key index sets a key aside until this time).
+    return Math.min(at, this.learnedExpiry);
   }
 
   /** Takes in what an answer for `model` said about this quota's limits. */
