@@ -84,9 +84,13 @@ export function learnFacts(
   return out.length > MAX_LEARNED_LIMITS ? out.slice(out.length - MAX_LEARNED_LIMITS) : out;
 }
 
-/** True when a learned limit bounds a request for `model` ("" for any). */
-export function appliesTo(l: LearnedLimit, model: string): boolean {
-  return l.model === "" || l.model === model;
+/**
+ * True when a learned limit bounds a request for `model`. A request that
+ * names no model ("") may be used for any, so every learned limit bounds it;
+ * `undefined` asks for the limits that bound every request alike (model "").
+ */
+export function appliesTo(l: LearnedLimit, model: string | undefined): boolean {
+  return l.model === "" || model === "" || l.model === model;
 }
 
 /** A lease of `tokens` estimated tokens for `model` was granted: it comes off every budget that bounds it. */
@@ -98,11 +102,11 @@ export function chargeLearned(learned: readonly LearnedLimit[], model: string, t
 /**
  * The time from which the provider's last word leaves room for one more
  * request of `tokens` for `model`: `now` when it does, the reset when the
- * budget it said was left is spent (`remaining: 0` holds until then). Only
- * limits of model "" count for `model` "", so that the index's view of a key
- * for any model does not depend on one model's budget.
+ * budget it said was left is spent (`remaining: 0` holds until then).
+ * `model` undefined reads only the limits that bound every request, so that
+ * the key index's view of a key does not depend on one model's budget.
  */
-export function learnedRoomAt(learned: readonly LearnedLimit[], tokens: number, model: string, now: number): number {
+export function learnedRoomAt(learned: readonly LearnedLimit[], tokens: number, model: string | undefined, now: number): number {
   let at = now;
   for (const l of learned) {
     if (!appliesTo(l, model) || l.remaining === undefined || l.resetAt === undefined || now >= l.resetAt || now >= l.expiresAt) continue;

@@ -112,24 +112,28 @@ export class PooledKey {
   }
 
   /** When its own windows and its scope's have room for a request of `tokens` for `model`, by time alone. */
-  private roomAt(tokens: number, model: string, now: number): number {
+  private roomAt(tokens: number, model: string | undefined, now: number): number {
     const own = this.quota.roomAt(tokens, model, now);
     return this.scope === undefined ? own : Math.max(own, this.scope.roomAt(tokens, model, now));
   }
 
   /**
-   * When this key can next take a request of no tokens for no particular
-   * model by time alone: `now` when it can now, Infinity when only an event
-   * can change that (a lease ending, a report, a reload). Agrees with
-   * `canServe(0, "", t)` for every t until the next such event, which is
-   * what lets the key index set a key aside until then.
+   * When this key can next take a request of no tokens, as far as the limits
+   * that bound every request alike say, by time alone: `now` when it can
+   * now, Infinity when only an event can change that (a lease ending, a
+   * report, a reload). Agrees with `canServe(0, m, t)` for a model m with no
+   * limits of its own, for every t until the next such event, which is what
+   * lets the key index set a key aside until then; a model's own limits (and,
+   * for a request naming no model, every model's learned budget) are checked
+   * per request.
    */
   servableAt(now: number): number {
     if (this.draining) return Infinity;
     const max = this.config.maxConcurrent;
     if (max !== undefined && this.inFlight >= max) return Infinity;
     const healthAt = healthLeasable(this.health, now) ? now : (healthAvailableAt(this.health, now) ?? Infinity);
-    return Math.max(healthAt, this.roomAt(0, "", now));
+    // What bounds every request alike: a model's own limits are checked per request, walking the index.
+    return Math.max(healthAt, this.roomAt(0, undefined, now));
   }
 }
 

@@ -54,7 +54,7 @@ export class QuotaScope {
   }
 
   /** When the scope can next serve a request of `tokens` for `model`, by time alone. */
-  roomAt(tokens: number, model: string, now: number): number {
+  roomAt(tokens: number, model: string | undefined, now: number): number {
     const h = holdAt(this.hold, now);
     return Math.max(h.state === "active" ? now : h.until, this.quota.roomAt(tokens, model, now));
   }

@@ -75,13 +75,17 @@ export class Quota {
     if (this.learned.length > 0) this.learned = chargeLearned(this.learned, model, tokens);
   }
 
-  /** The time from which every window and learned budget for `model` has room for one more request of `tokens`. */
-  roomAt(tokens: number, model: string, now: number): number {
+  /**
+   * The time from which every window and learned budget for `model` has room
+   * for one more request of `tokens`; `model` undefined reads only what
+   * bounds every request alike (see {@link learnedRoomAt}).
+   */
+  roomAt(tokens: number, model: string | undefined, now: number): number {
     // Expired learned limits go before anything is read: they may be windows of the general log.
     this.expire(now);
     let at = this.usage.roomAt(tokens, now);
     if (this.plain) return at;
-    const log = this.modelLogs?.get(model);
+    const log = model === undefined ? undefined : this.modelLogs?.get(model);
     if (log !== undefined) at = Math.max(at, log.roomAt(tokens, now));
     at = Math.max(at, learnedRoomAt(this.learned, tokens, model, now));
     // A learned limit that expires first may free the room sooner: whoever

@@ -190,7 +190,8 @@ export class MemoryLeasePool implements LeasePool {
     );
     if (parsed !== undefined) {
       learnFromAnswer(key, parsed, open.model, now);
-      holdScopeFromAnswer(key, parsed, outcome, key.health.until, now, settings);
+      // A client past its key-action budget may not take a whole scope out either.
+      if (budget?.allowed !== false) holdScopeFromAnswer(key, parsed, outcome, key.health.until, now, settings);
     }
     const after = keyStateAt(key, now);
     this.emit({ type: "reported", provider: lease.provider, keyId: key.id, outcome, latencyMs: report.latencyMs, promptTokens, completionTokens, model: open.model });
