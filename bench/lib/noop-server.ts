@@ -5,6 +5,7 @@ import {
   KeyPoolServiceService,
   KeyState,
   Outcome,
+  SetKeyStateResponse,
   type AcquireKeyResponse,
   type KeyPoolServiceServer,
   type ReportUsageResponse,
@@ -50,6 +51,7 @@ export async function startNoopServer(
     reloadConfig: (_call, cb) =>
       cb(null, { configGeneration: 1, addedKeyIds: [], removedKeyIds: [], updatedKeyIds: [], unchangedKeyIds: [], warnings: [] }),
     getStatsHistory: (_call, cb) => cb(null, GetStatsHistoryResponse.fromPartial({})),
+    setKeyState: (_call, cb) => cb(null, SetKeyStateResponse.fromPartial({})),
   };
   server.addService(KeyPoolServiceService, impl);
   const port = await new Promise<number>((resolve, reject) =>

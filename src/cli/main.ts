@@ -2,9 +2,20 @@ import { Command, CommanderError, Option } from "commander";
 import { checkConfigCommand } from "./check-config-command.js";
 import { checkKeysCommand } from "./check-keys-command.js";
 import { demoCommand } from "./demo-command.js";
+import { keyCommand, KEY_VERBS } from "./key-command.js";
 import { reloadCommand } from "./reload-command.js";
 import { serveCommand } from "./serve-command.js";
 import { statsCommand } from "./stats-command.js";
+
+/** How the commands that talk to a running sidecar authenticate and verify it. */
+function sidecarClientOptions(cmd: Command): Command {
+  return cmd
+    .option("--token-file <file>", "file whose first line is the client token, when the sidecar requires one (or set $KEYPOOL_TOKEN)")
+    .option("--token <token>", "client token on the command line: visible to other local users through ps (prefer --token-file or $KEYPOOL_TOKEN)")
+    .option("--ca <file>", "PEM CA to verify a TLS sidecar")
+    .option("--client-cert <file>", "PEM client certificate for mTLS")
+    .option("--client-key <file>", "PEM client key for mTLS");
+}
 
 const program = new Command()
   .name("keypool")
@@ -59,32 +70,31 @@ program
   .option("--json", "print JSON")
   .action(checkKeysCommand);
 
-program
-  .command("reload")
+sidecarClientOptions(program.command("reload"))
   .description("make a running sidecar re-read its configuration (or apply a JSON document) and print the diff")
   .option("--target <addr>", "the sidecar's gRPC address", "127.0.0.1:50051")
   .option("--config-json <file>", "apply this JSON document instead of re-reading the sources (the sidecar's file is not rewritten)")
   .option("--json", "print the result as JSON")
-  .option("--token-file <file>", "file whose first line is the client token, when the sidecar requires one (or set $KEYPOOL_TOKEN)")
-  .option("--token <token>", "client token on the command line: visible to other local users through ps (prefer --token-file or $KEYPOOL_TOKEN)")
-  .option("--ca <file>", "PEM CA to verify a TLS sidecar")
-  .option("--client-cert <file>", "PEM client certificate for mTLS")
-  .option("--client-key <file>", "PEM client key for mTLS")
   .action(reloadCommand);
 
-program
-  .command("stats")
+sidecarClientOptions(program.command("key"))
+  .description(`act on one key of a running sidecar, as an administrator: ${Object.keys(KEY_VERBS).join(", ")}`)
+  .argument("<action>", Object.keys(KEY_VERBS).join(" | "))
+  .argument("<key-id>", "the key's id, as keypool stats shows it")
+  .option("--provider <name>", "the key's provider (default: the one provider with a key of this id)")
+  .option("--reason <text>", "why, at most 200 characters; shown in statistics, the log and the history")
+  .option("--address <addr>", "the sidecar's gRPC address (same as --target)")
+  .option("--target <addr>", "the sidecar's gRPC address", "127.0.0.1:50051")
+  .option("--json", "print the result as JSON")
+  .action(keyCommand);
+
+sidecarClientOptions(program.command("stats"))
   .description("show each provider's keys: state, load against limits, latency, 429s, errors and the balance ratio")
   .option("--target <addr>", "the sidecar's gRPC address", "127.0.0.1:50051")
   .option("--provider <name>", "only this provider (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
   .option("--interval <duration>", "time between snapshots with --watch", "1s")
   .option("--watch", "keep the table on screen, refreshed every interval")
   .option("--json", "print JSON (one document; one line per snapshot with --watch)")
-  .option("--token-file <file>", "file whose first line is the client token, when the sidecar requires one (or set $KEYPOOL_TOKEN)")
-  .option("--token <token>", "client token on the command line: visible to other local users through ps (prefer --token-file or $KEYPOOL_TOKEN)")
-  .option("--ca <file>", "PEM CA to verify a TLS sidecar")
-  .option("--client-cert <file>", "PEM client certificate for mTLS")
-  .option("--client-key <file>", "PEM client key for mTLS")
   .action(statsCommand);
 
 program

@@ -16,7 +16,7 @@ interface AuthCall {
 
 /**
  * Authenticates every KeyPoolService call and checks what the client may do:
- * lease only from its providers, reload only as an administrator. Health
+ * lease only from its providers, reload and act on keys only as an administrator. Health
  * and reflection are separate services and stay open. The identity is left
  * on the call for the handlers (lease ownership).
  */
@@ -45,6 +45,7 @@ export function authorizedService(impl: KeyPoolServiceServer, auth: AuthState, l
     }),
     reportUsage: unary(impl.reportUsage, () => {}),
     reloadConfig: unary(impl.reloadConfig, (client) => AuthState.requireAdmin(client)),
+    setKeyState: unary(impl.setKeyState, (client) => AuthState.requireAdmin(client)),
     // Like StreamStats: any authenticated client may read statistics (ids and masked keys only).
     getStatsHistory: unary(impl.getStatsHistory, (client, req) => {
       // History follows the caller's scope like StreamStats; an empty provider is the handler's INVALID_ARGUMENT.

@@ -16,6 +16,7 @@ import { leaseToProto, reportedOutcome } from "./messages.js";
 import { checkProviderAnswer } from "./provider-answer.js";
 import { logRateLimits } from "../telemetry/log-rate-limits.js";
 import { setRpcAttributes } from "./rpc-span.js";
+import { setKeyState } from "./set-key-state.js";
 import { streamStatsHandler } from "./stream-stats.js";
 import { toServiceError } from "./to-status.js";
 
@@ -113,6 +114,8 @@ export function keyPoolService({ pool, log, reloader, statsSubscribers, history,
     streamStats: streamStatsHandler({ pool, log, subscribers }),
 
     getStatsHistory: unary(log, getStatsHistory({ history, directory: poolDirectory(pool) })),
+
+    setKeyState: unary(log, setKeyState(pool)),
 
     reloadConfig: unary(log, async (call) => {
       const json = call.request.configJson;

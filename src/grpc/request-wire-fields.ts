@@ -22,6 +22,7 @@ export const REQUEST_WIRE_FIELDS: Readonly<Record<string, WireFields>> = {
   ]),
   streamStats: new Map([[2, duration("interval")]]),
   reloadConfig: new Map<number, WireField>(),
+  setKeyState: new Map<number, WireField>(),
   getStatsHistory: new Map([
     [4, duration("range")],
     [5, duration("resolution")],

@@ -4,10 +4,10 @@ import type { StreamStatsRequest, StreamStatsResponse } from "../../clients/type
 import { mayUse } from "../auth/client-identity.js";
 import type { LeasePool } from "../pool/lease-pool.js";
 import type { Logger } from "../telemetry/logger.js";
-import { SnapshotFeed } from "../telemetry/snapshot-feed.js";
 import { scopedSnapshot } from "../telemetry/scoped-snapshot.js";
 import { parseStatsRequest } from "../telemetry/stats-request.js";
-import type { StatsSubscribers, StatsSubscription } from "../telemetry/stats-subscribers.js";
+import { openStatsStream } from "../telemetry/stats-stream.js";
+import type { StatsSubscribers } from "../telemetry/stats-subscribers.js";
 import { callerOf } from "./caller.js";
 import { snapshotToProto } from "./stats-messages.js";
 import { toServiceError } from "./to-status.js";
@@ -21,10 +21,9 @@ export interface StreamStatsDeps {
 type StatsCall = ServerWritableStream<StreamStatsRequest, StreamStatsResponse>;
 
 /**
- * StreamStats: a full snapshot at once, then one per interval, paced by a
- * SnapshotFeed so that a slow reader gets the latest snapshot instead of a
- * queue. Cancellation, an error or shutdown run the same single cleanup,
- * which stops the timer and removes every listener the stream added.
+ * StreamStats: a full snapshot at once, then one per interval, latest-wins
+ * for a slow reader (see openStatsStream). Whichever way the call ends
+ * (client cancel, our end, a transport failure), one cleanup runs.
  */
 export function streamStatsHandler({ pool, log, subscribers }: StreamStatsDeps): handleServerStreamingCall<StreamStatsRequest, StreamStatsResponse> {
   return (call: StatsCall) => {
@@ -39,47 +38,23 @@ export function streamStatsHandler({ pool, log, subscribers }: StreamStatsDeps):
       return;
     }
     const { providers, intervalMs } = request;
-    let done = false;
-    const feed = new SnapshotFeed<StreamStatsResponse>({
+    const stream = openStatsStream<StreamStatsResponse>({
+      subscribers,
+      transport: "grpc",
       intervalMs,
       build: () => snapshotToProto(scopedSnapshot(pool.snapshot(providers), client)),
       send: (message, flushed) => {
         call.write(message, flushed);
       },
-      onError: (err) => {
-        cleanup();
-        call.emit("error", toServiceError(err, log));
-      },
+      end: () => call.end(),
+      fail: (err) => call.emit("error", toServiceError(err, log)),
+      stream: call,
+      endedBy: ["cancelled", "finish", "close"],
     });
-    const subscription: StatsSubscription = {
-      transport: "grpc",
-      intervalMs,
-      sent: () => feed.sent,
-      skipped: () => feed.skipped,
-      end: () => {
-        if (done) return;
-        cleanup();
-        call.end();
-      },
-    };
-    const cleanup = () => {
-      if (done) return;
-      done = true;
-      feed.stop();
-      subscribers.delete(subscription);
-      call.removeListener("cancelled", cleanup);
-      call.removeListener("finish", cleanup);
-      call.removeListener("close", cleanup);
-    };
-    if (!subscribers.add(subscription)) {
-      done = true;
+    if (stream === undefined) {
       call.emit("error", toServiceError(subscribers.refusal(), log));
       return;
     }
-    // Whichever way the call ends (client cancel, our end, a transport failure), the one cleanup runs.
-    call.on("cancelled", cleanup);
-    call.on("finish", cleanup);
-    call.on("close", cleanup);
-    feed.start();
+    stream.start();
   };
 }

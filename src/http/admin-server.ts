@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { sourceOf } from "../auth/auth-failures.js";
 import { AuthState } from "../auth/auth-state.js";
+import { ANONYMOUS, mayUse, maySeeKeyDetails, type ClientIdentity } from "../auth/client-identity.js";
 import { KeypoolError } from "../protocol/keypool-error.js";
 import type { ListenAddress } from "../listen/listen-address.js";
 import { openListener } from "../listen/open-listener.js";
@@ -11,6 +12,7 @@ import { poolDirectory } from "../telemetry/history/pool-history-feed.js";
 import type { StatsHistory } from "../telemetry/history/stats-history.js";
 import type { KeypoolMetrics } from "../telemetry/keypool-metrics.js";
 import type { Logger } from "../telemetry/logger.js";
+import { scopedSnapshot } from "../telemetry/scoped-snapshot.js";
 import { parseStatsRequest } from "../telemetry/stats-request.js";
 import type { StatsSubscribers } from "../telemetry/stats-subscribers.js";
 import { CSRF_HEADER, guardAdminRequest } from "./admin-request-guard.js";
@@ -21,6 +23,7 @@ import { sendError, sendJson } from "./http-errors.js";
 import { listenHttp } from "../listen/listen-http.js";
 import { createHttpListener, verifiedCertificateCn, type HttpListener } from "../listen/tls-server.js";
 import { queryProviders } from "./stats-query.js";
+import { keyStatePath, serveKeyState } from "./key-state-route.js";
 import { serveStatsHistory } from "./stats-history-route.js";
 import { serveStatsStream } from "./stats-stream-route.js";
 
@@ -52,6 +55,9 @@ export interface AdminServerOptions {
  * data: the page reads /v1/stats/stream with the admin token it asks for.
  */
 const OPEN_PATHS = new Set(["/healthz", "/readyz", ...DASHBOARD_PATHS]);
+
+/** What a client with the `stats` right may read here too, within its providers. */
+const STATS_PATHS = new Set(["/v1/session", "/v1/stats", "/v1/stats/stream", "/v1/stats/history"]);
 
 /**
  * The admin HTTP listener, for monitoring rather than for callers:
@@ -116,15 +122,24 @@ export class AdminServer {
     });
   }
 
-  /** Rejects with UNAUTHENTICATED (late, or RESOURCE_EXHAUSTED, for a source that keeps failing) or PERMISSION_DENIED unless the request may see `path`. */
-  private async authorize(req: IncomingMessage, path: string): Promise<void> {
+  /**
+   * Who may see `path`: anyone for open paths, everyone without tokens (the
+   * local operator, an administrator). With tokens, statistics are for
+   * administrators and clients with the `stats` right (each within its
+   * providers); everything else for administrators. Rejects with
+   * UNAUTHENTICATED (late, or RESOURCE_EXHAUSTED, for a source that keeps
+   * failing) or PERMISSION_DENIED.
+   */
+  private async authorize(req: IncomingMessage, path: string): Promise<ClientIdentity> {
     const auth = this.options.auth;
-    if (auth === undefined || !auth.enabled || OPEN_PATHS.has(path)) return;
-    if (path === "/metrics" && this.options.metricsOpen === true) return;
+    if (auth === undefined || !auth.enabled || OPEN_PATHS.has(path)) return ANONYMOUS;
+    if (path === "/metrics" && this.options.metricsOpen === true) return ANONYMOUS;
     const header = req.headers.authorization;
     const token = typeof header === "string" ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
     const attempt = { listener: "admin" as const, source: sourceOf(req.socket.remoteAddress), method: `${req.method ?? ""} ${path}`, log: this.options.log };
-    AuthState.requireAdmin(await auth.authenticateAttempt(token, verifiedCertificateCn(req), attempt));
+    const client = await auth.authenticateAttempt(token, verifiedCertificateCn(req), attempt);
+    if (!(STATS_PATHS.has(path) && req.method !== "POST" && maySeeKeyDetails(client))) AuthState.requireAdmin(client);
+    return client;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -132,12 +147,27 @@ export class AdminServer {
     try {
       const url = new URL(req.url ?? "/", "http://admin.invalid");
       guardAdminRequest(req, { hosts: this.hosts, tokensEnabled: this.options.auth?.enabled === true, csrf: this.csrf });
+      const keyTarget = keyStatePath(url.pathname);
+      if (keyTarget !== undefined) {
+        if (req.method !== "POST") {
+          sendJson(res, 405, { error: { code: "METHOD_NOT_ALLOWED", message: "an action on a key is a POST" } }, { allow: "POST" });
+          return;
+        }
+        await serveKeyState(req, res, keyTarget, pool, await this.authorize(req, url.pathname));
+        return;
+      }
       if (req.method !== "GET" && req.method !== "HEAD") {
         sendJson(res, 405, { error: { code: "METHOD_NOT_ALLOWED", message: "only GET is served" } }, { allow: "GET, HEAD" });
         return;
       }
-      await this.authorize(req, url.pathname);
+      const client = await this.authorize(req, url.pathname);
+      // A provider outside the client's scope is as unknown to it as an unconfigured one.
+      const visible = pool.providerNames().filter((p) => mayUse(client, p));
       switch (url.pathname) {
+        case "/v1/session":
+          // What the dashboard may offer: actions on keys only to an administrator.
+          sendJson(res, 200, { client: client.name, admin: client.admin });
+          return;
         case "/metrics":
           metrics.exporter.getMetricsRequestHandler(req, res);
           return;
@@ -153,12 +183,15 @@ export class AdminServer {
           else sendJson(res, 503, { status: "not ready" });
           return;
         case "/v1/stats": {
-          const { providers } = parseStatsRequest(queryProviders(url), undefined, pool.providerNames());
-          sendJson(res, 200, snapshotToJson(pool.snapshot(providers)));
+          const { providers } = parseStatsRequest(queryProviders(url), undefined, visible);
+          sendJson(res, 200, snapshotToJson(scopedSnapshot(pool.snapshot(providers), client)));
           return;
         }
         case "/v1/stats/history":
           if (this.options.history === undefined) throw new KeypoolError("NOT_FOUND", "no statistics history is recorded by this server");
+          if (!mayUse(client, (url.searchParams.get("provider") ?? "").trim().toLowerCase())) {
+            throw new KeypoolError("PERMISSION_DENIED", "provider: outside this client's providers");
+          }
           serveStatsHistory(res, url, this.options.history, poolDirectory(pool));
           return;
         case "/v1/stats/stream":
@@ -167,14 +200,14 @@ export class AdminServer {
             sendJson(res, 405, { error: { code: "METHOD_NOT_ALLOWED", message: "the stream is served to GET only" } }, { allow: "GET" });
             return;
           }
-          serveStatsStream(req, res, url, pool, subscribers);
+          serveStatsStream(req, res, url, pool, subscribers, visible, (snapshot) => scopedSnapshot(snapshot, client));
           return;
         default:
           if (DASHBOARD_PATHS.includes(url.pathname)) {
             serveDashboardAsset(req, res, url.pathname);
             return;
           }
-          throw new KeypoolError("NOT_FOUND", `no such admin endpoint; try / (the dashboard), /metrics, /healthz, /readyz, /v1/stats, /v1/stats/stream, /v1/stats/history`);
+          throw new KeypoolError("NOT_FOUND", `no such admin endpoint; try / (the dashboard), /metrics, /healthz, /readyz, /v1/stats, /v1/stats/stream, /v1/stats/history, /v1/session, POST /v1/keys/{provider}/{key_id}/state`);
       }
     } catch (err) {
       sendError(res, err, log);

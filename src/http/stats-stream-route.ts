@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { LeasePool } from "../pool/lease-pool.js";
+import type { PoolSnapshot } from "../pool/stats-types.js";
 import { snapshotToJson } from "../pool/stats-json.js";
-import { SnapshotFeed } from "../telemetry/snapshot-feed.js";
 import { parseStatsRequest } from "../telemetry/stats-request.js";
-import type { StatsSubscribers, StatsSubscription } from "../telemetry/stats-subscribers.js";
+import { openStatsStream } from "../telemetry/stats-stream.js";
+import type { StatsSubscribers } from "../telemetry/stats-subscribers.js";
 import { queryInterval, queryProviders } from "./stats-query.js";
 
 /**
@@ -14,40 +15,30 @@ import { queryInterval, queryProviders } from "./stats-query.js";
  * reader is slow, a shared limit on live streams, ended on shutdown.
  * Throws KeypoolError before anything is written when the request is refused.
  */
-export function serveStatsStream(req: IncomingMessage, res: ServerResponse, url: URL, pool: LeasePool, subscribers: StatsSubscribers): void {
-  const { providers, intervalMs } = parseStatsRequest(queryProviders(url), queryInterval(url), pool.providerNames());
-  let done = false;
-  const feed = new SnapshotFeed<string>({
+export function serveStatsStream(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  pool: LeasePool,
+  subscribers: StatsSubscribers,
+  visible: readonly string[] = pool.providerNames(),
+  shown: (snapshot: PoolSnapshot) => PoolSnapshot = (s) => s,
+): void {
+  const { providers, intervalMs } = parseStatsRequest(queryProviders(url), queryInterval(url), visible);
+  const stream = openStatsStream<string>({
+    subscribers,
+    transport: "sse",
     intervalMs,
-    build: () => `event: snapshot\ndata: ${JSON.stringify(snapshotToJson(pool.snapshot(providers)))}\n\n`,
+    build: () => `event: snapshot\ndata: ${JSON.stringify(snapshotToJson(shown(pool.snapshot(providers))))}\n\n`,
     send: (chunk, flushed) => {
       res.write(chunk, () => flushed());
     },
-    onError: () => {
-      cleanup();
-      res.destroy();
-    },
+    end: () => res.end(),
+    fail: () => res.destroy(),
+    stream: res,
+    endedBy: ["close"],
   });
-  const subscription: StatsSubscription = {
-    transport: "sse",
-    intervalMs,
-    sent: () => feed.sent,
-    skipped: () => feed.skipped,
-    end: () => {
-      if (done) return;
-      cleanup();
-      res.end();
-    },
-  };
-  const cleanup = () => {
-    if (done) return;
-    done = true;
-    feed.stop();
-    subscribers.delete(subscription);
-    res.removeListener("close", cleanup);
-  };
-  if (!subscribers.add(subscription)) throw subscribers.refusal();
-  res.on("close", cleanup);
+  if (stream === undefined) throw subscribers.refusal();
   res.writeHead(200, {
     "content-type": "text/event-stream; charset=utf-8",
     "cache-control": "no-store",
@@ -57,5 +48,5 @@ export function serveStatsStream(req: IncomingMessage, res: ServerResponse, url:
   // Tells EventSource how long to wait before reconnecting after the stream ends.
   res.write(`retry: ${Math.max(1_000, intervalMs)}\n\n`);
   req.socket.setNoDelay(true);
-  feed.start();
+  stream.start();
 }

@@ -34,6 +34,25 @@ export interface KeyHealth {
    * client, oldest first, at most the quorum's size. Cleared when the key is disabled.
    */
   readonly unauthorizedReports: readonly UnauthorizedReport[];
+  /**
+   * An operator took the key out (disabled or drained): it serves no lease,
+   * whatever reports, reloads or the configuration say, until an operator
+   * enables it. The health underneath goes on as before.
+   */
+  readonly hold: OperatorHold | undefined;
+  /** An operator asked for a probe of a cooling-down or exhausted key: the next acquisition tests it. */
+  readonly probeDue: boolean;
+}
+
+/** An operator's disable or drain, with who did it and why. */
+export interface OperatorHold {
+  readonly kind: "disabled" | "draining";
+  /** The operator's words; may be empty. */
+  readonly reason: string;
+  readonly by: string;
+  readonly at: number;
+  /** The key's configuration changed while it was held: shown beside the hold, applied once it is lifted. */
+  readonly configChanged: boolean;
 }
 
 export interface UnauthorizedReport {
@@ -51,6 +70,8 @@ export const HEALTHY: KeyHealth = Object.freeze({
   disabledByConfig: false,
   by: "",
   unauthorizedReports: Object.freeze([]) as readonly UnauthorizedReport[],
+  hold: undefined,
+  probeDue: false,
 });
 
 /** The name a state change is attributed to: the client's, or "anonymous" for a caller without one. */
@@ -60,42 +81,71 @@ export function attribution(client: string): string {
 
 /** The health at `now`: a cooldown or exhaustion that is over reads as active. */
 export function healthAt(h: KeyHealth, now: number): KeyHealth {
-  if ((h.state === "cooling_down" || h.state === "exhausted") && now >= h.until) return { ...h, state: "active", reason: "", by: "time" };
+  if (cooldownOver(h, now)) return { ...h, state: "active", reason: "", probeDue: false, by: h.hold === undefined ? "time" : h.by };
   return h;
 }
 
+/** The state of the health alone; an operator's drain is the key's state ("draining"), not the health's. */
 export function healthState(h: KeyHealth, now: number): HealthState {
-  if ((h.state === "cooling_down" || h.state === "exhausted") && now >= h.until) return "active";
+  if (h.hold?.kind === "disabled") return "disabled";
+  if (cooldownOver(h, now)) return "active";
   return h.state;
 }
 
 export function healthReason(h: KeyHealth, now: number): string {
+  if (h.hold !== undefined) return holdReason(h.hold);
   return healthState(h, now) === h.state ? h.reason : "";
+}
+
+/** Who caused the last change: the operator while a hold lasts, whatever happened underneath. */
+export function healthChangedBy(h: KeyHealth, now: number): string {
+  return h.hold?.by ?? healthAt(h, now).by;
+}
+
+/** How a hold reads in statistics and logs: what the operator did, who, why. */
+export function holdReason(hold: OperatorHold): string {
+  const what = hold.kind === "disabled" ? "disabled by operator" : "drained by operator";
+  const why = hold.reason === "" ? "" : `: ${hold.reason}`;
+  return `${what} ${hold.by}${why}${hold.configChanged ? " (the key's configuration changed since)" : ""}`;
 }
 
 /** When a cooldown or exhaustion ends, or a disabled key may be probed; undefined when active. */
 export function healthAvailableAt(h: KeyHealth, now: number): number | undefined {
+  if (h.hold !== undefined) return Infinity;
   const s = healthState(h, now);
   if (s === "active") return undefined;
   if (s === "disabled") return h.disabledByConfig || h.probeLease !== undefined ? Infinity : h.until;
-  return h.until;
+  return h.probeDue && h.probeLease === undefined ? now : h.until;
 }
 
-/** True when a lease may be granted now (a disabled key allows a single probe once its recheck is due). */
+/**
+ * True when a lease may be granted now: an active key, or a single probe of
+ * a disabled key once its recheck is due or of a cooling key an operator
+ * asked to probe. Never while an operator holds the key.
+ */
 export function healthLeasable(h: KeyHealth, now: number): boolean {
+  if (h.hold !== undefined) return false;
   const s = healthState(h, now);
   if (s === "active") return true;
-  return s === "disabled" && !h.disabledByConfig && h.probeLease === undefined && now >= h.until;
+  if (h.probeLease !== undefined) return false;
+  if (s === "disabled") return !h.disabledByConfig && now >= h.until;
+  return h.probeDue;
 }
 
-/** A lease was granted; for a disabled key it is the probe. */
+/** A lease was granted; for a key that is not active it is the probe. */
 export function healthGranted(h: KeyHealth, leaseId: string, now: number): KeyHealth {
-  return healthState(h, now) === "disabled" ? { ...h, probeLease: leaseId } : h;
+  return healthState(h, now) === "active" ? h : { ...h, probeLease: leaseId, probeDue: false };
 }
 
 /** A lease ended without a report (expired): a pending probe may be retried. */
 export function healthLeaseEnded(h: KeyHealth, leaseId: string): KeyHealth {
-  return h.probeLease === leaseId ? { ...h, probeLease: undefined } : h;
+  if (h.probeLease !== leaseId) return h;
+  // A disabled key is probed again once its recheck is due; a cooling key only had the one the operator asked for.
+  return { ...h, probeLease: undefined, probeDue: h.state !== "disabled" };
+}
+
+function cooldownOver(h: KeyHealth, now: number): boolean {
+  return (h.state === "cooling_down" || h.state === "exhausted") && now >= h.until;
 }
 
 /** The configuration enables or disables the key. */
@@ -170,7 +220,7 @@ export function applyOutcome(health: KeyHealth, event: ReportedOutcome, now: num
   switch (event.outcome) {
     case "success":
       h = h.consecutiveRateLimits === 0 && h.consecutiveServerErrors === 0 ? h : { ...h, consecutiveRateLimits: 0, consecutiveServerErrors: 0 };
-      return before === "disabled" && wasProbe ? { ...h, state: "active", reason: "", until: 0, by } : h;
+      return before !== "active" && wasProbe ? { ...h, state: "active", reason: "", until: 0, by } : h;
     case "rate_limited": {
       const consecutiveRateLimits = h.consecutiveRateLimits + 1;
       h = { ...h, consecutiveRateLimits };

@@ -13,9 +13,9 @@ import { settleCharges, type Charge } from "./quota.js";
  * health's) are pure functions returning new data.
  */
 
-/** The key's state at `now`, draining included. */
+/** The key's state at `now`, draining included (removed from the configuration, or drained by an operator). */
 export function keyStateAt(key: PooledKey, now: number): KeyStateName {
-  return key.draining ? "draining" : healthState(key.health, now);
+  return key.draining || key.health.hold?.kind === "draining" ? "draining" : healthState(key.health, now);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { PoolConfig, PoolSettings } from "../config/types.js";
+import type { KeyAction } from "./key-action.js";
 import type { PooledKey } from "./pooled-key.js";
 import type { PoolSnapshot } from "./stats-types.js";
 import type { AcquireRequest, ConfigDiff, KeyStateName, Lease, PoolEvent, ReportResult, ReporterRights, UsageReport } from "./types.js";
@@ -8,6 +9,19 @@ export interface PoolKeyView {
   readonly provider: string;
   readonly key: PooledKey;
   readonly state: KeyStateName;
+}
+
+/** What an operator's action did to a key. */
+export interface KeyActionResult {
+  readonly provider: string;
+  readonly keyId: string;
+  readonly action: KeyAction;
+  readonly from: KeyStateName;
+  readonly to: KeyStateName;
+  /** False when the action had nothing to do (clearing the cooldown of an active key). */
+  readonly changed: boolean;
+  /** Why the key is in its state now ("disabled by operator alice: rotating"); empty when active. */
+  readonly stateReason: string;
 }
 
 /**
@@ -30,6 +44,13 @@ export interface LeasePool {
    * `rights` what it may do to the key beyond its lease (trusted, admin).
    */
   report(leaseId: string, report: UsageReport, owner?: string, rights?: ReporterRights): Promise<ReportResult>;
+  /**
+   * An operator's action on one key (disable, enable, drain, probe, clear
+   * the cooldown), attributed to `by` (the operator's client name). NOT_FOUND
+   * for a provider or key not configured; INVALID_ARGUMENT for a reason too
+   * long. Returns the key's state before and after.
+   */
+  setKeyState(provider: string, keyId: string, action: KeyAction, reason: string, by: string): KeyActionResult;
   /** Swaps in a validated configuration in one step; keys that stay keep their state. */
   applyConfig(config: PoolConfig): ConfigDiff;
   /** Statistics of every key now, restricted to `providers` when given (empty: all). */

@@ -1,5 +1,5 @@
 import { balanceRatio } from "./balance-ratio.js";
-import { healthAt, healthAvailableAt, healthReason } from "./key-health.js";
+import { healthAvailableAt, healthChangedBy, healthReason } from "./key-health.js";
 import { keyUtilization } from "./key-utilization.js";
 import type { PooledKey } from "./pooled-key.js";
 import { quotaSnapshot } from "./quota-snapshot.js";
@@ -82,8 +82,8 @@ export function keySnapshot(key: PooledKey, state: KeyStateName, now: number): K
     label: cfg.label,
     maskedKey: cfg.masked,
     state,
-    stateReason: state === "draining" ? DRAINING_REASON : healthReason(key.health, now),
-    changedBy: state === "draining" ? "config" : healthAt(key.health, now).by,
+    stateReason: key.draining ? DRAINING_REASON : healthReason(key.health, now),
+    changedBy: key.draining ? "config" : healthChangedBy(key.health, now),
     cooldownUntil: availableAt !== undefined && Number.isFinite(availableAt) ? availableAt : undefined,
     inFlight: key.inFlight,
     requestsTotal: c.requests,

@@ -1,4 +1,5 @@
 import { invalidArgument } from "../protocol/keypool-error.js";
+import { modelField, providerField } from "../protocol/request-fields.js";
 import type { PoolSettings } from "../config/types.js";
 import type { AcquireRequest, UsageReport } from "./types.js";
 
@@ -13,15 +14,11 @@ export interface NormalizedAcquire {
 }
 
 const MAX_CLIENT_ID = 128;
-const MAX_MODEL = 256;
 
 /** Checks an acquisition's arguments and fills in defaults; throws INVALID_ARGUMENT naming the field. */
 export function normalizeAcquire(req: AcquireRequest, settings: PoolSettings): NormalizedAcquire {
-  const provider = req.provider.trim().toLowerCase();
-  if (provider === "") throw invalidArgument("provider: required");
-  if (provider.length > 64) throw invalidArgument("provider: longer than 64 characters");
-  const model = req.model ?? "";
-  if (model.length > MAX_MODEL) throw invalidArgument(`model: longer than ${MAX_MODEL} characters`);
+  const provider = providerField(req.provider);
+  const model = modelField(req.model);
   const estimatedTokens = req.estimatedTokens ?? 0;
   if (!Number.isSafeInteger(estimatedTokens) || estimatedTokens < 0) {
     throw invalidArgument("estimated_tokens: expected a non-negative integer");

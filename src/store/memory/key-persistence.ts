@@ -7,11 +7,15 @@ export function persistKey(provider: string, key: PooledKey, now: number): Persi
   key.usage.advance(now);
   const usage = key.usage.history().map((e) => [e.at, e.tokens] as const);
   const h = healthAt(key.health, now);
-  // Disabled by configuration is the configuration's to say again, not the file's.
+  // Disabled by configuration is the configuration's to say again, not the file's; an operator's hold is the file's.
   const keepHealth = !h.disabledByConfig && (h.state !== "active" || h.consecutiveRateLimits > 0 || h.consecutiveServerErrors > 0);
-  if (usage.length === 0 && !keepHealth) return undefined;
-  const { state, reason, until, consecutiveRateLimits, consecutiveServerErrors, by } = h;
-  return { provider, id: key.id, usage, health: keepHealth ? { state, reason, until, consecutiveRateLimits, consecutiveServerErrors, by } : undefined };
+  const { hold } = h;
+  if (usage.length === 0 && !keepHealth && hold === undefined) return undefined;
+  // Under a hold alone the health underneath is the configuration's (disabled there) or healthy: not worth keeping.
+  const { state, reason, until, consecutiveRateLimits, consecutiveServerErrors } = keepHealth ? h : HEALTHY;
+  const kept = { state, reason, until, consecutiveRateLimits, consecutiveServerErrors, by: h.by, ...(hold === undefined ? {} : { hold }) };
+  const health = keepHealth || hold !== undefined ? kept : undefined;
+  return { provider, id: key.id, usage, health };
 }
 
 /**
@@ -25,7 +29,10 @@ export function restoreKey(key: PooledKey, saved: PersistedKey, now: number): vo
   key.usage.advance(now);
   const last = saved.usage[saved.usage.length - 1];
   if (last !== undefined) key.lastUsedAt = Math.min(last[0], now);
-  if (saved.health !== undefined && !key.health.disabledByConfig) {
+  if (saved.health === undefined) return;
+  if (!key.health.disabledByConfig) {
     key.health = { ...HEALTHY, ...saved.health, probeLease: undefined, disabledByConfig: false };
+  } else if (saved.health.hold !== undefined) {
+    key.health = { ...key.health, hold: saved.health.hold };
   }
 }

@@ -10,7 +10,8 @@ import { exhaustionOf, holdScopeFromAnswer, learnFromAnswer, readAnswer } from "
 import { attribution, boundedRetryAfter, healthAvailableAt, healthReason, unauthorizedQuorum } from "../../pool/key-health.js";
 import { KeyIndex } from "../../pool/key-index.js";
 import { drainKey, expireKey, grantKey, keyStateAt, settleKey } from "../../pool/key-transitions.js";
-import type { LeasePool, PoolKeyView } from "../../pool/lease-pool.js";
+import { applyKeyAction, keyActionReason, validateKeyActionReason, type KeyAction } from "../../pool/key-action.js";
+import type { KeyActionResult, LeasePool, PoolKeyView } from "../../pool/lease-pool.js";
 import { newLeaseId } from "../../pool/lease-id.js";
 import { outcomeFromHttpStatus, type Outcome } from "../../protocol/outcome.js";
 import type { PooledKey } from "../../pool/pooled-key.js";
@@ -228,6 +229,25 @@ export class MemoryLeasePool implements LeasePool {
     if (asked.clampedFrom === undefined) return;
     const detail = `retry_after of ${asked.clampedFrom} ms clamped to ${asked.ms ?? 0} ms`;
     this.emit({ type: "report_limited", provider, keyId, client, limit: "retry_after_clamped", detail });
+  }
+
+  setKeyState(provider: string, keyId: string, action: KeyAction, reason: string, by: string): KeyActionResult {
+    const why = validateKeyActionReason(reason);
+    const rt = this.runtimeFor(provider);
+    const key = rt.keys.get(keyId);
+    if (key === undefined || key.draining) throw notFound("key_id: not configured for this provider");
+    const now = this.clock.now();
+    const from = keyStateAt(key, now);
+    const next = applyKeyAction(key.health, action, why, by, now);
+    const changed = next !== key.health;
+    key.health = next;
+    const to = keyStateAt(key, now);
+    if (changed) {
+      this.emit({ type: "key_state", provider: rt.name, keyId: key.id, from, to, reason: keyActionReason(action, why), by });
+      if (to === "cooling_down" || to === "exhausted") this.watchRecovery(key, to, now);
+      this.keyChanged(rt.name, key, now);
+    }
+    return { provider: rt.name, keyId: key.id, action, from, to, changed, stateReason: healthReason(key.health, now) };
   }
 
   applyConfig(config: PoolConfig): ConfigDiff {

@@ -1,11 +1,11 @@
-import type { HealthState, KeyHealth } from "../../pool/key-health.js";
+import type { HealthState, KeyHealth, OperatorHold } from "../../pool/key-health.js";
 
 /** The version of the state file's layout; a file of another version is not read. */
 export const STATE_VERSION = 1;
 
 /** What of a key's health outlives the process: the lease a probe ran under does not. */
 export type PersistedHealth = Pick<KeyHealth, "state" | "reason" | "until" | "consecutiveRateLimits" | "consecutiveServerErrors"> &
-  Partial<Pick<KeyHealth, "by">>;
+  Partial<Pick<KeyHealth, "by">> & { readonly hold?: OperatorHold };
 
 /**
  * What survives a restart of one key: the requests its windows still count
@@ -58,15 +58,33 @@ export function parsePersistedState(text: string): { ok: true; state: PersistedS
 
 function parseHealth(h: unknown): PersistedHealth | null {
   if (!isObject(h)) return null;
-  const { state, reason, until, consecutiveRateLimits, consecutiveServerErrors, by } = h;
-  // Files written before state changes were attributed have no "by".
+  const { state, reason, until, consecutiveRateLimits, consecutiveServerErrors, by, hold } = h;
+  // Files written before state changes were attributed have no "by", before operator actions no "hold".
   if (by !== undefined && typeof by !== "string") return null;
+  const operatorHold = hold === undefined ? undefined : parseHold(hold);
+  if (operatorHold === null) return null;
   if (!HEALTH_STATES.includes(state as HealthState) || typeof reason !== "string") return null;
   // Infinity does not survive JSON: a recheck that was never due is written as null.
   const end = until === null ? Infinity : until;
   if (!isNumber(end) && end !== Infinity) return null;
   if (!isNumber(consecutiveRateLimits) || !isNumber(consecutiveServerErrors)) return null;
-  return { state: state as HealthState, reason, until: end, consecutiveRateLimits, consecutiveServerErrors, ...(by === undefined ? {} : { by }) };
+  return {
+    state: state as HealthState,
+    reason,
+    until: end,
+    consecutiveRateLimits,
+    consecutiveServerErrors,
+    ...(by === undefined ? {} : { by }),
+    ...(operatorHold === undefined ? {} : { hold: operatorHold }),
+  };
+}
+
+function parseHold(h: unknown): OperatorHold | null {
+  if (!isObject(h)) return null;
+  const { kind, reason, by, at, configChanged } = h;
+  if (kind !== "disabled" && kind !== "draining") return null;
+  if (typeof reason !== "string" || typeof by !== "string" || !isNumber(at) || typeof configChanged !== "boolean") return null;
+  return { kind, reason, by, at, configChanged };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

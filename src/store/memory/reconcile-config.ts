@@ -1,4 +1,5 @@
 import type { PoolConfig } from "../../config/types.js";
+import { healthReconfigured } from "../../pool/key-action.js";
 import { keyStateAt } from "../../pool/key-transitions.js";
 import { PooledKey } from "../../pool/pooled-key.js";
 import type { KeyStateName } from "../../pool/types.js";
@@ -49,12 +50,17 @@ export function reconcileConfig(
         rt.keys.set(kc.id, new PooledKey(kc, config.settings));
         r.added.push(qualified);
       } else if (existing.config.secret !== kc.secret) {
-        // Same id, new secret: a different key upstream, so nothing it knew applies.
-        rt.keys.set(kc.id, new PooledKey(kc, config.settings));
+        // Same id, new secret: a different key upstream, so nothing it knew
+        // applies, but an operator's hold does: rotating a key is when one is placed.
+        const fresh = new PooledKey(kc, config.settings);
+        const { hold, by } = existing.health;
+        if (hold !== undefined) fresh.health = healthReconfigured({ ...fresh.health, hold, by });
+        rt.keys.set(kc.id, fresh);
         r.updated.push(qualified);
       } else if (!sameJson(existing.config, kc)) {
         const before = keyStateAt(existing, now);
         existing.reconfigure(kc, config.settings);
+        existing.health = healthReconfigured(existing.health);
         const after = keyStateAt(existing, now);
         if (before !== after) hooks.stateChanged(existing, before, after);
         r.updated.push(qualified);

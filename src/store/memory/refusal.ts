@@ -13,7 +13,8 @@ export function retryDelay(keys: Iterable<PooledKey>, req: NormalizedAcquire, no
 /** The error for an acquisition that cannot be served now, saying why and when to retry. */
 export function refusal(provider: string, keys: Iterable<PooledKey>, retryMs: number, now: number): KeypoolError {
   const live = [...keys].filter((k) => !k.draining);
-  if (live.length > 0 && live.every((k) => healthState(k.health, now) === "disabled")) {
+  // A key an operator drained serves no lease either, until an operator enables it.
+  if (live.length > 0 && live.every((k) => k.health.hold !== undefined || healthState(k.health, now) === "disabled")) {
     const reasons = [...new Set(live.map((k) => healthReason(k.health, now)))].join("; ");
     return allKeysDisabled(`every key of provider ${provider} is disabled (${reasons})`);
   }

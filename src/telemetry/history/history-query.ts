@@ -1,4 +1,5 @@
 import { invalidArgument } from "../../protocol/keypool-error.js";
+import { modelField, providerField } from "../../protocol/request-fields.js";
 import { MAX_RETENTION_MS, RESOLUTIONS } from "./history-series.js";
 
 export interface HistoryQuery {
@@ -11,13 +12,8 @@ export interface HistoryQuery {
   readonly resolutionMs: number;
 }
 
-export interface RawHistoryQuery {
-  readonly provider?: string | undefined;
-  readonly keyId?: string | undefined;
-  readonly model?: string | undefined;
-  readonly rangeMs?: number | undefined;
-  readonly resolutionMs?: number | undefined;
-}
+/** A history request as a transport delivers it: any field may be missing. */
+export type RawHistoryQuery = { readonly [F in keyof HistoryQuery]?: HistoryQuery[F] | undefined };
 
 /** Field names as the transport spells them, for the error messages. */
 export interface HistoryFieldNames {
@@ -26,7 +22,6 @@ export interface HistoryFieldNames {
 
 const DEFAULT_RANGE_MS = 3_600_000;
 const MAX_KEY_ID = 128;
-const MAX_MODEL = 256;
 
 /**
  * Checks a history request, whichever transport it came by, and fills in the
@@ -36,13 +31,10 @@ const MAX_MODEL = 256;
  * than rounded, naming the field.
  */
 export function parseHistoryQuery(raw: RawHistoryQuery, names: HistoryFieldNames = { keyId: "key_id" }): HistoryQuery {
-  const provider = (raw.provider ?? "").trim().toLowerCase();
-  if (provider === "") throw invalidArgument("provider: required");
-  if (provider.length > 64) throw invalidArgument("provider: longer than 64 characters");
+  const provider = providerField(raw.provider);
   const keyId = (raw.keyId ?? "").trim();
   if (keyId.length > MAX_KEY_ID) throw invalidArgument(`${names.keyId}: longer than ${MAX_KEY_ID} characters`);
-  const model = raw.model ?? "";
-  if (model.length > MAX_MODEL) throw invalidArgument(`model: longer than ${MAX_MODEL} characters`);
+  const model = modelField(raw.model);
   const rangeMs = raw.rangeMs === undefined || raw.rangeMs === 0 ? DEFAULT_RANGE_MS : raw.rangeMs;
   if (!Number.isFinite(rangeMs) || rangeMs < 0) throw invalidArgument("range: expected a positive duration");
   if (rangeMs > MAX_RETENTION_MS) throw invalidArgument(`range: at most ${MAX_RETENTION_MS / 3_600_000}h is kept`);

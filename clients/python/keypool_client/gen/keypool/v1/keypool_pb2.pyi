@@ -7,6 +7,12 @@ from google.protobuf import message as _message
 from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Mapping, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+KEY_ACTION_CLEAR_COOLDOWN: KeyAction
+KEY_ACTION_DISABLE: KeyAction
+KEY_ACTION_DRAIN: KeyAction
+KEY_ACTION_ENABLE: KeyAction
+KEY_ACTION_PROBE: KeyAction
+KEY_ACTION_UNSPECIFIED: KeyAction
 KEY_STATE_ACTIVE: KeyState
 KEY_STATE_COOLING_DOWN: KeyState
 KEY_STATE_DISABLED: KeyState
@@ -349,6 +355,34 @@ class ScopeStats(_message.Message):
     until: _timestamp_pb2.Timestamp
     def __init__(self, name: _Optional[str] = ..., state: _Optional[_Union[KeyState, str]] = ..., reason: _Optional[str] = ..., until: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., limits: _Optional[_Union[KeyLimits, _Mapping]] = ..., model_limits: _Optional[_Mapping[str, KeyLimits]] = ..., requests_in_window: _Optional[int] = ...) -> None: ...
 
+class SetKeyStateRequest(_message.Message):
+    __slots__ = ["action", "key_id", "provider", "reason"]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    action: KeyAction
+    key_id: str
+    provider: str
+    reason: str
+    def __init__(self, provider: _Optional[str] = ..., key_id: _Optional[str] = ..., action: _Optional[_Union[KeyAction, str]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class SetKeyStateResponse(_message.Message):
+    __slots__ = ["changed", "key_id", "previous_state", "provider", "state", "state_reason"]
+    CHANGED_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_STATE_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    STATE_REASON_FIELD_NUMBER: _ClassVar[int]
+    changed: bool
+    key_id: str
+    previous_state: KeyState
+    provider: str
+    state: KeyState
+    state_reason: str
+    def __init__(self, provider: _Optional[str] = ..., key_id: _Optional[str] = ..., previous_state: _Optional[_Union[KeyState, str]] = ..., state: _Optional[_Union[KeyState, str]] = ..., changed: bool = ..., state_reason: _Optional[str] = ...) -> None: ...
+
 class StatsHistoryBucket(_message.Message):
     __slots__ = ["completion_tokens", "errors", "errors_by_outcome", "latency_p50", "latency_p95", "latency_p99", "latency_samples", "prompt_tokens", "rate_limited", "recorded", "refusals", "requests", "start", "successes", "wait_time", "waits"]
     class ErrorsByOutcomeEntry(_message.Message):
@@ -442,6 +476,9 @@ class Outcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
 
 class KeyState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class KeyAction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
 
 class StatsHistoryMarkerKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):

@@ -42,6 +42,11 @@ class KeyPoolServiceStub(object):
                 request_serializer=keypool_dot_v1_dot_keypool__pb2.GetStatsHistoryRequest.SerializeToString,
                 response_deserializer=keypool_dot_v1_dot_keypool__pb2.GetStatsHistoryResponse.FromString,
                 )
+        self.SetKeyState = channel.unary_unary(
+                '/keypool.v1.KeyPoolService/SetKeyState',
+                request_serializer=keypool_dot_v1_dot_keypool__pb2.SetKeyStateRequest.SerializeToString,
+                response_deserializer=keypool_dot_v1_dot_keypool__pb2.SetKeyStateResponse.FromString,
+                )
 
 
 class KeyPoolServiceServicer(object):
@@ -90,6 +95,16 @@ class KeyPoolServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetKeyState(self, request, context):
+        """SetKeyState is an operator's action on one key: disable, enable, drain,
+        probe now, or clear its cooldown. Administrators only (PERMISSION_DENIED
+        otherwise). Attributed to the calling client in the key's statistics,
+        the log and the history. Unknown provider or key: NOT_FOUND.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_KeyPoolServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -117,6 +132,11 @@ def add_KeyPoolServiceServicer_to_server(servicer, server):
                     servicer.GetStatsHistory,
                     request_deserializer=keypool_dot_v1_dot_keypool__pb2.GetStatsHistoryRequest.FromString,
                     response_serializer=keypool_dot_v1_dot_keypool__pb2.GetStatsHistoryResponse.SerializeToString,
+            ),
+            'SetKeyState': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetKeyState,
+                    request_deserializer=keypool_dot_v1_dot_keypool__pb2.SetKeyStateRequest.FromString,
+                    response_serializer=keypool_dot_v1_dot_keypool__pb2.SetKeyStateResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -213,5 +233,22 @@ class KeyPoolService(object):
         return grpc.experimental.unary_unary(request, target, '/keypool.v1.KeyPoolService/GetStatsHistory',
             keypool_dot_v1_dot_keypool__pb2.GetStatsHistoryRequest.SerializeToString,
             keypool_dot_v1_dot_keypool__pb2.GetStatsHistoryResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def SetKeyState(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/keypool.v1.KeyPoolService/SetKeyState',
+            keypool_dot_v1_dot_keypool__pb2.SetKeyStateRequest.SerializeToString,
+            keypool_dot_v1_dot_keypool__pb2.SetKeyStateResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

@@ -165,6 +165,80 @@ export function keyStateToJSON(object: KeyState): string {
   }
 }
 
+/** What an operator does to a key. */
+export enum KeyAction {
+  KEY_ACTION_UNSPECIFIED = 0,
+  /**
+   * KEY_ACTION_DISABLE - Takes the key out until an operator enables it; reloads and
+   * configuration changes do not undo it.
+   */
+  KEY_ACTION_DISABLE = 1,
+  /**
+   * KEY_ACTION_ENABLE - Lifts an operator's disable or drain, and a disable that reports caused.
+   * A cooldown stays (KEY_ACTION_CLEAR_COOLDOWN); a disable in the
+   * configuration stays.
+   */
+  KEY_ACTION_ENABLE = 2,
+  /** KEY_ACTION_DRAIN - No new leases; open ones finish and report. Holds until an operator enables. */
+  KEY_ACTION_DRAIN = 3,
+  /**
+   * KEY_ACTION_PROBE - The next acquisition gets the key as a single probe: a disabled key's
+   * recheck is due now, a cooling key lets one lease through. Its report
+   * decides the key's state.
+   */
+  KEY_ACTION_PROBE = 4,
+  /** KEY_ACTION_CLEAR_COOLDOWN - A cooling-down or exhausted key becomes active at once. */
+  KEY_ACTION_CLEAR_COOLDOWN = 5,
+  UNRECOGNIZED = -1,
+}
+
+export function keyActionFromJSON(object: any): KeyAction {
+  switch (object) {
+    case 0:
+    case "KEY_ACTION_UNSPECIFIED":
+      return KeyAction.KEY_ACTION_UNSPECIFIED;
+    case 1:
+    case "KEY_ACTION_DISABLE":
+      return KeyAction.KEY_ACTION_DISABLE;
+    case 2:
+    case "KEY_ACTION_ENABLE":
+      return KeyAction.KEY_ACTION_ENABLE;
+    case 3:
+    case "KEY_ACTION_DRAIN":
+      return KeyAction.KEY_ACTION_DRAIN;
+    case 4:
+    case "KEY_ACTION_PROBE":
+      return KeyAction.KEY_ACTION_PROBE;
+    case 5:
+    case "KEY_ACTION_CLEAR_COOLDOWN":
+      return KeyAction.KEY_ACTION_CLEAR_COOLDOWN;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return KeyAction.UNRECOGNIZED;
+  }
+}
+
+export function keyActionToJSON(object: KeyAction): string {
+  switch (object) {
+    case KeyAction.KEY_ACTION_UNSPECIFIED:
+      return "KEY_ACTION_UNSPECIFIED";
+    case KeyAction.KEY_ACTION_DISABLE:
+      return "KEY_ACTION_DISABLE";
+    case KeyAction.KEY_ACTION_ENABLE:
+      return "KEY_ACTION_ENABLE";
+    case KeyAction.KEY_ACTION_DRAIN:
+      return "KEY_ACTION_DRAIN";
+    case KeyAction.KEY_ACTION_PROBE:
+      return "KEY_ACTION_PROBE";
+    case KeyAction.KEY_ACTION_CLEAR_COOLDOWN:
+      return "KEY_ACTION_CLEAR_COOLDOWN";
+    case KeyAction.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export enum StatsHistoryMarkerKind {
   STATS_HISTORY_MARKER_KIND_UNSPECIFIED = 0,
   /** STATS_HISTORY_MARKER_KIND_START - The sidecar process started: history before it is not in this process. */
@@ -490,6 +564,27 @@ export interface ReloadConfigResponse {
   updatedKeyIds: string[];
   unchangedKeyIds: string[];
   warnings: string[];
+}
+
+export interface SetKeyStateRequest {
+  /** A configured provider. */
+  provider: string;
+  /** A key of that provider. */
+  keyId: string;
+  action: KeyAction;
+  /** Why, at most 200 characters, no control characters; shown in statistics. */
+  reason: string;
+}
+
+export interface SetKeyStateResponse {
+  provider: string;
+  keyId: string;
+  previousState: KeyState;
+  state: KeyState;
+  /** False when the action had nothing to do (clearing the cooldown of an active key). */
+  changed: boolean;
+  /** Why the key is in its state now, e.g. "disabled by operator ops: rotating". */
+  stateReason: string;
 }
 
 export interface GetStatsHistoryRequest {
@@ -4073,6 +4168,288 @@ export const ReloadConfigResponse: MessageFns<ReloadConfigResponse> = {
   },
 };
 
+function createBaseSetKeyStateRequest(): SetKeyStateRequest {
+  return { provider: "", keyId: "", action: 0, reason: "" };
+}
+
+export const SetKeyStateRequest: MessageFns<SetKeyStateRequest> = {
+  encode(message: SetKeyStateRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.provider !== "") {
+      writer.uint32(10).string(message.provider);
+    }
+    if (message.keyId !== "") {
+      writer.uint32(18).string(message.keyId);
+    }
+    if (message.action !== 0) {
+      writer.uint32(24).int32(message.action);
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetKeyStateRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetKeyStateRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.provider = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.keyId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.action = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetKeyStateRequest {
+    return {
+      provider: isSet(object.provider) ? globalThis.String(object.provider) : "",
+      keyId: isSet(object.keyId)
+        ? globalThis.String(object.keyId)
+        : isSet(object.key_id)
+        ? globalThis.String(object.key_id)
+        : "",
+      action: isSet(object.action) ? keyActionFromJSON(object.action) : 0,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: SetKeyStateRequest): unknown {
+    const obj: any = {};
+    if (message.provider !== "") {
+      obj.provider = message.provider;
+    }
+    if (message.keyId !== "") {
+      obj.keyId = message.keyId;
+    }
+    if (message.action !== 0) {
+      obj.action = keyActionToJSON(message.action);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetKeyStateRequest>, I>>(base?: I): SetKeyStateRequest {
+    return SetKeyStateRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetKeyStateRequest>, I>>(object: I): SetKeyStateRequest {
+    const message = createBaseSetKeyStateRequest();
+    message.provider = object.provider ?? "";
+    message.keyId = object.keyId ?? "";
+    message.action = object.action ?? 0;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseSetKeyStateResponse(): SetKeyStateResponse {
+  return { provider: "", keyId: "", previousState: 0, state: 0, changed: false, stateReason: "" };
+}
+
+export const SetKeyStateResponse: MessageFns<SetKeyStateResponse> = {
+  encode(message: SetKeyStateResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.provider !== "") {
+      writer.uint32(10).string(message.provider);
+    }
+    if (message.keyId !== "") {
+      writer.uint32(18).string(message.keyId);
+    }
+    if (message.previousState !== 0) {
+      writer.uint32(24).int32(message.previousState);
+    }
+    if (message.state !== 0) {
+      writer.uint32(32).int32(message.state);
+    }
+    if (message.changed !== false) {
+      writer.uint32(40).bool(message.changed);
+    }
+    if (message.stateReason !== "") {
+      writer.uint32(50).string(message.stateReason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetKeyStateResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetKeyStateResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.provider = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.keyId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.previousState = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.changed = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.stateReason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetKeyStateResponse {
+    return {
+      provider: isSet(object.provider) ? globalThis.String(object.provider) : "",
+      keyId: isSet(object.keyId)
+        ? globalThis.String(object.keyId)
+        : isSet(object.key_id)
+        ? globalThis.String(object.key_id)
+        : "",
+      previousState: isSet(object.previousState)
+        ? keyStateFromJSON(object.previousState)
+        : isSet(object.previous_state)
+        ? keyStateFromJSON(object.previous_state)
+        : 0,
+      state: isSet(object.state) ? keyStateFromJSON(object.state) : 0,
+      changed: isSet(object.changed) ? globalThis.Boolean(object.changed) : false,
+      stateReason: isSet(object.stateReason)
+        ? globalThis.String(object.stateReason)
+        : isSet(object.state_reason)
+        ? globalThis.String(object.state_reason)
+        : "",
+    };
+  },
+
+  toJSON(message: SetKeyStateResponse): unknown {
+    const obj: any = {};
+    if (message.provider !== "") {
+      obj.provider = message.provider;
+    }
+    if (message.keyId !== "") {
+      obj.keyId = message.keyId;
+    }
+    if (message.previousState !== 0) {
+      obj.previousState = keyStateToJSON(message.previousState);
+    }
+    if (message.state !== 0) {
+      obj.state = keyStateToJSON(message.state);
+    }
+    if (message.changed !== false) {
+      obj.changed = message.changed;
+    }
+    if (message.stateReason !== "") {
+      obj.stateReason = message.stateReason;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetKeyStateResponse>, I>>(base?: I): SetKeyStateResponse {
+    return SetKeyStateResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetKeyStateResponse>, I>>(object: I): SetKeyStateResponse {
+    const message = createBaseSetKeyStateResponse();
+    message.provider = object.provider ?? "";
+    message.keyId = object.keyId ?? "";
+    message.previousState = object.previousState ?? 0;
+    message.state = object.state ?? 0;
+    message.changed = object.changed ?? false;
+    message.stateReason = object.stateReason ?? "";
+    return message;
+  },
+};
+
 function createBaseGetStatsHistoryRequest(): GetStatsHistoryRequest {
   return { provider: "", keyId: "", model: "", range: undefined, resolution: undefined };
 }
@@ -5239,6 +5616,21 @@ export const KeyPoolServiceService = {
       Buffer.from(GetStatsHistoryResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetStatsHistoryResponse => GetStatsHistoryResponse.decode(value),
   },
+  /**
+   * SetKeyState is an operator's action on one key: disable, enable, drain,
+   * probe now, or clear its cooldown. Administrators only (PERMISSION_DENIED
+   * otherwise). Attributed to the calling client in the key's statistics,
+   * the log and the history. Unknown provider or key: NOT_FOUND.
+   */
+  setKeyState: {
+    path: "/keypool.v1.KeyPoolService/SetKeyState" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetKeyStateRequest): Buffer => Buffer.from(SetKeyStateRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetKeyStateRequest => SetKeyStateRequest.decode(value),
+    responseSerialize: (value: SetKeyStateResponse): Buffer => Buffer.from(SetKeyStateResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetKeyStateResponse => SetKeyStateResponse.decode(value),
+  },
 } as const;
 
 export interface KeyPoolServiceServer extends UntypedServiceImplementation {
@@ -5261,6 +5653,13 @@ export interface KeyPoolServiceServer extends UntypedServiceImplementation {
    * markers. Unknown provider, key or model: NOT_FOUND.
    */
   getStatsHistory: handleUnaryCall<GetStatsHistoryRequest, GetStatsHistoryResponse>;
+  /**
+   * SetKeyState is an operator's action on one key: disable, enable, drain,
+   * probe now, or clear its cooldown. Administrators only (PERMISSION_DENIED
+   * otherwise). Attributed to the calling client in the key's statistics,
+   * the log and the history. Unknown provider or key: NOT_FOUND.
+   */
+  setKeyState: handleUnaryCall<SetKeyStateRequest, SetKeyStateResponse>;
 }
 
 export interface KeyPoolServiceClient extends Client {
@@ -5343,6 +5742,27 @@ export interface KeyPoolServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetStatsHistoryResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * SetKeyState is an operator's action on one key: disable, enable, drain,
+   * probe now, or clear its cooldown. Administrators only (PERMISSION_DENIED
+   * otherwise). Attributed to the calling client in the key's statistics,
+   * the log and the history. Unknown provider or key: NOT_FOUND.
+   */
+  setKeyState(
+    request: SetKeyStateRequest,
+    callback: (error: ServiceError | null, response: SetKeyStateResponse) => void,
+  ): ClientUnaryCall;
+  setKeyState(
+    request: SetKeyStateRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetKeyStateResponse) => void,
+  ): ClientUnaryCall;
+  setKeyState(
+    request: SetKeyStateRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetKeyStateResponse) => void,
   ): ClientUnaryCall;
 }
 
