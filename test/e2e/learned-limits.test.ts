@@ -1,5 +1,6 @@
 import { status } from "@grpc/grpc-js";
 import { describe, expect } from "vitest";
+import { parseConfigDocument } from "../../src/config/parse-config-document.js";
 import { pickRateLimitHeaders } from "../../src/provider-http/rate-limits/rate-limit-header-names.js";
 import { startSimulator, type Simulator, type SimulatorOptions } from "../../src/simulator/index.js";
 import { grpcError, retryDelays, type TestClient } from "../support/grpc-client.js";
@@ -142,6 +143,38 @@ describe("limits learned from the provider's answers", () => {
       expect(s.sim.keyStats("g1")).toMatchObject({ successes: 4, rateLimited: 1 });
     } finally {
       await s.close();
+    }
+  });
+
+  it("a Gemini per-project daily quota met through one key exhausts its scope: the other key of the project waits too, a key outside serves", async ({ keypool }) => {
+    const clock = new ManualClock(Date.UTC(2026, 5, 1, 12));
+    const [a, b, c] = ["sk-test-learn-proj-000a", "sk-test-learn-proj-000b", "sk-test-learn-proj-000c"];
+    const sim = await startSimulator({
+      now: () => clock.now(),
+      dayReset: "midnight-pacific",
+      geminiDailyRetryDelayMs: 2_000,
+      projects: { p: { models: { "gemini-2.5-pro": { rpd: 2 } } } },
+      keys: { [a]: { project: "p", label: "a" }, [b]: { project: "p", label: "b" }, [c]: { label: "c" } },
+    });
+    const parsed = parseConfigDocument(JSON.stringify({ google: { scopes: { p: {} }, keys: [{ key: a, id: "a", scope: "p" }, { key: b, id: "b", scope: "p" }, { key: c, id: "c" }] } }), {});
+    if (!parsed.ok) throw new Error(parsed.errors.join("\n"));
+    const server = await keypool.start({ clock, config: parsed.config });
+    const s = { clock, sim, client: keypool.connect(server.grpcAddress), keys: [] };
+    try {
+      // a, b, c, then a again: the project's second request was b, so a's next one meets the daily quota.
+      const first = await run(s, "google", "gemini-2.5-pro", 4_000, 1_000);
+      expect(first).toEqual({ served: 3, tooMany: 1 });
+      const keys = server.pool.snapshot().providers[0]!.keys;
+      expect(keys.find((k) => k.keyId === "b")?.scope).toMatchObject({ name: "p", state: "exhausted" });
+      // An hour later only c serves the model; a and b wait for midnight Pacific with their project.
+      clock.advance(3_600_000);
+      const later = await run(s, "google", "gemini-2.5-pro", 3_000, 1_000);
+      expect(later).toEqual({ served: 3, tooMany: 0 });
+      expect(sim.keyStats("c")?.successes).toBe(4);
+      expect(sim.keyStats("a")?.requests).toBe(2);
+      expect(sim.keyStats("b")?.requests).toBe(1);
+    } finally {
+      await sim.close();
     }
   });
 });
