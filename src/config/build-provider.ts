@@ -1,7 +1,7 @@
 import { keyIdFor } from "./key-id.js";
 import { maskSecret } from "./mask-secret.js";
 import { type Path, type Problem } from "./problem.js";
-import type { KeyConfig, ProviderConfig, WindowLimit } from "./types.js";
+import type { KeyConfig, LimitSet, ProviderConfig, ScopeConfig, WindowLimit } from "./types.js";
 
 /**
  * One key as a source describes it, with every default already applied.
@@ -22,6 +22,8 @@ export interface KeyDraft {
   readonly maxConcurrent: number | undefined;
   readonly windows: readonly WindowLimit[];
   readonly models: readonly string[] | undefined;
+  readonly modelLimits?: Readonly<Record<string, LimitSet>> | undefined;
+  readonly scope?: string | undefined;
   readonly baseUrl: string | undefined;
   readonly enabled: boolean;
 }
@@ -43,6 +45,7 @@ export function buildProvider(
   drafts: readonly KeyDraft[],
   /** Every secret of the whole config, for the id/label check; defaults to this provider's. */
   allSecrets: ReadonlySet<string> = new Set(drafts.map((d) => d.secret)),
+  scopes: Readonly<Record<string, ScopeConfig>> = {},
 ): BuiltProvider {
   const problems: Problem[] = [];
   const warnings: string[] = [];
@@ -85,9 +88,12 @@ export function buildProvider(
       models: draft.models,
       baseUrl: draft.baseUrl,
       enabled: draft.enabled,
+      ...(draft.scope === undefined ? {} : { scope: draft.scope }),
+      ...(draft.modelLimits === undefined ? {} : { modelLimits: draft.modelLimits }),
     });
   }
-  return { provider: { name, keys, baseUrl }, problems, warnings };
+  const provider: ProviderConfig = Object.keys(scopes).length === 0 ? { name, keys, baseUrl } : { name, keys, baseUrl, scopes };
+  return { provider, problems, warnings };
 }
 
 /** Secrets shorter than this are test values; matching them would only cause false alarms. */

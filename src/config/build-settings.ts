@@ -27,6 +27,7 @@ export function buildSettings(doc: SettingsDoc | undefined): { settings: PoolSet
     maxOpenLeasesPerClient: d.max_open_leases_per_client ?? defaultSettings.maxOpenLeasesPerClient,
     acquireRatePerClient: d.acquire_rate_per_client ?? defaultSettings.acquireRatePerClient,
     maxWaitingPerProvider: d.max_waiting_per_provider ?? defaultSettings.maxWaitingPerProvider,
+    spendRecheckMs: d.spend_recheck ?? defaultSettings.spendRecheckMs,
     stateFile: d.state_file ?? defaultSettings.stateFile,
     stateIntervalMs: d.state_interval ?? defaultSettings.stateIntervalMs,
   };

@@ -1,6 +1,7 @@
 import { formatDuration } from "./duration.js";
 import { redactAll } from "./redact.js";
-import type { KeyConfig, PoolConfig, PoolSettings, WindowLimit } from "./types.js";
+import { rateLimitDialect } from "../provider-http/rate-limits/rate-limit-dialect.js";
+import type { KeyConfig, LimitSet, PoolConfig, PoolSettings, WindowLimit } from "./types.js";
 
 /**
  * Human-readable summary for `keypool check-config`. Shows every key by id,
@@ -14,6 +15,11 @@ export function describeConfig(config: PoolConfig): string {
     const enabled = provider.keys.filter((k) => k.enabled).length;
     lines.push(`provider ${provider.name}: ${count(provider.keys.length, "key")} (${enabled} enabled)`);
     if (provider.baseUrl !== undefined) lines.push(`  base_url: ${safeUrl(provider.baseUrl)}`);
+    lines.push(`  learned limits: read at run time from the provider's answers (${rateLimitDialect(provider.name)} dialect); the smaller of configured and learned applies`);
+    for (const scope of Object.values(provider.scopes ?? {})) {
+      const members = provider.keys.filter((k) => k.scope === scope.name).map((k) => k.id);
+      lines.push(`  scope ${scope.name}: limits ${limitSetText(scope)}${modelLimitsText(scope.modelLimits)}; keys ${members.length === 0 ? "none" : members.join(", ")}`);
+    }
     for (const key of provider.keys) lines.push(...describeKey(key));
   }
   lines.unshift(`${count(keyCount, "key")} in ${count(config.providers.size, "provider")}`);
@@ -45,11 +51,22 @@ function describeKey(key: KeyConfig): string[] {
     `    key: ${key.masked}`,
     `    enabled: ${key.enabled ? "yes" : "no"}`,
     `    weight: ${key.weight}`,
-    `    limits: ${limits.length === 0 ? "none (unlimited)" : limits.join(" ")}`,
+    `    limits: ${limits.length === 0 ? "none configured" : limits.join(" ")}${modelLimitsText(key.modelLimits ?? {})}`,
+    `    scope: ${key.scope ?? "its own"}`,
     `    models: ${key.models === undefined ? "all" : key.models.join(", ")}`,
     `    base_url: ${key.baseUrl === undefined ? "provider default" : safeUrl(key.baseUrl)}`,
   ];
   return lines;
+}
+
+function limitSetText(l: LimitSet): string {
+  const parts = (["rpm", "tpm", "rpd"] as const).filter((f) => l[f] !== undefined).map((f) => `${f}=${l[f]}`);
+  return parts.length === 0 ? "none configured" : parts.join(" ");
+}
+
+function modelLimitsText(m: Readonly<Record<string, LimitSet>>): string {
+  const entries = Object.entries(m);
+  return entries.length === 0 ? "" : `; per model: ${entries.map(([model, l]) => `${model} ${limitSetText(l)}`).join(", ")}`;
 }
 
 function describeWindow(w: WindowLimit): string {
@@ -63,6 +80,7 @@ function describeSettings(s: PoolSettings): string[] {
     `window_margin: ${s.windowMarginRatio} (at most ${formatDuration(s.windowMarginMaxMs)})`,
     `backoff: ${formatDuration(s.backoffInitialMs)} doubling up to ${formatDuration(s.backoffMaxMs)}`,
     `quota_cooldown: ${formatDuration(s.quotaCooldownMs)}`,
+    `spend_recheck: ${formatDuration(s.spendRecheckMs)} (a spend limit or payment answer holds a key this long)`,
     `unauthorized_recheck: ${formatDuration(s.unauthorizedRecheckMs)}`,
     `report caps: 429 cooldown at most ${formatDuration(s.maxRateLimitCooldownMs)}, quota cooldown at most ${formatDuration(s.maxQuotaCooldownMs)}`,
     `unauthorized: disabled after ${s.unauthorizedQuorum === undefined ? "1 client (2 with several configured)" : count(s.unauthorizedQuorum, "client")} within ${formatDuration(s.unauthorizedWindowMs)}, held ${formatDuration(s.unauthorizedHoldMs)} until then`,

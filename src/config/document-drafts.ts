@@ -1,6 +1,6 @@
 import type { KeyDraft } from "./build-provider.js";
 import type { KeySettingsDoc, ProviderDoc } from "./document-schema.js";
-import { formatPath, type Path } from "./problem.js";
+import { formatPath, type Path, type Problem, problemAt } from "./problem.js";
 
 /**
  * Key drafts of one validated provider section. A key's own setting wins over
@@ -45,8 +45,27 @@ function draft(
     rpd: own.rpd ?? provider.rpd,
     maxConcurrent: own.max_concurrent ?? provider.max_concurrent,
     windows: own.limits ?? provider.limits ?? [],
-    models: own.models ?? provider.models,
+    models: (own.models ?? provider.models)?.allowed,
+    modelLimits: (own.models ?? provider.models)?.limits,
+    scope: own.scope ?? provider.scope,
     baseUrl: own.base_url ?? provider.base_url,
     enabled: own.enabled ?? provider.enabled ?? true,
   };
+}
+
+/**
+ * A key's `scope` must name one of its provider's `scopes`. The message
+ * lists the defined names, never the unknown one: a misplaced key could sit there.
+ */
+export function scopeProblems(name: string, doc: ProviderDoc): Problem[] {
+  const defined = Object.keys(doc.scopes ?? {});
+  const reason = `unknown scope (defined under ${name}.scopes: ${defined.length === 0 ? "none" : defined.join(", ")})`;
+  const problems: Problem[] = [];
+  if (doc.scope !== undefined && !defined.includes(doc.scope)) problems.push(problemAt([name, "scope"], reason));
+  for (const [index, entry] of doc.keys.entries()) {
+    if (entry.kind === "object" && entry.scope !== undefined && !defined.includes(entry.scope)) {
+      problems.push(problemAt([name, "keys", index, "scope"], reason));
+    }
+  }
+  return problems;
 }

@@ -8,12 +8,12 @@ import {
   keyId,
   label,
   MAX_TIMER_MS,
-  models,
   positiveInt,
   positiveNumber,
   secret,
 } from "./field-schemas.js";
 import { parseNested } from "./zod-problems.js";
+import { modelsField, scopeName, scopesField } from "./limit-schemas.js";
 import { secretProblem, splitKeyList } from "./secret-check.js";
 
 /**
@@ -43,7 +43,9 @@ const keySettings = {
   rpd: positiveInt.optional(),
   max_concurrent: positiveInt.optional(),
   limits: z.array(windowLimit).optional(),
-  models: models.optional(),
+  models: modelsField.optional(),
+  /** The scope (under the provider's `scopes`) whose quota the key shares. */
+  scope: scopeName.optional(),
   base_url: httpUrl.optional(),
   enabled: booleanish.optional(),
 };
@@ -87,6 +89,7 @@ const keyEntry = z.unknown().transform((input, ctx): KeyEntryDoc => {
 
 export const providerSchema = z.strictObject({
   keys: z.array(keyEntry).min(1, "expected at least one key"),
+  scopes: scopesField.optional(),
   ...keySettings,
 });
 
@@ -116,6 +119,7 @@ export const settingsSchema = z.strictObject({
   max_open_leases_per_client: positiveInt.optional(),
   acquire_rate_per_client: positiveNumber.optional(),
   max_waiting_per_provider: positiveInt.optional(),
+  spend_recheck: timer.optional(),
   /** The memory store's state file, read at start (a path; --state-file and KEYPOOL_STATE_FILE take precedence). */
   state_file: z.string().min(1).max(4096).optional(),
   state_interval: timer.optional(),

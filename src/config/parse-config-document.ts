@@ -2,7 +2,8 @@ import { assembleConfig } from "./assemble-config.js";
 import { buildProvider, type KeyDraft } from "./build-provider.js";
 import { buildSettings } from "./build-settings.js";
 import { type ConfigResult, failure } from "./config-result.js";
-import { documentDrafts } from "./document-drafts.js";
+import { documentDrafts, scopeProblems } from "./document-drafts.js";
+import type { ScopeConfig } from "./types.js";
 import { PROVIDER_NAME, providerSchema, SETTINGS_FIELD, type SettingsDoc, settingsSchema } from "./document-schema.js";
 import { type Env, interpolateDocument } from "./interpolate.js";
 import { findJsonSyntaxError, lineAndColumn } from "./json-syntax-error.js";
@@ -43,7 +44,7 @@ function parseDocument(text: string, env: Env, source: string): ConfigResult {
   const interpolated = interpolateDocument(raw, env);
   const doc = interpolated.value as Record<string, unknown>;
   const found: Problem[] = [];
-  const sections: { name: string; baseUrl: string | undefined; drafts: KeyDraft[] }[] = [];
+  const sections: { name: string; baseUrl: string | undefined; drafts: KeyDraft[]; scopes: Record<string, ScopeConfig> }[] = [];
   let settingsDoc: SettingsDoc | undefined;
   let settingsValid = true;
 
@@ -64,13 +65,14 @@ function parseDocument(text: string, env: Env, source: string): ConfigResult {
       found.push(...parsed.problems);
       continue;
     }
-    sections.push({ name, baseUrl: parsed.value.base_url, drafts: documentDrafts(name, parsed.value) });
+    found.push(...scopeProblems(name, parsed.value));
+    sections.push({ name, baseUrl: parsed.value.base_url, drafts: documentDrafts(name, parsed.value), scopes: parsed.value.scopes ?? {} });
   }
 
   // Built after all sections are read: an id or label must not contain the
   // key of any provider, not only its own.
   const allSecrets = new Set(sections.flatMap((s) => s.drafts.map((d) => d.secret)));
-  const built = sections.map(({ name, baseUrl, drafts }) => buildProvider(name, baseUrl, drafts, allSecrets));
+  const built = sections.map(({ name, baseUrl, drafts, scopes }) => buildProvider(name, baseUrl, drafts, allSecrets, scopes));
   found.push(...built.flatMap((b) => b.problems));
 
   const { settings, problems: settingsProblems } = buildSettings(settingsDoc);

@@ -10,6 +10,24 @@ export interface WindowLimit {
   readonly perMs: number;
 }
 
+/** Limits that apply to one model (or to a whole scope): undefined is unlimited. */
+export interface LimitSet {
+  readonly rpm: number | undefined;
+  readonly tpm: number | undefined;
+  readonly rpd: number | undefined;
+}
+
+/**
+ * A quota several keys share, as the provider counts it (a Gemini project,
+ * an OpenAI or Anthropic organization): a lease counts against its key and
+ * its key's scope, so two keys of one scope add no capacity.
+ */
+export interface ScopeConfig extends LimitSet {
+  readonly name: string;
+  /** Further limits per model, on top of the scope's general ones. */
+  readonly modelLimits: Readonly<Record<string, LimitSet>>;
+}
+
 export interface KeyConfig {
   /** Stable id: explicit, or a short hash of the secret. Safe to show. */
   readonly id: string;
@@ -35,12 +53,18 @@ export interface KeyConfig {
   readonly models: readonly string[] | undefined;
   readonly baseUrl: string | undefined;
   readonly enabled: boolean;
+  /** The scope whose quota this key shares; absent: the key is its own scope. */
+  readonly scope?: string;
+  /** Limits per model on top of the key's general ones; a model without an entry uses the general ones alone. */
+  readonly modelLimits?: Readonly<Record<string, LimitSet>>;
 }
 
 export interface ProviderConfig {
   readonly name: string;
   readonly keys: readonly KeyConfig[];
   readonly baseUrl: string | undefined;
+  /** Quotas shared by keys, by name; absent or empty: every key is its own scope. */
+  readonly scopes?: Readonly<Record<string, ScopeConfig>>;
 }
 
 export interface PoolSettings {
@@ -85,6 +109,11 @@ export interface PoolSettings {
   readonly acquireRatePerClient: number;
   /** Acquisitions that may wait at once for one provider; bounds memory under a flood of waiters. */
   readonly maxWaitingPerProvider: number;
+  /**
+   * A key (or scope) the provider says is out of money (a spend limit, a 402)
+   * is held this long, then given one more try: nothing says when it is paid.
+   */
+  readonly spendRecheckMs: number;
   /** Where the memory store keeps its state across restarts; read at start only. */
   readonly stateFile: string | undefined;
   /** Time between saves of the state file. */
@@ -119,6 +148,7 @@ export const defaultSettings: PoolSettings = Object.freeze({
   maxOpenLeasesPerClient: 10_000,
   acquireRatePerClient: Infinity,
   maxWaitingPerProvider: 1_000,
+  spendRecheckMs: 60 * 60_000,
   stateFile: undefined,
   stateIntervalMs: 5_000,
 });

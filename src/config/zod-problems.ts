@@ -21,6 +21,8 @@ function humanReason(issue: z.core.$ZodRawIssue): string {
     if (issue.input === undefined) return "required";
     return EXPECTED[issue.expected] ?? `expected ${issue.expected}`;
   }
+  // A record's key (a scope's or model's name) that fails its own check.
+  if (issue.code === "invalid_key") return "invalid name (scope names: 1 to 64 letters, digits, '.', '_' or '-'; model names: not empty)";
   if (issue.code === "too_small" && issue.origin === "array") return `expected at least ${String(issue.minimum)} item(s)`;
   if (issue.code === "too_big" && issue.origin === "array") return `expected at most ${String(issue.maximum)} item(s)`;
   return "invalid value";

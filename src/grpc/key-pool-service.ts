@@ -13,7 +13,8 @@ import { callerOf } from "./caller.js";
 import { keyStateToProto, outcomeToProto } from "../protocol/proto-names.js";
 import { getStatsHistory } from "./get-stats-history.js";
 import { leaseToProto, reportedOutcome } from "./messages.js";
-import { checkProviderAnswer, logProviderAnswer } from "./provider-answer.js";
+import { checkProviderAnswer } from "./provider-answer.js";
+import { logRateLimits } from "../telemetry/log-rate-limits.js";
 import { setRpcAttributes } from "./rpc-span.js";
 import { setKeyState } from "./set-key-state.js";
 import { streamStatsHandler } from "./stream-stats.js";
@@ -93,8 +94,9 @@ export function keyPoolService({ pool, log, reloader, statsSubscribers, history,
         latencyMs: durationToMs(req.latency),
         retryAfterMs: durationToMs(req.retryAfter),
         errorMessage: req.errorMessage,
+        answer: { headers: req.responseHeaders, errorBody: req.errorBody },
       }, callerOf(call).name, callerOf(call));
-      if (!result.alreadyReported) logProviderAnswer(log, { ...result, httpStatus: req.httpStatus, now: clock.now(), responseHeaders: req.responseHeaders, errorBody: req.errorBody });
+      logRateLimits(log, result, result.rateLimits);
       setRpcAttributes(call, {
         "keypool.provider": result.provider,
         "keypool.key_id": result.keyId,

@@ -1,8 +1,6 @@
 import type { ReportUsageRequest } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
 import { invalidArgument } from "../protocol/keypool-error.js";
 import { MAX_ERROR_BODY_BYTES } from "../provider-http/rate-limits/error-body.js";
-import { parseRateLimits } from "../provider-http/rate-limits/parse-rate-limits.js";
-import type { Logger } from "../telemetry/logger.js";
 
 /** Enough for every rate-limit header of every provider with room to spare; more is a caller's bug. */
 export const MAX_RESPONSE_HEADERS = 64;
@@ -31,26 +29,4 @@ export function checkProviderAnswer(req: Pick<ReportUsageRequest, "responseHeade
   if (req.errorBody.length > MAX_ERROR_BODY_BYTES) {
     throw invalidArgument(`error_body: ${req.errorBody.length} bytes, at most ${MAX_ERROR_BODY_BYTES} (send the first 8 KiB)`);
   }
-}
-
-/**
- * Reads what the provider said about its limits and writes it to the debug
- * log, by provider and key id. Nothing of the answer but parsed numbers and
- * known ids is logged.
- */
-export function logProviderAnswer(
-  log: Logger,
-  report: { provider: string; keyId: string; httpStatus: number; now: number } & Pick<ReportUsageRequest, "responseHeaders" | "errorBody">,
-): void {
-  if (!log.isLevelEnabled("debug")) return;
-  if (Object.keys(report.responseHeaders).length === 0 && report.errorBody.length === 0) return;
-  const parsed = parseRateLimits({
-    provider: report.provider,
-    status: report.httpStatus,
-    headers: report.responseHeaders,
-    errorBody: report.errorBody,
-    now: report.now,
-  });
-  if (parsed.limits.length === 0 && parsed.exhausted === undefined && parsed.retryAfterMs === undefined && parsed.notes.length === 0) return;
-  log.debug({ provider: report.provider, keyId: report.keyId, rateLimits: parsed }, "provider rate limits read");
 }

@@ -8,6 +8,7 @@ import {
 import type { WindowLimit } from "../config/types.js";
 import type { KeyLimitsSnapshot, KeySnapshot, PoolSnapshot, ProviderSnapshot } from "../pool/stats-types.js";
 import { keyStateFromProto, keyStateToProto } from "../protocol/proto-names.js";
+import { learnedFromProto, learnedToProto, modelLimitsFromProto, modelLimitsToProto, scopeFromProto, scopeToProto } from "./quota-stats-messages.js";
 
 /** A statistics snapshot as the StreamStats message. */
 export function snapshotToProto(s: PoolSnapshot): StreamStatsResponse {
@@ -64,6 +65,9 @@ function keyToProto(k: KeySnapshot): KeyStats {
     lastUsedAt: optionalTime(k.lastUsedAt),
     weight: k.weight,
     changedBy: k.changedBy,
+    scope: scopeToProto(k.scope),
+    modelLimits: modelLimitsToProto(k.modelLimits),
+    learnedLimits: k.learnedLimits.map(learnedToProto),
   };
 }
 
@@ -150,5 +154,8 @@ function keyFromProto(k: KeyStats): KeySnapshot {
     lastUsedAt: timestampToMs(k.lastUsedAt),
     weight: k.weight,
     changedBy: k.changedBy,
+    scope: scopeFromProto(k.scope),
+    modelLimits: modelLimitsFromProto(k.modelLimits),
+    learnedLimits: k.learnedLimits.map(learnedFromProto),
   };
 }

@@ -169,6 +169,11 @@ export interface ReportedOutcome {
   readonly confirms: boolean;
   /** Distinct clients whose UNAUTHORIZED reports disable the key ({@link unauthorizedQuorum}). */
   readonly quorum: number;
+  /**
+   * The provider said the key's quota is gone (a daily quota, a spend limit, a
+   * payment): exhausted until then, whatever the retry hint.
+   */
+  readonly exhaustion?: { readonly reason: string; readonly until: number } | undefined;
 }
 
 /** The quorum for UNAUTHORIZED: configured, or 1 with at most one client and 2 with several. */
@@ -209,6 +214,9 @@ export function applyOutcome(health: KeyHealth, event: ReportedOutcome, now: num
   const wasProbe = h.probeLease === event.leaseId;
   if (wasProbe) h = { ...h, probeLease: undefined };
   const { detail, by } = event;
+  if (event.exhaustion !== undefined && event.outcome !== "success" && event.outcome !== "unauthorized" && before !== "disabled") {
+    return extend(h, "exhausted", withDetail(event.exhaustion.reason, detail), event.exhaustion.until, by);
+  }
   switch (event.outcome) {
     case "success":
       h = h.consecutiveRateLimits === 0 && h.consecutiveServerErrors === 0 ? h : { ...h, consecutiveRateLimits: 0, consecutiveServerErrors: 0 };

@@ -3,7 +3,7 @@ import type { KeyActionDecision } from "./key-action-budget.js";
 import { applyOutcome, healthGranted, healthLeaseEnded, healthState, putsOutOfService, type ReportedOutcome } from "./key-health.js";
 import type { PooledKey } from "./pooled-key.js";
 import type { KeyStateName } from "./types.js";
-import type { UsageEntry } from "./usage-log.js";
+import { settleCharges, type Charge } from "./quota.js";
 
 /**
  * The transitions of a key's state, one function per event: a lease granted,
@@ -20,17 +20,20 @@ export function keyStateAt(key: PooledKey, now: number): KeyStateName {
 
 /**
  * Leases the key: counts the request (with its estimated tokens) in every
- * window, opens a lease against the concurrency limit, and makes it the most
- * recently used. `seq` orders uses within one millisecond.
+ * window that bounds it (the key's, its model's, its scope's), opens a lease
+ * against the concurrency limit, and makes it the most recently used. `seq`
+ * orders uses within one millisecond.
  */
-export function grantKey(key: PooledKey, leaseId: string, estimatedTokens: number, seq: number, now: number): UsageEntry {
+export function grantKey(key: PooledKey, leaseId: string, estimatedTokens: number, model: string, seq: number, now: number): Charge[] {
   key.health = healthGranted(key.health, leaseId, now);
-  const entry = key.usage.record(now, estimatedTokens);
+  const charges: Charge[] = [];
+  key.quota.record(now, estimatedTokens, model, charges);
+  key.scope?.quota.record(now, estimatedTokens, model, charges);
   key.inFlight += 1;
   key.lastUsedAt = now;
   key.lastUsedSeq = seq;
   key.counters.requests += 1;
-  return entry;
+  return charges;
 }
 
 export interface SettledReport extends ReportedOutcome {
@@ -55,7 +58,7 @@ export interface KeyActionGate {
  */
 export function settleKey(
   key: PooledKey,
-  entry: UsageEntry,
+  charges: readonly Charge[],
   report: SettledReport,
   now: number,
   settings: PoolSettings,
@@ -64,7 +67,7 @@ export function settleKey(
   const { outcome, promptTokens, completionTokens } = report;
   // A success reported without counts keeps its estimate: the tokens were
   // spent, the caller just did not say how many. A refused call spent none.
-  if (!(outcome === "success" && promptTokens + completionTokens === 0)) key.usage.settle(entry, promptTokens + completionTokens, now);
+  if (!(outcome === "success" && promptTokens + completionTokens === 0)) settleCharges(charges, promptTokens + completionTokens, now);
   key.inFlight -= 1;
   const c = key.counters;
   c.byOutcome[outcome] = (c.byOutcome[outcome] ?? 0) + 1;

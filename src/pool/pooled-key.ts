@@ -1,7 +1,9 @@
 import type { KeyConfig, PoolSettings } from "../config/types.js";
 import { HEALTHY, healthAvailableAt, healthConfigured, healthLeasable, type KeyHealth } from "./key-health.js";
 import { LatencyWindow } from "./latency-window.js";
-import { UsageLog, type WindowSpec } from "./usage-log.js";
+import type { QuotaScope } from "./quota-scope.js";
+import { Quota } from "./quota.js";
+import type { UsageLog, WindowSpec } from "./usage-log.js";
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -27,7 +29,10 @@ export interface KeyCounters {
  * added back; a changed limit updates it in place.
  */
 export class PooledKey {
-  readonly usage: UsageLog;
+  /** Its own windows (general, per model, learned). */
+  readonly quota: Quota;
+  /** The scope it shares a quota with; undefined: it is its own scope. Set by the store. */
+  scope: QuotaScope<PooledKey> | undefined = undefined;
   health: KeyHealth = HEALTHY;
   inFlight = 0;
   lastUsedAt = -Infinity;
@@ -53,7 +58,7 @@ export class PooledKey {
     public config: KeyConfig,
     settings: PoolSettings,
   ) {
-    this.usage = new UsageLog(windowSpecs(config, settings));
+    this.quota = new Quota(windowSpecs(config, settings), config.modelLimits ?? {}, settings);
     this.health = healthConfigured(this.health, config.enabled);
   }
 
@@ -61,10 +66,15 @@ export class PooledKey {
     return this.config.id;
   }
 
+  /** The key's general windows; the first two are the minute's requests and tokens. */
+  get usage(): UsageLog {
+    return this.quota.usage;
+  }
+
   /** Applies changed limits or settings at once, keeping what was already counted. */
   reconfigure(config: KeyConfig, settings: PoolSettings): void {
     this.config = config;
-    this.usage.setWindows(windowSpecs(config, settings));
+    this.quota.reconfigure(windowSpecs(config, settings), config.modelLimits ?? {}, settings);
     this.health = healthConfigured(this.health, config.enabled);
   }
 
@@ -88,7 +98,7 @@ export class PooledKey {
     if (this.draining || !this.serves(model)) return Infinity;
     const healthAt = healthLeasable(this.health, now) ? undefined : healthAvailableAt(this.health, now);
     let wait = healthAt === undefined ? 0 : healthAt - now;
-    wait = Math.max(wait, this.usage.waitFor(tokens, now));
+    wait = Math.max(wait, this.roomAt(tokens, model, now) - now);
     const max = this.config.maxConcurrent;
     if (max !== undefined && this.inFlight >= max) wait = Math.max(wait, CONCURRENCY_HINT_MS);
     return wait;
@@ -98,22 +108,32 @@ export class PooledKey {
     if (this.draining || !this.serves(model) || !healthLeasable(this.health, now)) return false;
     const max = this.config.maxConcurrent;
     if (max !== undefined && this.inFlight >= max) return false;
-    return this.usage.waitFor(tokens, now) === 0;
+    return this.roomAt(tokens, model, now) === now;
+  }
+
+  /** When its own windows and its scope's have room for a request of `tokens` for `model`, by time alone. */
+  private roomAt(tokens: number, model: string | undefined, now: number): number {
+    const own = this.quota.roomAt(tokens, model, now);
+    return this.scope === undefined ? own : Math.max(own, this.scope.roomAt(tokens, model, now));
   }
 
   /**
-   * When this key can next take a request of no tokens for no particular
-   * model by time alone: `now` when it can now, Infinity when only an event
-   * can change that (a lease ending, a report, a reload). Agrees with
-   * `canServe(0, "", t)` for every t until the next such event, which is
-   * what lets the key index set a key aside until then.
+   * When this key can next take a request of no tokens, as far as the limits
+   * that bound every request alike say, by time alone: `now` when it can
+   * now, Infinity when only an event can change that (a lease ending, a
+   * report, a reload). Agrees with `canServe(0, m, t)` for a model m with no
+   * limits of its own, for every t until the next such event, which is what
+   * lets the key index set a key aside until then; a model's own limits (and,
+   * for a request naming no model, every model's learned budget) are checked
+   * per request.
    */
   servableAt(now: number): number {
     if (this.draining) return Infinity;
     const max = this.config.maxConcurrent;
     if (max !== undefined && this.inFlight >= max) return Infinity;
     const healthAt = healthLeasable(this.health, now) ? now : (healthAvailableAt(this.health, now) ?? Infinity);
-    return Math.max(healthAt, this.usage.roomAt(0, now));
+    // What bounds every request alike: a model's own limits are checked per request, walking the index.
+    return Math.max(healthAt, this.roomAt(0, undefined, now));
   }
 }
 

@@ -2,6 +2,7 @@ import { balanceRatio } from "./balance-ratio.js";
 import { healthAvailableAt, healthChangedBy, healthReason } from "./key-health.js";
 import { keyUtilization } from "./key-utilization.js";
 import type { PooledKey } from "./pooled-key.js";
+import { quotaSnapshot } from "./quota-snapshot.js";
 import type { ClientUsageSnapshot, KeySnapshot, PoolSnapshot, ProviderSnapshot } from "./stats-types.js";
 import type { KeyStateName } from "./types.js";
 
@@ -100,5 +101,7 @@ export function keySnapshot(key: PooledKey, state: KeyStateName, now: number): K
     latency: latency === undefined ? undefined : { p50Ms: latency.p50, p95Ms: latency.p95, p99Ms: latency.p99, samples: latency.samples },
     lastUsedAt: Number.isFinite(key.lastUsedAt) ? key.lastUsedAt : undefined,
     weight: cfg.weight,
+    modelLimits: cfg.modelLimits ?? {},
+    ...quotaSnapshot(key, now),
   };
 }

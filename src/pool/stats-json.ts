@@ -1,4 +1,5 @@
-import type { KeySnapshot, PoolSnapshot, ProviderSnapshot } from "./stats-types.js";
+import type { LimitSet } from "../config/types.js";
+import type { KeySnapshot, PoolSnapshot, ProviderSnapshot, ScopeSnapshot } from "./stats-types.js";
 
 /**
  * The JSON form of a statistics snapshot, shared by GET /v1/stats, the SSE
@@ -65,7 +66,42 @@ function keyJson(k: KeySnapshot): Record<string, unknown> {
     last_used_at: k.lastUsedAt === undefined ? null : iso(k.lastUsedAt),
     weight: k.weight,
     changed_by: k.changedBy,
+    scope: k.scope === undefined ? null : scopeJson(k.scope),
+    model_limits: modelLimitsJson(k.modelLimits),
+    learned_limits: k.learnedLimits.map((l) => ({
+      holder: l.holder,
+      model: l.model,
+      dimension: l.dimension,
+      window_ms: l.windowMs,
+      limit: l.limit ?? null,
+      remaining: l.remaining ?? null,
+      reset_at: l.resetAt === undefined ? null : iso(l.resetAt),
+      others: l.others,
+      source: l.source,
+      seen_at: iso(l.seenAt),
+      expires_at: iso(l.expiresAt),
+    })),
   };
+}
+
+function scopeJson(s: ScopeSnapshot): Record<string, unknown> {
+  return {
+    name: s.name,
+    state: s.state,
+    reason: s.reason,
+    until: s.until === undefined ? null : iso(s.until),
+    limits: limitSetJson(s.limits),
+    model_limits: modelLimitsJson(s.modelLimits),
+    requests_in_window: s.requestsInWindow,
+  };
+}
+
+function limitSetJson(l: LimitSet): Record<string, number | null> {
+  return { rpm: l.rpm ?? null, tpm: l.tpm ?? null, rpd: l.rpd ?? null };
+}
+
+function modelLimitsJson(m: Readonly<Record<string, LimitSet>>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(m).map(([model, l]) => [model, limitSetJson(l)]));
 }
 
 function iso(ms: number): string {

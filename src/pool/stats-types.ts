@@ -1,4 +1,5 @@
-import type { WindowLimit } from "../config/types.js";
+import type { LimitSet, WindowLimit } from "../config/types.js";
+import type { LearnedLimit } from "./learned-limits.js";
 import type { KeyStateName } from "./types.js";
 
 /**
@@ -14,6 +15,29 @@ export interface KeyLimitsSnapshot {
   readonly rpd: number | undefined;
   readonly maxConcurrent: number | undefined;
   readonly windows: readonly WindowLimit[];
+}
+
+/**
+ * A limit learned from the provider's answers, beside the configured ones,
+ * and where it came from (`source`: "openai-headers", "gemini-quota-failure", ...).
+ */
+export interface LearnedLimitSnapshot extends Omit<LearnedLimit, "usedSince" | "source"> {
+  /** Who it was learned for: the key itself, or the scope it shares. */
+  readonly holder: "key" | "scope";
+  readonly source: string;
+}
+
+/** The scope a key shares and what holds it. */
+export interface ScopeSnapshot {
+  readonly name: string;
+  readonly state: "active" | "cooling_down" | "exhausted";
+  readonly reason: string;
+  readonly until: number | undefined;
+  /** The scope's configured limits, general and per model. */
+  readonly limits: LimitSet;
+  readonly modelLimits: Readonly<Record<string, LimitSet>>;
+  /** Requests counted in the scope's minute, every member's together. */
+  readonly requestsInWindow: number;
 }
 
 export interface LatencySnapshot {
@@ -56,6 +80,12 @@ export interface KeySnapshot {
   readonly latency: LatencySnapshot | undefined;
   readonly lastUsedAt: number | undefined;
   readonly weight: number;
+  /** The scope the key shares a quota with; undefined: the key is its own scope. */
+  readonly scope: ScopeSnapshot | undefined;
+  /** The key's configured limits per model. */
+  readonly modelLimits: Readonly<Record<string, LimitSet>>;
+  /** Learned from the provider's answers, for the key and for its scope. */
+  readonly learnedLimits: readonly LearnedLimitSnapshot[];
 }
 
 /** One caller of a provider now: its open leases and its acquisitions waiting for a key. */

@@ -1,4 +1,13 @@
 import type { Outcome } from "../protocol/outcome.js";
+import type { ParsedRateLimits } from "../provider-http/rate-limits/rate-limit-facts.js";
+
+/** The parts of a provider's answer that speak of its limits, as a caller passes them on. */
+export interface ReportedAnswer {
+  /** Lower-case names; only rate-limit headers are read, nothing is kept. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The first bytes of a non-2xx body: parsed for quota details, never stored or echoed. */
+  readonly errorBody?: string | Uint8Array | undefined;
+}
 
 import type { KeyStateName } from "../protocol/proto-names.js";
 
@@ -46,6 +55,8 @@ export interface UsageReport {
   readonly retryAfterMs?: number | undefined;
   /** Short provider error text; secrets in it are redacted before it is kept. */
   readonly errorMessage?: string | undefined;
+  /** The provider's answer, read in the lease's provider's dialect for the limits it states. */
+  readonly answer?: ReportedAnswer | undefined;
 }
 
 /**
@@ -65,6 +76,8 @@ export interface ReportResult {
   readonly keyState: KeyStateName;
   readonly alreadyReported: boolean;
   readonly outcome: Outcome | undefined;
+  /** What the answer said about the provider's limits, for a debug line; only numbers and known ids. */
+  readonly rateLimits?: ParsedRateLimits | undefined;
 }
 
 export interface ConfigDiff {

@@ -24,7 +24,7 @@ export interface WindowSpec {
 }
 
 interface WindowCounter {
-  readonly spec: WindowSpec;
+  spec: WindowSpec;
   /** Sequence number of the oldest entry still inside the window. */
   startSeq: number;
   requests: number;
@@ -43,8 +43,16 @@ export class UsageLog {
     this.setWindows(specs);
   }
 
-  /** Replaces the window specs, recounting them over the retained history. */
+  /**
+   * Replaces the window specs, recounting them over the retained history.
+   * When only limits change (same kinds and spans, as a learned limit
+   * moves), the counts stand as they are and nothing is recounted.
+   */
   setWindows(specs: readonly WindowSpec[]): void {
+    if (specs.length === this.windows.length && specs.every((s, i) => sameSpan(s, this.windows[i]?.spec))) {
+      this.windows.forEach((w, i) => (w.spec = specs[i] as WindowSpec));
+      return;
+    }
     this.windows = specs.map((spec) => ({ spec, startSeq: this.baseSeq, requests: 0, tokens: 0 }));
     for (const w of this.windows) {
       for (let seq = this.baseSeq; seq < this.nextSeq; seq++) {
@@ -191,4 +199,8 @@ export class UsageLog {
   private at(seq: number): UsageEntry {
     return this.entries[this.head + (seq - this.baseSeq)] as UsageEntry;
   }
+}
+
+function sameSpan(a: WindowSpec, b: WindowSpec | undefined): boolean {
+  return b !== undefined && a.kind === b.kind && a.perMs === b.perMs && a.marginMs === b.marginMs;
 }

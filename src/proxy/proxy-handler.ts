@@ -34,7 +34,8 @@ import { estimateRequest } from "./request-estimate.js";
 import { usageWatcher } from "./response-usage.js";
 import type { RoutableProviders } from "./routable-providers.js";
 import { toProxyError } from "./to-proxy-error.js";
-import { logUpstreamAnswer, upstreamAnswer } from "./upstream-answer.js";
+import { logRateLimits } from "../telemetry/log-rate-limits.js";
+import { reportedAnswer, upstreamAnswer } from "./upstream-answer.js";
 import { callUpstream } from "./upstream-call.js";
 import type { UpstreamTargets } from "./upstream-targets.js";
 
@@ -366,11 +367,12 @@ async function settle(
         promptTokens: usage?.promptTokens,
         completionTokens: usage?.completionTokens,
         latencyMs: started > 0 ? performance.now() - started : undefined,
+        answer: answer === undefined ? undefined : reportedAnswer(answer),
       },
       lease.owner,
       ex.rights,
     );
-    if (answer !== undefined && !result.alreadyReported) logUpstreamAnswer(ctx.log, lease, answer);
+    logRateLimits(ctx.log, result, result.rateLimits);
   } catch (err) {
     ctx.log.debug({ provider: lease.provider, keyId: lease.keyId, err: err instanceof Error ? err.message : String(err) }, "proxy report failed");
   }

@@ -1,4 +1,5 @@
 import type { KeySnapshot, PoolSnapshot, ProviderSnapshot } from "../pool/stats-types.js";
+import { limitLine } from "./limit-lines.js";
 import { againstLimit, compactCount, percent, ratio, shortDuration } from "./stats-format.js";
 
 interface Column {
@@ -24,7 +25,8 @@ const columns: readonly Column[] = [
 /**
  * The statistics as a person reads them: per provider a summary line (balance
  * ratio first: it is what people compare), a table of keys, and below it why
- * each key that is not active is not. Masked keys only.
+ * each key that is not active is not, then scopes, per-model and learned
+ * limits where a key has any. Masked keys only.
  */
 export function renderStatsTable(s: PoolSnapshot): string {
   const when = new Date(s.generatedAt).toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z");
@@ -50,6 +52,10 @@ function renderProvider(p: ProviderSnapshot, at: number): string {
   const lines = [summary, line(columns.map((c) => c.title)), ...rows.map(line)];
   for (const k of p.keys) {
     if (k.state !== "active" && k.stateReason !== "") lines.push(`  ${k.keyId}: ${k.stateReason}`);
+  }
+  for (const k of p.keys) {
+    const limits = limitLine(k, at);
+    if (limits !== undefined) lines.push(limits);
   }
   return lines.join("\n");
 }

@@ -1,4 +1,5 @@
 import type { Counter, Histogram, Meter, ObservableGauge } from "@opentelemetry/api";
+import { keyLimitPoints } from "./key-limit-points.js";
 import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
 import { defaultResource, resourceFromAttributes } from "@opentelemetry/resources";
 import { MeterProvider } from "@opentelemetry/sdk-metrics";
@@ -162,6 +163,12 @@ export class KeypoolMetrics {
       "1 while the shared store is unreachable and this sidecar enforces its share of every limit alone; always 0 with the in-process store",
       "1",
     );
+    const limit = gauge(
+      "keypool_key_limit",
+      "Limits that bound each key, side by side by source: configured, or learned from the provider's answers (for the key or its scope, per model)",
+      "1",
+    );
+    const remaining = gauge("keypool_learned_remaining", "What the provider's last answer said was left of a learned limit until its reset", "1");
     meter.addBatchObservableCallback(
       (result) => {
         for (const p of pool.snapshot().providers) {
@@ -172,13 +179,18 @@ export class KeypoolMetrics {
             result.observe(inFlight, k.inFlight, attrs);
             result.observe(state, KEY_STATE_VALUES[k.state], attrs);
             result.observe(utilization, k.utilization, attrs);
+            for (const l of keyLimitPoints(k)) {
+              const labels = { ...attrs, ...l.labels };
+              if (l.limit !== undefined) result.observe(limit, l.limit, labels);
+              if (l.remaining !== undefined) result.observe(remaining, l.remaining, labels);
+            }
           }
         }
         for (const transport of transports) result.observe(streams, subscribers.count(transport), { transport });
         // The pool's state lives in this process: there is no store to lose.
         result.observe(storeDegraded, 0);
       },
-      [inFlight, state, utilization, balance, waiting, streams, storeDegraded],
+      [inFlight, state, utilization, balance, waiting, streams, storeDegraded, limit, remaining],
     );
   }
 }

@@ -31,7 +31,7 @@ describe("describeConfig", () => {
     expect(text).toContain(`id: ${second}\n    label: ${second}\n    key: …WxYz\n    enabled: no\n    weight: 2`);
     expect(text).toContain("models: gpt-4o");
     expect(text).toContain("models: all");
-    expect(text).toContain("limits: none (unlimited)");
+    expect(text).toContain("limits: none configured");
     expect(text).toContain("lease_ttl: 5m (max 1h)");
   });
 

@@ -322,6 +322,7 @@ describe("parseConfigDocument: settings", () => {
           max_waiting_per_provider: 200,
           state_file: "/var/lib/keypool/state.json",
           state_interval: "30s",
+          spend_recheck: "3h",
         },
       }),
     );
@@ -346,6 +347,7 @@ describe("parseConfigDocument: settings", () => {
       maxOpenLeasesPerClient: 50,
       acquireRatePerClient: 20,
       maxWaitingPerProvider: 200,
+      spendRecheckMs: 10_800_000,
       stateFile: "/var/lib/keypool/state.json",
       stateIntervalMs: 30_000,
     });

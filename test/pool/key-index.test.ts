@@ -16,7 +16,9 @@ import { poolConfig, type TestKey } from "../support/pool-config.js";
  * with and without Retry-After, 401s, quota, server errors), second reports,
  * expiries, clock moves (whole, fractional, across window edges) and reloads
  * (keys added, removed, re-keyed, reweighted, relimited, disabled, model
- * lists changed, margins changed) must give the same key at every acquisition.
+ * lists changed, margins changed, keys moved into and out of a shared scope
+ * with its own and per-model limits), and answers whose rate-limit headers
+ * teach limits and budgets, must give the same key at every acquisition.
  */
 
 const IDS = ["a", "b", "c", "d", "e", "f", "g"] as const;
@@ -33,9 +35,12 @@ interface KeySpec {
   models: string[] | undefined;
   enabled: boolean;
   window: { kind: "requests" | "tokens"; limit: number; perMs: number } | undefined;
+  inScope: boolean;
+  m1Rpm: number | undefined;
 }
 
 interface ConfigSpec {
+  scope: { rpm: number | undefined; m2Rpm: number | undefined } | undefined;
   p: KeySpec[];
   q: KeySpec[] | undefined;
   margin: number;
@@ -59,9 +64,12 @@ const keySpec: fc.Arbitrary<KeySpec> = fc.record({
     { kind: "requests" as const, limit: 3, perMs: 7_000 },
     { kind: "tokens" as const, limit: 500, perMs: 2_500 },
   ),
+  inScope: fc.boolean(),
+  m1Rpm: fc.constantFrom(undefined, undefined, 1, 2),
 });
 
 const configSpec: fc.Arbitrary<ConfigSpec> = fc.record({
+  scope: fc.option(fc.record({ rpm: fc.constantFrom(undefined, 2, 3, 4), m2Rpm: fc.constantFrom(undefined, 1, 2) }), { nil: undefined }),
   p: fc.uniqueArray(keySpec, { selector: (k) => k.id, minLength: 1, maxLength: IDS.length }),
   q: fc.option(fc.uniqueArray(keySpec, { selector: (k) => k.id, minLength: 1, maxLength: 3 }), { nil: undefined }),
   // Ratios whose products with the windows are not whole milliseconds probe the window edges' arithmetic.
@@ -71,7 +79,7 @@ const configSpec: fc.Arbitrary<ConfigSpec> = fc.record({
 
 type Command =
   | { kind: "acquire"; provider: "p" | "q"; tokens: number; model: string; ttlMs: number }
-  | { kind: "report"; pick: number; outcome: Outcome; tokens: number; retryAfterMs: number }
+  | { kind: "report"; pick: number; outcome: Outcome; tokens: number; retryAfterMs: number; headers: Record<string, string> | undefined }
   | { kind: "again"; pick: number }
   | { kind: "advance"; ms: number }
   | { kind: "jump"; pick: number; to: "room" | "fall" | "first" }
@@ -96,6 +104,13 @@ const command: fc.Arbitrary<Command> = fc.oneof(
       outcome: fc.constantFrom<Outcome>("success", "success", "success", ...outcomes),
       tokens: fc.integer({ min: 0, max: 600 }),
       retryAfterMs: fc.constantFrom(0, 0, 500, 1_500, 4_000, 70_000),
+      headers: fc.constantFrom(
+        undefined,
+        undefined,
+        { "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "2s" },
+        { "x-ratelimit-limit-requests": "3", "x-ratelimit-remaining-requests": "1", "x-ratelimit-reset-requests": "5s" },
+        { "x-ratelimit-limit-tokens": "900", "x-ratelimit-remaining-tokens": "400", "x-ratelimit-reset-tokens": "1.5s" },
+      ),
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("again" as const), pick: fc.nat() }) },
@@ -116,8 +131,10 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("reload" as const), config: configSpec }) },
 );
 
-function testKeys(provider: string, specs: readonly KeySpec[]): TestKey[] {
+function testKeys(provider: string, specs: readonly KeySpec[], scoped: boolean): TestKey[] {
   return specs.map((k) => ({
+    ...(scoped && k.inScope ? { scope: "s" } : {}),
+    ...(k.m1Rpm === undefined ? {} : { modelLimits: { m1: { rpm: k.m1Rpm, tpm: undefined, rpd: undefined } } }),
     id: k.id,
     secret: `sk-test-${provider}${k.id}${k.rekey ? "-new" : "-old"}`,
     weight: k.weight,
@@ -144,14 +161,18 @@ function buildConfig(spec: ConfigSpec) {
     serverErrorThreshold: 2,
     serverErrorCooldownMs: 3_000,
   };
-  const providers: Record<string, TestKey[]> = { p: testKeys("p", spec.p) };
-  if (spec.q !== undefined) providers.q = testKeys("q", spec.q);
-  return poolConfig(providers, settings);
+  const providers: Record<string, TestKey[]> = { p: testKeys("p", spec.p, spec.scope !== undefined) };
+  if (spec.q !== undefined) providers.q = testKeys("q", spec.q, false);
+  const config = poolConfig(providers, settings);
+  const p = config.providers.get("p");
+  if (spec.scope === undefined || p === undefined) return config;
+  const scope = { name: "s", rpm: spec.scope.rpm, tpm: undefined, rpd: undefined, modelLimits: spec.scope.m2Rpm === undefined ? {} : { m2: { rpm: spec.scope.m2Rpm, tpm: undefined, rpd: undefined } } };
+  return { ...config, providers: new Map([...config.providers, ["p", { ...p, scopes: { s: scope } }]]) };
 }
 
-async function forgivingReport(pool: MemoryLeasePool, leaseId: string, outcome: Outcome, tokens: number, retryAfterMs: number) {
+async function forgivingReport(pool: MemoryLeasePool, leaseId: string, outcome: Outcome, tokens: number, retryAfterMs: number, headers?: Record<string, string>) {
   try {
-    const res = await pool.report(leaseId, { outcome, promptTokens: tokens, retryAfterMs });
+    const res = await pool.report(leaseId, { outcome, promptTokens: tokens, retryAfterMs, answer: headers === undefined ? undefined : { headers } });
     return res.alreadyReported ? "alreadyReported" : "reported";
   } catch (err) {
     expect(err).toMatchObject({ code: "NOT_FOUND" });
@@ -160,7 +181,7 @@ async function forgivingReport(pool: MemoryLeasePool, leaseId: string, outcome: 
 }
 
 /** What the runs exercised, so that a generator that stopped reaching the interesting cases shows. */
-const seen = { jumps: 0, granted: 0, refused: 0, loadDecided: 0, reloads: 0, expired: 0 };
+const seen = { jumps: 0, granted: 0, refused: 0, loadDecided: 0, reloads: 0, expired: 0, scopeLimited: 0, learnedHeld: 0 };
 
 describe("KeyIndex against chooseKey (property)", () => {
   it("the index picks exactly the key the linear scan picks, at every acquisition", async () => {
@@ -178,6 +199,9 @@ describe("KeyIndex against chooseKey (property)", () => {
             const now = clock.now();
             const keys = [...pool.keys()].filter((k) => k.provider === c.provider).map((k) => k.key);
             const expected = chooseKey(keys, (k) => k.canServe(c.tokens, c.model, now), now);
+            const ownRoom = (k: (typeof keys)[number]) => k.quota.roomAt(c.tokens, c.model, now);
+            if (keys.some((k) => k.scope !== undefined && k.scope.roomAt(c.tokens, c.model, now) > now && ownRoom(k) === now)) seen.scopeLimited += 1;
+            if (keys.some((k) => k.quota.learned.length > 0 && ownRoom(k) > now)) seen.learnedHeld += 1;
             const got = await pool
               .acquire({ provider: c.provider, estimatedTokens: c.tokens, model: c.model, leaseTtlMs: c.ttlMs })
               .catch((e: unknown) => e);
@@ -203,7 +227,7 @@ describe("KeyIndex against chooseKey (property)", () => {
             if (target === undefined) continue;
             ended.push(target.leaseId);
             // A lease that expired long ago may be forgotten: NOT_FOUND, which changes nothing either.
-            const res = await forgivingReport(pool, target.leaseId, c.outcome, c.tokens, c.retryAfterMs);
+            const res = await forgivingReport(pool, target.leaseId, c.outcome, c.tokens, c.retryAfterMs, c.headers);
             if (res !== "alreadyReported") continue;
             seen.expired += 1;
           } else if (c.kind === "again") {
@@ -239,5 +263,7 @@ describe("KeyIndex against chooseKey (property)", () => {
     expect(seen.reloads).toBeGreaterThan(50);
     expect(seen.expired).toBeGreaterThan(10);
     expect(seen.jumps).toBeGreaterThan(500);
+    expect(seen.scopeLimited).toBeGreaterThan(100);
+    expect(seen.learnedHeld).toBeGreaterThan(100);
   });
 });

@@ -4,7 +4,7 @@ import { defaultSettings, type PoolSettings } from "../../src/config/types.js";
 import { healthLeasable, healthState } from "../../src/pool/key-health.js";
 import { expireKey, grantKey, keyStateAt, settleKey, type KeyActionGate } from "../../src/pool/key-transitions.js";
 import { PooledKey } from "../../src/pool/pooled-key.js";
-import type { UsageEntry } from "../../src/pool/usage-log.js";
+import type { Charge } from "../../src/pool/quota.js";
 import { chooseKey } from "../support/choose-key.js";
 import { fuzzRuns } from "../support/fuzz-runs.js";
 import { testKey } from "../support/pool-config.js";
@@ -71,7 +71,7 @@ interface Grant {
   readonly leaseId: string;
   readonly at: number;
   readonly expiresAt: number;
-  readonly entry: UsageEntry;
+  readonly charges: readonly Charge[];
   tokens: number;
   open: boolean;
 }
@@ -163,8 +163,8 @@ describe("key policy invariants (property, pure functions)", () => {
               if (load(k) > load(chosen) && k.config.weight !== chosen.config.weight) seen.weightDecided += 1;
             }
             const leaseId = `ls_${nextLease++}`;
-            const entry = grantKey(chosen, leaseId, c.tokens, seq++, now);
-            grants.push({ key: chosen, leaseId, at: now, expiresAt: now + c.ttlMs, entry, tokens: c.tokens, open: true });
+            const charges = grantKey(chosen, leaseId, c.tokens, "", seq++, now);
+            grants.push({ key: chosen, leaseId, at: now, expiresAt: now + c.ttlMs, charges, tokens: c.tokens, open: true });
             seen.grants += 1;
             // 1. Within every limit, as counted by the ledger: requests and tokens in any window span, open leases.
             const recent = grants.filter((g) => g.key === chosen && g.at + SPAN > now);
@@ -177,7 +177,7 @@ describe("key policy invariants (property, pure functions)", () => {
             if (target === undefined) continue;
             settleKey(
               target.key,
-              target.entry,
+              target.charges,
               {
                 outcome: c.outcome,
                 leaseId: target.leaseId,

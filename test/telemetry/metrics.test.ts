@@ -94,7 +94,7 @@ describe("/metrics", () => {
     expect(v("keypool_reloads_total", { result: "applied" })).toBe(0);
     expect(v("keypool_stats_subscribers", { transport: "grpc" })).toBe(1);
     // Labels are provider, key id and small fixed sets only.
-    const allowed = new Set(["provider", "key_id", "result", "outcome", "kind", "le", "transport"]);
+    const allowed = new Set(["provider", "key_id", "result", "outcome", "kind", "le", "transport", "source", "holder", "model", "dimension", "window_seconds"]);
     for (const s of m.samples.filter((x) => x.name.startsWith("keypool_"))) {
       for (const label of Object.keys(s.labels)) expect(allowed.has(label), `${s.name} label ${label}`).toBe(true);
     }

@@ -6,6 +6,7 @@ import { KeypoolError, notFound } from "../../protocol/keypool-error.js";
 import { ClientLimits } from "../../pool/client-limits.js";
 import type { KeyActionDecision } from "../../pool/key-action-budget.js";
 import { EndedLeases } from "../../pool/ended-leases.js";
+import { exhaustionOf, holdScopeFromAnswer, learnFromAnswer, readAnswer } from "../../pool/answer-transitions.js";
 import { attribution, boundedRetryAfter, healthAvailableAt, healthReason, unauthorizedQuorum } from "../../pool/key-health.js";
 import { KeyIndex } from "../../pool/key-index.js";
 import { drainKey, expireKey, grantKey, keyStateAt, settleKey } from "../../pool/key-transitions.js";
@@ -18,13 +19,14 @@ import { redactSecret } from "../../pool/redact.js";
 import { poolSnapshot } from "../../pool/snapshot.js";
 import type { PoolSnapshot } from "../../pool/stats-types.js";
 import type { AcquireRequest, ConfigDiff, KeyStateName, Lease, PoolEvent, ReportResult, ReporterRights, UsageReport } from "../../pool/types.js";
-import type { UsageEntry } from "../../pool/usage-log.js";
+import type { Charge } from "../../pool/quota.js";
 import { normalizeAcquire, validateReport, type NormalizedAcquire } from "../../pool/validate-request.js";
 import { DeadlineScheduler, type DeadlineHandle } from "./deadline-scheduler.js";
 import { KeyActionBudgets } from "./key-action-budgets.js";
 import { persistKey, restoreKey } from "./key-persistence.js";
 import { STATE_VERSION, type PersistedKey, type PersistedState } from "./persisted-state.js";
 import type { ProviderKeys } from "./provider-keys.js";
+import { linkScopes } from "./link-scopes.js";
 import { reconcileConfig } from "./reconcile-config.js";
 import { queueFull, refusal, retryDelay } from "./refusal.js";
 import { WaitQueue } from "./wait-queue.js";
@@ -34,7 +36,7 @@ class OpenLease {
   constructor(
     readonly lease: Lease,
     readonly key: PooledKey,
-    readonly entry: UsageEntry,
+    readonly charges: readonly Charge[],
     /** The model asked for, for the events of this lease ("" for any). */
     readonly model: string,
   ) {}
@@ -158,16 +160,17 @@ export class MemoryLeasePool implements LeasePool {
     if (outcome === undefined) {
       throw new KeypoolError("INVALID_ARGUMENT", "outcome: unspecified, and http_status does not say one");
     }
-    const { key, lease, entry } = open;
+    const { key, lease, charges } = open;
     const promptTokens = report.promptTokens ?? 0;
     const completionTokens = report.completionTokens ?? 0;
     const before = keyStateAt(key, now);
     const settings = this.settings;
     const by = attribution(owner);
+    const parsed = readAnswer(lease.provider, open.model, report.httpStatus ?? 0, report.answer, now);
     this.endLease(open, now, "reported");
     const budget = settleKey(
       key,
-      entry,
+      charges,
       {
         outcome,
         leaseId,
@@ -180,18 +183,24 @@ export class MemoryLeasePool implements LeasePool {
         confirms: rights.trusted || rights.admin,
         quorum: outcome === "unauthorized" ? unauthorizedQuorum(settings, this.configuredClients()) : 1,
         budgeted: !rights.admin,
+        exhaustion: exhaustionOf(key, parsed, outcome, now, settings),
       },
       now,
       settings,
       this.keyActions,
     );
+    if (parsed !== undefined) {
+      learnFromAnswer(key, parsed, open.model, now);
+      // A client past its key-action budget may not take a whole scope out either.
+      if (budget?.allowed !== false) holdScopeFromAnswer(key, parsed, outcome, key.health.until, now, settings);
+    }
     const after = keyStateAt(key, now);
     this.emit({ type: "reported", provider: lease.provider, keyId: key.id, outcome, latencyMs: report.latencyMs, promptTokens, completionTokens, model: open.model });
     this.noteReportLimits(lease.provider, key.id, by, outcome, report.retryAfterMs, budget, after);
     if (after !== before) this.emitState(key, before, after, now);
     if (after === "cooling_down" || after === "exhausted") this.watchRecovery(key, after, now);
     this.keyChanged(lease.provider, key, now);
-    return { provider: lease.provider, keyId: key.id, keyState: after, alreadyReported: false, outcome };
+    return { provider: lease.provider, keyId: key.id, keyState: after, alreadyReported: false, outcome, rateLimits: parsed };
   }
 
   /**
@@ -259,7 +268,9 @@ export class MemoryLeasePool implements LeasePool {
         rt.waiters.rejectAll(new KeypoolError("NOT_FOUND", `provider ${rt.name} was removed from the configuration`));
       }
     }
-    if (r.added.length + r.removed.length + r.updated.length > 0 || r.settingsChanged) {
+    let scopesChanged = false;
+    for (const rt of this.providers.values()) scopesChanged = linkScopes(rt, config.providers.get(rt.name), config.settings) || scopesChanged;
+    if (r.added.length + r.removed.length + r.updated.length > 0 || r.settingsChanged || scopesChanged) {
       this.generation += 1;
       // Keys, limits, weights or model lists may all have changed: a fresh index is simplest and reloads are rare.
       for (const rt of this.providers.values()) rt.index = new KeyIndex(rt.keys.values(), now);
@@ -344,6 +355,7 @@ export class MemoryLeasePool implements LeasePool {
     const rt: ProviderKeys = {
       name,
       keys: new Map(),
+      scopes: new Map(),
       index: new KeyIndex([], now),
       waiters: new WaitQueue(this.clock, {
         retryDelay: (req, t) => retryDelay(rt.keys.values(), req, t),
@@ -370,7 +382,7 @@ export class MemoryLeasePool implements LeasePool {
     const key = rt.index.choose(req.estimatedTokens, req.model, now);
     if (key === undefined) return undefined;
     const leaseId = newLeaseId();
-    const entry = grantKey(key, leaseId, req.estimatedTokens, this.useSeq++, now);
+    const charges = grantKey(key, leaseId, req.estimatedTokens, req.model, this.useSeq++, now);
     this.clientLimits.leaseOpened(req.owner);
     const lease: Lease = {
       leaseId,
@@ -386,7 +398,7 @@ export class MemoryLeasePool implements LeasePool {
       clientId: req.clientId,
       owner: req.owner,
     };
-    const open = new OpenLease(lease, key, entry, req.model);
+    const open = new OpenLease(lease, key, charges, req.model);
     open.deadline = this.deadlines.add(open, lease.expiresAt);
     this.leases.set(leaseId, open);
     rt.index.update(key, now);
@@ -425,6 +437,8 @@ export class MemoryLeasePool implements LeasePool {
       if (rt.keys.size === 0 && this.config?.providers.has(rt.name) !== true) this.providers.delete(rt.name);
     }
     rt.index.update(key, now);
+    // The scope's windows and hold are every member's: each may have changed place.
+    if (key.scope !== undefined) for (const member of key.scope.members) if (member !== key) rt.index.update(member, now);
     rt.waiters.serve();
   }
 

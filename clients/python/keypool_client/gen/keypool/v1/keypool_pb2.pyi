@@ -136,7 +136,7 @@ class KeyLimits(_message.Message):
     def __init__(self, rpm: _Optional[int] = ..., tpm: _Optional[int] = ..., rpd: _Optional[int] = ..., max_concurrent: _Optional[int] = ..., windows: _Optional[_Iterable[_Union[WindowLimit, _Mapping]]] = ...) -> None: ...
 
 class KeyStats(_message.Message):
-    __slots__ = ["changed_by", "completion_tokens_total", "cooldown_until", "errors_by_outcome", "errors_total", "expired_leases_total", "in_flight", "key_id", "label", "last_used_at", "latency_p50", "latency_p95", "latency_p99", "limits", "masked_key", "prompt_tokens_total", "rate_limited_total", "requests_in_window", "requests_total", "state", "state_reason", "successes_total", "tokens_in_window", "utilization", "weight"]
+    __slots__ = ["changed_by", "completion_tokens_total", "cooldown_until", "errors_by_outcome", "errors_total", "expired_leases_total", "in_flight", "key_id", "label", "last_used_at", "latency_p50", "latency_p95", "latency_p99", "learned_limits", "limits", "masked_key", "model_limits", "prompt_tokens_total", "rate_limited_total", "requests_in_window", "requests_total", "scope", "state", "state_reason", "successes_total", "tokens_in_window", "utilization", "weight"]
     class ErrorsByOutcomeEntry(_message.Message):
         __slots__ = ["key", "value"]
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -144,6 +144,13 @@ class KeyStats(_message.Message):
         key: str
         value: int
         def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    class ModelLimitsEntry(_message.Message):
+        __slots__ = ["key", "value"]
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: KeyLimits
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[KeyLimits, _Mapping]] = ...) -> None: ...
     CHANGED_BY_FIELD_NUMBER: _ClassVar[int]
     COMPLETION_TOKENS_TOTAL_FIELD_NUMBER: _ClassVar[int]
     COOLDOWN_UNTIL_FIELD_NUMBER: _ClassVar[int]
@@ -157,12 +164,15 @@ class KeyStats(_message.Message):
     LATENCY_P50_FIELD_NUMBER: _ClassVar[int]
     LATENCY_P95_FIELD_NUMBER: _ClassVar[int]
     LATENCY_P99_FIELD_NUMBER: _ClassVar[int]
+    LEARNED_LIMITS_FIELD_NUMBER: _ClassVar[int]
     LIMITS_FIELD_NUMBER: _ClassVar[int]
     MASKED_KEY_FIELD_NUMBER: _ClassVar[int]
+    MODEL_LIMITS_FIELD_NUMBER: _ClassVar[int]
     PROMPT_TOKENS_TOTAL_FIELD_NUMBER: _ClassVar[int]
     RATE_LIMITED_TOTAL_FIELD_NUMBER: _ClassVar[int]
     REQUESTS_IN_WINDOW_FIELD_NUMBER: _ClassVar[int]
     REQUESTS_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     STATE_REASON_FIELD_NUMBER: _ClassVar[int]
     SUCCESSES_TOTAL_FIELD_NUMBER: _ClassVar[int]
@@ -182,19 +192,48 @@ class KeyStats(_message.Message):
     latency_p50: _duration_pb2.Duration
     latency_p95: _duration_pb2.Duration
     latency_p99: _duration_pb2.Duration
+    learned_limits: _containers.RepeatedCompositeFieldContainer[LearnedLimit]
     limits: KeyLimits
     masked_key: str
+    model_limits: _containers.MessageMap[str, KeyLimits]
     prompt_tokens_total: int
     rate_limited_total: int
     requests_in_window: int
     requests_total: int
+    scope: ScopeStats
     state: KeyState
     state_reason: str
     successes_total: int
     tokens_in_window: int
     utilization: float
     weight: float
-    def __init__(self, key_id: _Optional[str] = ..., label: _Optional[str] = ..., masked_key: _Optional[str] = ..., state: _Optional[_Union[KeyState, str]] = ..., state_reason: _Optional[str] = ..., cooldown_until: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., in_flight: _Optional[int] = ..., requests_total: _Optional[int] = ..., successes_total: _Optional[int] = ..., rate_limited_total: _Optional[int] = ..., errors_total: _Optional[int] = ..., errors_by_outcome: _Optional[_Mapping[str, int]] = ..., expired_leases_total: _Optional[int] = ..., prompt_tokens_total: _Optional[int] = ..., completion_tokens_total: _Optional[int] = ..., requests_in_window: _Optional[int] = ..., tokens_in_window: _Optional[int] = ..., limits: _Optional[_Union[KeyLimits, _Mapping]] = ..., utilization: _Optional[float] = ..., latency_p50: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., latency_p95: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., latency_p99: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., last_used_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., weight: _Optional[float] = ..., changed_by: _Optional[str] = ...) -> None: ...
+    def __init__(self, key_id: _Optional[str] = ..., label: _Optional[str] = ..., masked_key: _Optional[str] = ..., state: _Optional[_Union[KeyState, str]] = ..., state_reason: _Optional[str] = ..., cooldown_until: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., in_flight: _Optional[int] = ..., requests_total: _Optional[int] = ..., successes_total: _Optional[int] = ..., rate_limited_total: _Optional[int] = ..., errors_total: _Optional[int] = ..., errors_by_outcome: _Optional[_Mapping[str, int]] = ..., expired_leases_total: _Optional[int] = ..., prompt_tokens_total: _Optional[int] = ..., completion_tokens_total: _Optional[int] = ..., requests_in_window: _Optional[int] = ..., tokens_in_window: _Optional[int] = ..., limits: _Optional[_Union[KeyLimits, _Mapping]] = ..., utilization: _Optional[float] = ..., latency_p50: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., latency_p95: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., latency_p99: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., last_used_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., weight: _Optional[float] = ..., changed_by: _Optional[str] = ..., scope: _Optional[_Union[ScopeStats, _Mapping]] = ..., model_limits: _Optional[_Mapping[str, KeyLimits]] = ..., learned_limits: _Optional[_Iterable[_Union[LearnedLimit, _Mapping]]] = ...) -> None: ...
+
+class LearnedLimit(_message.Message):
+    __slots__ = ["dimension", "expires_at", "holder", "limit", "model", "others", "remaining", "reset_at", "seen_at", "source", "window"]
+    DIMENSION_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    HOLDER_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    OTHERS_FIELD_NUMBER: _ClassVar[int]
+    REMAINING_FIELD_NUMBER: _ClassVar[int]
+    RESET_AT_FIELD_NUMBER: _ClassVar[int]
+    SEEN_AT_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_FIELD_NUMBER: _ClassVar[int]
+    dimension: str
+    expires_at: _timestamp_pb2.Timestamp
+    holder: str
+    limit: int
+    model: str
+    others: int
+    remaining: int
+    reset_at: _timestamp_pb2.Timestamp
+    seen_at: _timestamp_pb2.Timestamp
+    source: str
+    window: _duration_pb2.Duration
+    def __init__(self, holder: _Optional[str] = ..., model: _Optional[str] = ..., dimension: _Optional[str] = ..., window: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., limit: _Optional[int] = ..., remaining: _Optional[int] = ..., reset_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., others: _Optional[int] = ..., source: _Optional[str] = ..., seen_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ProviderStats(_message.Message):
     __slots__ = ["balance_ratio", "balance_ratio_total", "clients", "completion_tokens_total", "errors_total", "in_flight", "keys", "prompt_tokens_total", "provider", "rate_limited_total", "requests_total", "successes_total", "waiting"]
@@ -290,6 +329,31 @@ class ReportUsageResponse(_message.Message):
     key_state: KeyState
     outcome: Outcome
     def __init__(self, key_state: _Optional[_Union[KeyState, str]] = ..., already_reported: bool = ..., key_id: _Optional[str] = ..., outcome: _Optional[_Union[Outcome, str]] = ...) -> None: ...
+
+class ScopeStats(_message.Message):
+    __slots__ = ["limits", "model_limits", "name", "reason", "requests_in_window", "state", "until"]
+    class ModelLimitsEntry(_message.Message):
+        __slots__ = ["key", "value"]
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: KeyLimits
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[KeyLimits, _Mapping]] = ...) -> None: ...
+    LIMITS_FIELD_NUMBER: _ClassVar[int]
+    MODEL_LIMITS_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REQUESTS_IN_WINDOW_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    UNTIL_FIELD_NUMBER: _ClassVar[int]
+    limits: KeyLimits
+    model_limits: _containers.MessageMap[str, KeyLimits]
+    name: str
+    reason: str
+    requests_in_window: int
+    state: KeyState
+    until: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., state: _Optional[_Union[KeyState, str]] = ..., reason: _Optional[str] = ..., until: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., limits: _Optional[_Union[KeyLimits, _Mapping]] = ..., model_limits: _Optional[_Mapping[str, KeyLimits]] = ..., requests_in_window: _Optional[int] = ...) -> None: ...
 
 class SetKeyStateRequest(_message.Message):
     __slots__ = ["action", "key_id", "provider", "reason"]

@@ -471,11 +471,85 @@ export interface KeyStats {
    * "config" (a reload) or "time" (a cooldown that ran out); empty before any.
    */
   changedBy: string;
+  /**
+   * The scope (a quota shared with other keys) the key belongs to; unset:
+   * the key is its own scope.
+   */
+  scope:
+    | ScopeStats
+    | undefined;
+  /**
+   * The key's configured limits per model, on top of `limits` (only rpm,
+   * tpm and rpd are used).
+   */
+  modelLimits: { [key: string]: KeyLimits };
+  /**
+   * Limits learned from the provider's answers, for the key and for its
+   * scope, beside the configured ones in `limits` and `scope.limits`.
+   */
+  learnedLimits: LearnedLimit[];
 }
 
 export interface KeyStats_ErrorsByOutcomeEntry {
   key: string;
   value: number;
+}
+
+export interface KeyStats_ModelLimitsEntry {
+  key: string;
+  value: KeyLimits | undefined;
+}
+
+/** A quota several keys share (a Gemini project, an OpenAI organization). */
+export interface ScopeStats {
+  name: string;
+  /**
+   * ACTIVE, COOLING_DOWN (a 429 the provider attributed to the scope) or
+   * EXHAUSTED (a daily quota, a spend limit).
+   */
+  state: KeyState;
+  reason: string;
+  until: Timestamp | undefined;
+  limits: KeyLimits | undefined;
+  modelLimits: { [key: string]: KeyLimits };
+  /** Requests of every member counted in the current minute. */
+  requestsInWindow: number;
+}
+
+export interface ScopeStats_ModelLimitsEntry {
+  key: string;
+  value: KeyLimits | undefined;
+}
+
+/** One limit as the provider's answers stated it. */
+export interface LearnedLimit {
+  /** "key" or "scope": whose limit it is. */
+  holder: string;
+  /** The model the lease named; empty bounds every model. */
+  model: string;
+  /** "requests" or "tokens". */
+  dimension: string;
+  window:
+    | Duration
+    | undefined;
+  /** Zero when the provider did not say. */
+  limit: number;
+  remaining?: number | undefined;
+  resetAt:
+    | Timestamp
+    | undefined;
+  /** Used by traffic keypool did not lease, when the answer came. */
+  others: number;
+  /**
+   * Where it was read: "openai-headers", "anthropic-headers",
+   * "gemini-quota-failure", ...
+   */
+  source: string;
+  seenAt:
+    | Timestamp
+    | undefined;
+  /** When keypool stops holding to it unless a fresh answer repeats it. */
+  expiresAt: Timestamp | undefined;
 }
 
 export interface ReloadConfigRequest {
@@ -2424,6 +2498,9 @@ function createBaseKeyStats(): KeyStats {
     lastUsedAt: undefined,
     weight: 0,
     changedBy: "",
+    scope: undefined,
+    modelLimits: {},
+    learnedLimits: [],
   };
 }
 
@@ -2503,6 +2580,15 @@ export const KeyStats: MessageFns<KeyStats> = {
     }
     if (message.changedBy !== "") {
       writer.uint32(202).string(message.changedBy);
+    }
+    if (message.scope !== undefined) {
+      ScopeStats.encode(message.scope, writer.uint32(210).fork()).join();
+    }
+    globalThis.Object.entries(message.modelLimits).forEach(([key, value]: [string, KeyLimits]) => {
+      KeyStats_ModelLimitsEntry.encode({ key: key as any, value }, writer.uint32(218).fork()).join();
+    });
+    for (const v of message.learnedLimits) {
+      LearnedLimit.encode(v!, writer.uint32(226).fork()).join();
     }
     return writer;
   },
@@ -2723,6 +2809,33 @@ export const KeyStats: MessageFns<KeyStats> = {
             message.changedBy = reader.string();
             continue;
           }
+          case 26: {
+            if (tag !== 210) {
+              break;
+            }
+
+            message.scope = ScopeStats.decode(reader, reader.uint32());
+            continue;
+          }
+          case 27: {
+            if (tag !== 218) {
+              break;
+            }
+
+            const entry27 = KeyStats_ModelLimitsEntry.decode(reader, reader.uint32());
+            if (entry27.value !== undefined) {
+              message.modelLimits[entry27.key] = entry27.value;
+            }
+            continue;
+          }
+          case 28: {
+            if (tag !== 226) {
+              break;
+            }
+
+            message.learnedLimits.push(LearnedLimit.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2864,6 +2977,39 @@ export const KeyStats: MessageFns<KeyStats> = {
         : isSet(object.changed_by)
         ? globalThis.String(object.changed_by)
         : "",
+      scope: isSet(object.scope) ? ScopeStats.fromJSON(object.scope) : undefined,
+      modelLimits: isObject(object.modelLimits)
+        ? (globalThis.Object.entries(object.modelLimits) as [string, any][]).reduce(
+          (acc: { [key: string]: KeyLimits }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: KeyLimits.fromJSON(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.model_limits)
+        ? (globalThis.Object.entries(object.model_limits) as [string, any][]).reduce(
+          (acc: { [key: string]: KeyLimits }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: KeyLimits.fromJSON(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      learnedLimits: globalThis.Array.isArray(object?.learnedLimits)
+        ? object.learnedLimits.map((e: any) => LearnedLimit.fromJSON(e))
+        : globalThis.Array.isArray(object?.learned_limits)
+        ? object.learned_limits.map((e: any) => LearnedLimit.fromJSON(e))
+        : [],
     };
   },
 
@@ -2950,6 +3096,21 @@ export const KeyStats: MessageFns<KeyStats> = {
     if (message.changedBy !== "") {
       obj.changedBy = message.changedBy;
     }
+    if (message.scope !== undefined) {
+      obj.scope = ScopeStats.toJSON(message.scope);
+    }
+    if (message.modelLimits) {
+      const entries = globalThis.Object.entries(message.modelLimits) as [string, KeyLimits][];
+      if (entries.length > 0) {
+        obj.modelLimits = {};
+        entries.forEach(([k, v]) => {
+          obj.modelLimits[k] = KeyLimits.toJSON(v);
+        });
+      }
+    }
+    if (message.learnedLimits?.length) {
+      obj.learnedLimits = message.learnedLimits.map((e) => LearnedLimit.toJSON(e));
+    }
     return obj;
   },
 
@@ -3003,6 +3164,19 @@ export const KeyStats: MessageFns<KeyStats> = {
       : undefined;
     message.weight = object.weight ?? 0;
     message.changedBy = object.changedBy ?? "";
+    message.scope = (object.scope !== undefined && object.scope !== null)
+      ? ScopeStats.fromPartial(object.scope)
+      : undefined;
+    message.modelLimits = (globalThis.Object.entries(object.modelLimits ?? {}) as [string, KeyLimits][]).reduce(
+      (acc: { [key: string]: KeyLimits }, [key, value]: [string, KeyLimits]) => {
+        if (value !== undefined) {
+          acc[key] = KeyLimits.fromPartial(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.learnedLimits = object.learnedLimits?.map((e) => LearnedLimit.fromPartial(e)) || [];
     return message;
   },
 };
@@ -3090,6 +3264,657 @@ export const KeyStats_ErrorsByOutcomeEntry: MessageFns<KeyStats_ErrorsByOutcomeE
     const message = createBaseKeyStats_ErrorsByOutcomeEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? 0;
+    return message;
+  },
+};
+
+function createBaseKeyStats_ModelLimitsEntry(): KeyStats_ModelLimitsEntry {
+  return { key: "", value: undefined };
+}
+
+export const KeyStats_ModelLimitsEntry: MessageFns<KeyStats_ModelLimitsEntry> = {
+  encode(message: KeyStats_ModelLimitsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== undefined) {
+      KeyLimits.encode(message.value, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): KeyStats_ModelLimitsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseKeyStats_ModelLimitsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = KeyLimits.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): KeyStats_ModelLimitsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? KeyLimits.fromJSON(object.value) : undefined,
+    };
+  },
+
+  toJSON(message: KeyStats_ModelLimitsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== undefined) {
+      obj.value = KeyLimits.toJSON(message.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<KeyStats_ModelLimitsEntry>, I>>(base?: I): KeyStats_ModelLimitsEntry {
+    return KeyStats_ModelLimitsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<KeyStats_ModelLimitsEntry>, I>>(object: I): KeyStats_ModelLimitsEntry {
+    const message = createBaseKeyStats_ModelLimitsEntry();
+    message.key = object.key ?? "";
+    message.value = (object.value !== undefined && object.value !== null)
+      ? KeyLimits.fromPartial(object.value)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseScopeStats(): ScopeStats {
+  return { name: "", state: 0, reason: "", until: undefined, limits: undefined, modelLimits: {}, requestsInWindow: 0 };
+}
+
+export const ScopeStats: MessageFns<ScopeStats> = {
+  encode(message: ScopeStats, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.state !== 0) {
+      writer.uint32(16).int32(message.state);
+    }
+    if (message.reason !== "") {
+      writer.uint32(26).string(message.reason);
+    }
+    if (message.until !== undefined) {
+      Timestamp.encode(message.until, writer.uint32(34).fork()).join();
+    }
+    if (message.limits !== undefined) {
+      KeyLimits.encode(message.limits, writer.uint32(42).fork()).join();
+    }
+    globalThis.Object.entries(message.modelLimits).forEach(([key, value]: [string, KeyLimits]) => {
+      ScopeStats_ModelLimitsEntry.encode({ key: key as any, value }, writer.uint32(50).fork()).join();
+    });
+    if (message.requestsInWindow !== 0) {
+      writer.uint32(56).int64(message.requestsInWindow);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ScopeStats {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseScopeStats();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.until = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.limits = KeyLimits.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            const entry6 = ScopeStats_ModelLimitsEntry.decode(reader, reader.uint32());
+            if (entry6.value !== undefined) {
+              message.modelLimits[entry6.key] = entry6.value;
+            }
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.requestsInWindow = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ScopeStats {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      state: isSet(object.state) ? keyStateFromJSON(object.state) : 0,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      until: isSet(object.until) ? fromJsonTimestamp(object.until) : undefined,
+      limits: isSet(object.limits) ? KeyLimits.fromJSON(object.limits) : undefined,
+      modelLimits: isObject(object.modelLimits)
+        ? (globalThis.Object.entries(object.modelLimits) as [string, any][]).reduce(
+          (acc: { [key: string]: KeyLimits }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: KeyLimits.fromJSON(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.model_limits)
+        ? (globalThis.Object.entries(object.model_limits) as [string, any][]).reduce(
+          (acc: { [key: string]: KeyLimits }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: KeyLimits.fromJSON(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      requestsInWindow: isSet(object.requestsInWindow)
+        ? globalThis.Number(object.requestsInWindow)
+        : isSet(object.requests_in_window)
+        ? globalThis.Number(object.requests_in_window)
+        : 0,
+    };
+  },
+
+  toJSON(message: ScopeStats): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.state !== 0) {
+      obj.state = keyStateToJSON(message.state);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.until !== undefined) {
+      obj.until = fromTimestamp(message.until).toISOString();
+    }
+    if (message.limits !== undefined) {
+      obj.limits = KeyLimits.toJSON(message.limits);
+    }
+    if (message.modelLimits) {
+      const entries = globalThis.Object.entries(message.modelLimits) as [string, KeyLimits][];
+      if (entries.length > 0) {
+        obj.modelLimits = {};
+        entries.forEach(([k, v]) => {
+          obj.modelLimits[k] = KeyLimits.toJSON(v);
+        });
+      }
+    }
+    if (message.requestsInWindow !== 0) {
+      obj.requestsInWindow = Math.round(message.requestsInWindow);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ScopeStats>, I>>(base?: I): ScopeStats {
+    return ScopeStats.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ScopeStats>, I>>(object: I): ScopeStats {
+    const message = createBaseScopeStats();
+    message.name = object.name ?? "";
+    message.state = object.state ?? 0;
+    message.reason = object.reason ?? "";
+    message.until = (object.until !== undefined && object.until !== null)
+      ? Timestamp.fromPartial(object.until)
+      : undefined;
+    message.limits = (object.limits !== undefined && object.limits !== null)
+      ? KeyLimits.fromPartial(object.limits)
+      : undefined;
+    message.modelLimits = (globalThis.Object.entries(object.modelLimits ?? {}) as [string, KeyLimits][]).reduce(
+      (acc: { [key: string]: KeyLimits }, [key, value]: [string, KeyLimits]) => {
+        if (value !== undefined) {
+          acc[key] = KeyLimits.fromPartial(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.requestsInWindow = object.requestsInWindow ?? 0;
+    return message;
+  },
+};
+
+function createBaseScopeStats_ModelLimitsEntry(): ScopeStats_ModelLimitsEntry {
+  return { key: "", value: undefined };
+}
+
+export const ScopeStats_ModelLimitsEntry: MessageFns<ScopeStats_ModelLimitsEntry> = {
+  encode(message: ScopeStats_ModelLimitsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== undefined) {
+      KeyLimits.encode(message.value, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ScopeStats_ModelLimitsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseScopeStats_ModelLimitsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = KeyLimits.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ScopeStats_ModelLimitsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? KeyLimits.fromJSON(object.value) : undefined,
+    };
+  },
+
+  toJSON(message: ScopeStats_ModelLimitsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== undefined) {
+      obj.value = KeyLimits.toJSON(message.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ScopeStats_ModelLimitsEntry>, I>>(base?: I): ScopeStats_ModelLimitsEntry {
+    return ScopeStats_ModelLimitsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ScopeStats_ModelLimitsEntry>, I>>(object: I): ScopeStats_ModelLimitsEntry {
+    const message = createBaseScopeStats_ModelLimitsEntry();
+    message.key = object.key ?? "";
+    message.value = (object.value !== undefined && object.value !== null)
+      ? KeyLimits.fromPartial(object.value)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseLearnedLimit(): LearnedLimit {
+  return {
+    holder: "",
+    model: "",
+    dimension: "",
+    window: undefined,
+    limit: 0,
+    remaining: undefined,
+    resetAt: undefined,
+    others: 0,
+    source: "",
+    seenAt: undefined,
+    expiresAt: undefined,
+  };
+}
+
+export const LearnedLimit: MessageFns<LearnedLimit> = {
+  encode(message: LearnedLimit, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.holder !== "") {
+      writer.uint32(10).string(message.holder);
+    }
+    if (message.model !== "") {
+      writer.uint32(18).string(message.model);
+    }
+    if (message.dimension !== "") {
+      writer.uint32(26).string(message.dimension);
+    }
+    if (message.window !== undefined) {
+      Duration.encode(message.window, writer.uint32(34).fork()).join();
+    }
+    if (message.limit !== 0) {
+      writer.uint32(40).int64(message.limit);
+    }
+    if (message.remaining !== undefined) {
+      writer.uint32(48).int64(message.remaining);
+    }
+    if (message.resetAt !== undefined) {
+      Timestamp.encode(message.resetAt, writer.uint32(58).fork()).join();
+    }
+    if (message.others !== 0) {
+      writer.uint32(64).int64(message.others);
+    }
+    if (message.source !== "") {
+      writer.uint32(74).string(message.source);
+    }
+    if (message.seenAt !== undefined) {
+      Timestamp.encode(message.seenAt, writer.uint32(82).fork()).join();
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(message.expiresAt, writer.uint32(90).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LearnedLimit {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLearnedLimit();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.holder = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.model = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.dimension = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.window = Duration.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.limit = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.remaining = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.resetAt = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.others = longToNumber(reader.int64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.source = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.seenAt = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.expiresAt = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LearnedLimit {
+    return {
+      holder: isSet(object.holder) ? globalThis.String(object.holder) : "",
+      model: isSet(object.model) ? globalThis.String(object.model) : "",
+      dimension: isSet(object.dimension) ? globalThis.String(object.dimension) : "",
+      window: isSet(object.window) ? Duration.fromJSON(object.window) : undefined,
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      remaining: isSet(object.remaining) ? globalThis.Number(object.remaining) : undefined,
+      resetAt: isSet(object.resetAt)
+        ? fromJsonTimestamp(object.resetAt)
+        : isSet(object.reset_at)
+        ? fromJsonTimestamp(object.reset_at)
+        : undefined,
+      others: isSet(object.others) ? globalThis.Number(object.others) : 0,
+      source: isSet(object.source) ? globalThis.String(object.source) : "",
+      seenAt: isSet(object.seenAt)
+        ? fromJsonTimestamp(object.seenAt)
+        : isSet(object.seen_at)
+        ? fromJsonTimestamp(object.seen_at)
+        : undefined,
+      expiresAt: isSet(object.expiresAt)
+        ? fromJsonTimestamp(object.expiresAt)
+        : isSet(object.expires_at)
+        ? fromJsonTimestamp(object.expires_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: LearnedLimit): unknown {
+    const obj: any = {};
+    if (message.holder !== "") {
+      obj.holder = message.holder;
+    }
+    if (message.model !== "") {
+      obj.model = message.model;
+    }
+    if (message.dimension !== "") {
+      obj.dimension = message.dimension;
+    }
+    if (message.window !== undefined) {
+      obj.window = Duration.toJSON(message.window);
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.remaining !== undefined) {
+      obj.remaining = Math.round(message.remaining);
+    }
+    if (message.resetAt !== undefined) {
+      obj.resetAt = fromTimestamp(message.resetAt).toISOString();
+    }
+    if (message.others !== 0) {
+      obj.others = Math.round(message.others);
+    }
+    if (message.source !== "") {
+      obj.source = message.source;
+    }
+    if (message.seenAt !== undefined) {
+      obj.seenAt = fromTimestamp(message.seenAt).toISOString();
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = fromTimestamp(message.expiresAt).toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LearnedLimit>, I>>(base?: I): LearnedLimit {
+    return LearnedLimit.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LearnedLimit>, I>>(object: I): LearnedLimit {
+    const message = createBaseLearnedLimit();
+    message.holder = object.holder ?? "";
+    message.model = object.model ?? "";
+    message.dimension = object.dimension ?? "";
+    message.window = (object.window !== undefined && object.window !== null)
+      ? Duration.fromPartial(object.window)
+      : undefined;
+    message.limit = object.limit ?? 0;
+    message.remaining = object.remaining ?? undefined;
+    message.resetAt = (object.resetAt !== undefined && object.resetAt !== null)
+      ? Timestamp.fromPartial(object.resetAt)
+      : undefined;
+    message.others = object.others ?? 0;
+    message.source = object.source ?? "";
+    message.seenAt = (object.seenAt !== undefined && object.seenAt !== null)
+      ? Timestamp.fromPartial(object.seenAt)
+      : undefined;
+    message.expiresAt = (object.expiresAt !== undefined && object.expiresAt !== null)
+      ? Timestamp.fromPartial(object.expiresAt)
+      : undefined;
     return message;
   },
 };
