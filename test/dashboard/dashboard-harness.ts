@@ -87,15 +87,24 @@ export async function leaseOf(client: TestClient, provider: string, keyId: strin
   throw new Error(`${provider}/${keyId} was never leased`);
 }
 
-/** A tokens file with an admin client "ops" and a caller "app" (openai only), in a folder removed after the test. */
-export function tokensFile(admin: string, caller: string): string {
+/**
+ * A tokens file with an admin client "ops", a caller "app" (openai only) and,
+ * when given, a "watcher" that may read the statistics but is no admin; in a
+ * folder removed after the test.
+ */
+export function tokensFile(admin: string, caller: string, watcher?: string): string {
   const dir = mkdtempSync(join(tmpdir(), "keypool-dashboard-"));
   dirs.push(dir);
   const file = join(dir, "tokens.json");
-  writeFileSync(
-    file,
-    JSON.stringify({ clients: [{ name: "ops", token: admin, providers: ["*"], admin: true }, { name: "app", token: caller, providers: ["openai"] }] }),
-    { mode: 0o600 },
-  );
+  const clients: object[] = [{ name: "ops", token: admin, providers: ["*"], admin: true }, { name: "app", token: caller, providers: ["openai"] }];
+  if (watcher !== undefined) clients.push({ name: "watcher", token: watcher, providers: ["*"], stats: true });
+  writeFileSync(file, JSON.stringify({ clients }), { mode: 0o600 });
   return file;
+}
+
+/** Answers the page's token form with `token`. */
+export async function logIn(page: Page, token: string): Promise<void> {
+  await page.waitForSelector("#login", { state: "visible", timeout: 5_000 });
+  await page.fill("#token-input", token);
+  await page.click("#login-form button[type=submit]");
 }
