@@ -4,7 +4,7 @@ import { Outcome } from "../../clients/typescript/src/gen/keypool/v1/keypool.js"
 import { saveScreenshot } from "../support/browser.js";
 import type { TestClient } from "../support/grpc-client.js";
 import { poolConfig, type TestKey } from "../support/pool-config.js";
-import { forgetServer, leaseOf, logIn, openPage, row, skipBrowser, start, tokensFile, useDashboardHarness, waitForState } from "./dashboard-harness.js";
+import { leaseOf, logIn, openPage, row, skipBrowser, start, tokensFile, useDashboardHarness, waitForState } from "./dashboard-harness.js";
 import { SseReader } from "../support/sse.js";
 
 /*
@@ -139,7 +139,6 @@ describe.skipIf(skipBrowser)("dashboard in Chromium", () => {
     const { page, errors } = await openPage(first.base);
     await waitForState(page, "openai", "k1", "active", 5_000);
     await first.server.stop(1_000);
-    forgetServer(first.server);
     await page.waitForSelector('#conn[data-state="disconnected"]', { timeout: 5_000 });
     expect(await page.locator("#banner").isVisible()).toBe(true);
     expect(await page.locator("#banner").innerText()).toMatch(/Disconnected from keypool at 127\.0\.0\.1:\d+/);
