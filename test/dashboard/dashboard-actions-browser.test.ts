@@ -83,11 +83,22 @@ describe.skipIf(skipBrowser)("actions on keys from the dashboard", () => {
       expect(answer).toBe("disable: active → disabled (disabled by operator ops: rotating)");
       const acquired = await caller.acquire({ provider: "openai" });
       expect(acquired.keyId).toBe("k2");
+      await caller.report({ leaseId: acquired.leaseId, httpStatus: 200 });
       expect(await leasedKeyIds(caller, "openai", 3)).toEqual(new Set(["k2"]));
       await waitForState(page, "openai", "k1", "disabled", 3_000);
       expect(await row(page, "openai", "k1").locator(".reason").innerText()).toBe("disabled by operator ops: rotating");
       expect(await row(page, "openai", "k1").locator(".changed-by").innerText()).toBe("changed by ops");
       await saveScreenshot(page, "dashboard-actions.png");
+      // Enabled elsewhere (a script with the admin token): the row follows, and the page's answer, now old, goes.
+      const res = await fetch(`${base}/v1/keys/openai/k1/state`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+        body: JSON.stringify({ action: "enable", reason: "rotated" }),
+      });
+      expect(res.status).toBe(200);
+      await waitForState(page, "openai", "k1", "active", 3_000);
+      await expect.poll(() => row(page, "openai", "k1").locator(".action-result").isVisible(), { timeout: 3_000 }).toBe(false);
+      expect(await row(page, "openai", "k1").locator(".changed-by").innerText()).toBe("changed by ops");
       // The admin token is never written into the page.
       expect(await page.content()).not.toContain(ADMIN);
       expect(errors).toEqual([]);

@@ -4,7 +4,7 @@
  * It loads the past from /v1/stats/history, then reads /v1/stats/stream
  * with fetch() and parses the Server-Sent Events itself, because EventSource
  * cannot send the Authorization header that the admin server asks for when
- * client tokens are configured. On 401/403 it asks for an admin token and
+ * client tokens are configured. On 401/403 it asks for a token and
  * keeps it in sessionStorage (this tab only). Every value from the server
  * goes into the page as text, never as markup. The snapshots and the history
  * carry key ids and masked keys only, never a secret.
@@ -224,11 +224,11 @@ function askForToken(result) {
   const login = $("login");
   const message = $("login-message");
   if (result.status === 403) {
-    message.textContent = "That token belongs to a client that is not an administrator. Enter an admin token.";
+    message.textContent = "That token belongs to a client that is not an administrator and may not read the statistics. Enter another token.";
   } else if (result.hadToken) {
-    message.textContent = "That token was not accepted. Enter an admin token.";
+    message.textContent = "That token was not accepted. Enter another token.";
   } else {
-    message.textContent = 'This keypool has client tokens configured. Enter the token of a client with "admin": true.';
+    message.textContent = 'This keypool has client tokens configured. Enter the token of a client with "admin": true, or with "stats": true to watch without acting on keys.';
   }
   login.hidden = false;
   $("providers").hidden = true;
@@ -302,7 +302,7 @@ async function sendKeyAction(provider, keyId, action, reason) {
     const body = await res.json().catch(() => undefined);
     if (!res.ok) return { ok: false, text: errorText(res.status, body) };
     void refreshSnapshot();
-    return { ok: true, text: resultText(body) };
+    return { ok: true, text: resultText(body), state: body.state };
   } catch {
     return { ok: false, text: errorText(0, undefined) };
   }

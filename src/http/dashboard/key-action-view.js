@@ -10,7 +10,8 @@ import { ACTIONS, actionsFor, MAX_REASON } from "./key-actions.js";
 
 /**
  * Fills `root` (the row's actions slot). `send(action, reason)` performs the
- * action and resolves with `{ ok, text }`.
+ * action and resolves with `{ ok, text }`, and with `state`, the key's state
+ * after it, when ok.
  */
 export function keyActionView(root, keyId, send) {
   const buttons = el("div", "action-buttons");
@@ -52,6 +53,15 @@ export function keyActionView(root, keyId, send) {
 
   let pending = "";
   let busy = false;
+  /**
+   * The key's state that the answer speaks of: the answer is old news once
+   * a snapshot showed that state and a later one another (a snapshot taken
+   * before the action may still arrive after its answer).
+   */
+  let answeredState = "";
+  let answerSeen = false;
+  /** The key's state in the last snapshot. */
+  let currentState = "";
 
   function openForm(action) {
     pending = action;
@@ -74,6 +84,8 @@ export function keyActionView(root, keyId, send) {
     if (busy) return;
     busy = true;
     root.dataset.busy = "true";
+    // The last answer is about the last action; this one gets its own.
+    result.hidden = true;
     for (const b of byAction.values()) b.disabled = true;
     confirm.disabled = true;
     try {
@@ -81,6 +93,9 @@ export function keyActionView(root, keyId, send) {
       result.dataset.outcome = answer.ok ? "ok" : "error";
       setText(result, answer.text);
       result.hidden = false;
+      // A refusal stands while the key stays as it was.
+      answeredState = answer.ok ? answer.state : currentState;
+      answerSeen = false;
       if (answer.ok) closeForm();
     } finally {
       busy = false;
@@ -107,6 +122,9 @@ export function keyActionView(root, keyId, send) {
         if (pending !== "") closeForm();
         return;
       }
+      currentState = key.state;
+      if (key.state === answeredState) answerSeen = true;
+      else if (answerSeen) result.hidden = true;
       const fit = new Set(actionsFor(key));
       for (const [action, button] of byAction) button.hidden = !fit.has(action);
       // The key changed under an open form (another operator, a report): its action may no longer fit.
