@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run screenshot`: starts a keypool sidecar with fake keys, plays twenty minutes of simulated
 // traffic into its history in a few seconds (its clock is moved ahead 10 s at a time), then opens the
-// real dashboard in Debian's Chromium (headless, through playwright-core) while live traffic runs, and
+// real dashboard in Debian's Chromium (headless, through playwright-core) while live traffic runs,
+// disables one key from the page as an operator would (the page's own button and reason form), and
 // saves a screenshot at desktop width (docs/dashboard.png) and one at phone width
 // (docs/dashboard-phone.png): the README's pictures.
 //
@@ -199,6 +200,16 @@ try {
     retryAfterMs: 47 * 60_000,
     errorMessage: "daily token quota exceeded",
   });
+
+  // The operator takes a key out from the page itself, with a reason: the row shows who and why.
+  await at(seconds - 20);
+  const team2 = page.locator('section[data-provider="anthropic"] tr[data-key-id="team-2"]');
+  await team2.locator('.action-button[data-action="disable"]').click();
+  await team2.locator(".action-reason").fill("rotating, ticket OPS-142");
+  await team2.locator(".action-confirm").click();
+  await team2.locator(".action-result").waitFor();
+  // Clicking scrolled the page: the pictures start at its top, topbar included.
+  await page.evaluate(() => window.scrollTo(0, 0));
 
   // An old key is rotated out while one of its calls is still running: it drains.
   await at(seconds - 14);

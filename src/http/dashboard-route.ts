@@ -13,6 +13,8 @@ const MODULES = [
   "chart-view.js",
   "dom.js",
   "format.js",
+  "key-action-view.js",
+  "key-actions.js",
   "key-order.js",
   "key-row.js",
   "model-usage.js",

@@ -4,7 +4,7 @@ import { Outcome } from "../../clients/typescript/src/gen/keypool/v1/keypool.js"
 import { saveScreenshot } from "../support/browser.js";
 import type { TestClient } from "../support/grpc-client.js";
 import { poolConfig, type TestKey } from "../support/pool-config.js";
-import { forgetServer, leaseOf, openPage, row, skipBrowser, start, tokensFile, useDashboardHarness, waitForState } from "./dashboard-harness.js";
+import { leaseOf, logIn, openPage, row, skipBrowser, start, tokensFile, useDashboardHarness, waitForState } from "./dashboard-harness.js";
 import { SseReader } from "../support/sse.js";
 
 /*
@@ -139,7 +139,6 @@ describe.skipIf(skipBrowser)("dashboard in Chromium", () => {
     const { page, errors } = await openPage(first.base);
     await waitForState(page, "openai", "k1", "active", 5_000);
     await first.server.stop(1_000);
-    forgetServer(first.server);
     await page.waitForSelector('#conn[data-state="disconnected"]', { timeout: 5_000 });
     expect(await page.locator("#banner").isVisible()).toBe(true);
     expect(await page.locator("#banner").innerText()).toMatch(/Disconnected from keypool at 127\.0\.0\.1:\d+/);
@@ -223,13 +222,11 @@ describe.skipIf(skipBrowser)("dashboard in Chromium", () => {
     expect(await page.locator("tr[data-key-id]").count()).toBe(0);
     await saveScreenshot(page, "dashboard-login.png");
 
-    await page.fill("#token-input", caller);
-    await page.click("#login-form button[type=submit]");
+    await logIn(page, caller);
     await expect.poll(() => page.locator("#login-message").innerText(), { timeout: 5_000 }).toContain("not an administrator");
     expect(await page.locator("#login").isVisible()).toBe(true);
 
-    await page.fill("#token-input", admin);
-    await page.click("#login-form button[type=submit]");
+    await logIn(page, admin);
     await waitForState(page, "openai", "k2", "active", 5_000);
     expect(await page.locator("#login").isVisible()).toBe(false);
     expect(await page.evaluate(() => sessionStorage.getItem("keypool.admin-token"))).toBe(admin);

@@ -2,19 +2,19 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll } from "vitest";
+import { afterAll, afterEach, beforeAll, onTestFinished } from "vitest";
 import { durationFromMs } from "../../src/protocol/duration.js";
 import { Outcome, type AcquireKeyResponse } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
 import type { PoolConfig } from "../../src/config/types.js";
-import { startKeypoolServer, type KeypoolServer, type KeypoolServerOptions } from "../../src/keypool-server.js";
-import { silentLogger } from "../../src/telemetry/logger.js";
+import type { KeypoolServer, KeypoolServerOptions } from "../../src/keypool-server.js";
 import { CHROMIUM_INSTALL, chromiumMissing, launchChromium, type TestBrowser } from "../support/browser.js";
 import { TestClient } from "../support/grpc-client.js";
+import { startServerForTest } from "../support/keypool-fixture.js";
 
 /*
  * What the dashboard's Chromium tests share: one browser per file, real
- * sidecars on ephemeral ports, the generated gRPC client, and the page's
- * selectors.
+ * sidecars on ephemeral ports (the shared test fixture's, stopped when the
+ * test ends), the generated gRPC client, and the page's selectors.
  */
 
 const ci = Boolean(process.env.CI);
@@ -24,8 +24,6 @@ export const skipBrowser = missing !== undefined && !ci;
 if (skipBrowser) console.warn(`skipping the dashboard browser tests: ${missing}; install it with: ${CHROMIUM_INSTALL}`);
 
 let browser: TestBrowser | undefined;
-const servers: KeypoolServer[] = [];
-const clients: TestClient[] = [];
 /** Folders a test made; removed after it. */
 export const dirs: string[] = [];
 
@@ -37,31 +35,17 @@ export function useDashboardHarness(): void {
   afterAll(async () => {
     await browser?.close();
   });
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.close();
-    for (const s of servers.splice(0)) await s.stop(1_000);
+  afterEach(() => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 }
 
 export async function start(config: PoolConfig, options: Partial<KeypoolServerOptions> = {}): Promise<{ server: KeypoolServer; base: string; client: TestClient }> {
-  const server = await startKeypoolServer({
-    listen: "127.0.0.1:0",
-    adminListen: "127.0.0.1:0",
-    config,
-    log: silentLogger(),
-    watch: false,
-    ...options,
-  });
-  servers.push(server);
+  const server = await startServerForTest({ adminListen: "127.0.0.1:0", config, watch: false, ...options });
   const client = new TestClient(server.grpcAddress);
-  clients.push(client);
+  // Registered after the server's stop, so it runs first: a server without callers stops at once.
+  onTestFinished(() => client.close());
   return { server, base: `http://${server.adminAddress}`, client };
-}
-
-/** Forgets a server the test stopped itself. */
-export function forgetServer(server: KeypoolServer): void {
-  servers.splice(servers.indexOf(server), 1);
 }
 
 export async function openPage(base: string): Promise<{ page: Page; errors: string[] }> {
@@ -87,15 +71,24 @@ export async function leaseOf(client: TestClient, provider: string, keyId: strin
   throw new Error(`${provider}/${keyId} was never leased`);
 }
 
-/** A tokens file with an admin client "ops" and a caller "app" (openai only), in a folder removed after the test. */
-export function tokensFile(admin: string, caller: string): string {
+/**
+ * A tokens file with an admin client "ops", a caller "app" (openai only) and,
+ * when given, a "watcher" that may read the statistics but is no admin; in a
+ * folder removed after the test.
+ */
+export function tokensFile(admin: string, caller: string, watcher?: string): string {
   const dir = mkdtempSync(join(tmpdir(), "keypool-dashboard-"));
   dirs.push(dir);
   const file = join(dir, "tokens.json");
-  writeFileSync(
-    file,
-    JSON.stringify({ clients: [{ name: "ops", token: admin, providers: ["*"], admin: true }, { name: "app", token: caller, providers: ["openai"] }] }),
-    { mode: 0o600 },
-  );
+  const clients: object[] = [{ name: "ops", token: admin, providers: ["*"], admin: true }, { name: "app", token: caller, providers: ["openai"] }];
+  if (watcher !== undefined) clients.push({ name: "watcher", token: watcher, providers: ["*"], stats: true });
+  writeFileSync(file, JSON.stringify({ clients }), { mode: 0o600 });
   return file;
+}
+
+/** Answers the page's token form with `token`. */
+export async function logIn(page: Page, token: string): Promise<void> {
+  await page.waitForSelector("#login", { state: "visible", timeout: 5_000 });
+  await page.fill("#token-input", token);
+  await page.click("#login-form button[type=submit]");
 }

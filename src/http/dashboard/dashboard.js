@@ -4,16 +4,22 @@
  * It loads the past from /v1/stats/history, then reads /v1/stats/stream
  * with fetch() and parses the Server-Sent Events itself, because EventSource
  * cannot send the Authorization header that the admin server asks for when
- * client tokens are configured. On 401/403 it asks for an admin token and
+ * client tokens are configured. On 401/403 it asks for a token and
  * keeps it in sessionStorage (this tab only). Every value from the server
  * goes into the page as text, never as markup. The snapshots and the history
  * carry key ids and masked keys only, never a secret.
+ *
+ * An administrator (as /v1/session says) gets buttons on each key that POST
+ * to /v1/keys/{provider}/{keyId}/state: with the page's token when it has
+ * one, otherwise same-origin with a CSRF token from /v1/csrf-token.
  */
 import { applySnapshot, mergeSeries, seriesFromHistory, trimSeries } from "./chart-series.js";
 import { createChart } from "./chart-view.js";
 import { $, el, setText, setTitle } from "./dom.js";
 import { capacityText, perMinuteCapacity } from "./capacity.js";
 import { clockTime, compact } from "./format.js";
+import { keyActionView } from "./key-action-view.js";
+import { actionRequest, errorText, resultText } from "./key-actions.js";
 import { keyMatches, problemOf, SORTS, sortKeys } from "./key-order.js";
 import { COLUMNS, keyRow, STATE_LABEL, updateCountdown, updateRow } from "./key-row.js";
 import { modelRows, modelsByKey } from "./model-usage.js";
@@ -75,6 +81,8 @@ const app = {
   /** Snapshots on the current stream. */
   received: 0,
   serverRetryMs: 1_000,
+  /** May act on keys: what /v1/session said for the current stream; false until it answers. */
+  admin: false,
 };
 
 function serverNow() {
@@ -216,11 +224,11 @@ function askForToken(result) {
   const login = $("login");
   const message = $("login-message");
   if (result.status === 403) {
-    message.textContent = "That token belongs to a client that is not an administrator. Enter an admin token.";
+    message.textContent = "That token belongs to a client that is not an administrator and may not read the statistics. Enter another token.";
   } else if (result.hadToken) {
-    message.textContent = "That token was not accepted. Enter an admin token.";
+    message.textContent = "That token was not accepted. Enter another token.";
   } else {
-    message.textContent = 'This keypool has client tokens configured. Enter the token of a client with "admin": true.';
+    message.textContent = 'This keypool has client tokens configured. Enter the token of a client with "admin": true, or with "stats": true to watch without acting on keys.';
   }
   login.hidden = false;
   $("providers").hidden = true;
@@ -265,6 +273,48 @@ function forgetToken() {
 
 function updateForgetButton() {
   $("forget-token").hidden = token() === "";
+}
+
+// ---------------------------------------------------------- key actions
+
+async function loadSession() {
+  const session = await getJson("/v1/session");
+  const admin = session !== undefined && session.admin === true;
+  document.body.dataset.admin = String(admin);
+  if (admin === app.admin) return;
+  app.admin = admin;
+  if (app.snapshot !== null) render(app.snapshot);
+}
+
+/** Performs one action on a key; resolves with the text to show under it, never rejects. */
+async function sendKeyAction(provider, keyId, action, reason) {
+  try {
+    const t = token();
+    let auth = { token: t };
+    if (t === "") {
+      const res = await fetch("/v1/csrf-token", { headers: authHeaders("application/json"), cache: "no-store" });
+      const body = await res.json().catch(() => undefined);
+      if (!res.ok) return { ok: false, text: errorText(res.status, body) };
+      auth = { csrf: body };
+    }
+    const { url, init } = actionRequest(provider, keyId, action, reason, auth);
+    const res = await fetch(url, init);
+    const body = await res.json().catch(() => undefined);
+    if (!res.ok) return { ok: false, text: errorText(res.status, body) };
+    void refreshSnapshot();
+    return { ok: true, text: resultText(body), state: body.state };
+  } catch {
+    return { ok: false, text: errorText(0, undefined) };
+  }
+}
+
+/** The key's new state at once, rather than with the stream's next snapshot. */
+async function refreshSnapshot() {
+  const fresh = await getJson("/v1/stats");
+  if (fresh === undefined || app.snapshot === null) return;
+  if (Date.parse(fresh.generated_at) < Date.parse(app.snapshot.generated_at)) return;
+  app.snapshot = fresh;
+  render(fresh);
 }
 
 // --------------------------------------------------------------- history
@@ -319,6 +369,8 @@ function onSnapshot(snapshot) {
   const generated = Date.parse(snapshot.generated_at);
   if (Number.isFinite(generated)) app.offsetMs = generated - now;
   const first = app.received === 0;
+  // A new stream may come with a new token: ask again who the page is.
+  if (first) void loadSession();
   app.snapshot = snapshot;
   app.received += 1;
   const t = Number.isFinite(generated) ? generated : now;
@@ -550,6 +602,8 @@ function updateKeys(view, p, now, span) {
     let row = view.rows.get(k.key_id);
     if (row === undefined) {
       row = keyRow(k.key_id);
+      const keyId = k.key_id;
+      row.actionView = keyActionView(row.actions, keyId, (action, reason) => sendKeyAction(p.provider, keyId, action, reason));
       view.rows.set(k.key_id, row);
     }
     const want = previous === null ? view.tbody.firstChild : previous.nextSibling;
@@ -558,6 +612,7 @@ function updateKeys(view, p, now, span) {
     row.tr.hidden = !matches;
     if (matches) shown += 1;
     updateRow(row, k, app.keyHistory.get(`${p.provider}\u0000${k.key_id}`) || [], yMax, now, span, app.offsetMs);
+    row.actionView.update(k, app.admin);
     previous = row.tr;
   }
   for (const [id, row] of view.rows) {

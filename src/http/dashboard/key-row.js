@@ -1,11 +1,12 @@
 /*
  * One row of a provider's key table: id, label and masked key, configured
  * (and, once the statistics carry them, learned) limits, state with its
- * countdown, use against each limit, requests with a sparkline, latency,
- * 429s and errors.
+ * countdown, reason and who changed it, use against each limit, requests
+ * with a sparkline, latency, 429s and errors; and a slot for the actions.
  */
 import { el, setText, setTitle } from "./dom.js";
 import { clockTime, compact, latency, level, limitsText, per, timeLeft } from "./format.js";
+import { changedByText } from "./key-actions.js";
 import { errorRate, problemOf } from "./key-order.js";
 import { drawSpark, spark } from "./sparkline.js";
 
@@ -47,8 +48,7 @@ export function keyRow(keyId) {
   line.append(mask, weight);
   const limits = el("div", "key-limits");
   const learned = el("div", "key-limits key-learned");
-  // Where actions on this key (disable, enable, drain, probe, clear cooldown) will go once the
-  // admin server can change key state with an attributed, bounded request; empty until then.
+  // Actions on this key (key-action-view.js), filled in by the page, shown to an administrator only.
   const actions = el("div", "key-actions");
   actions.hidden = true;
   cells["c-key"].append(id, label, line, limits, learned, actions);
@@ -56,9 +56,10 @@ export function keyRow(keyId) {
   const badge = el("span", "badge");
   const countdown = el("span", "countdown");
   const reason = el("div", "reason");
+  const changedBy = el("div", "changed-by");
   const stateLine = el("div", "state-line");
   stateLine.append(badge, countdown);
-  cells["c-state"].append(stateLine, reason);
+  cells["c-state"].append(stateLine, reason, changedBy);
 
   const rpmValue = el("span", "rpm-value");
   const rpmSpark = spark("spark spark-key");
@@ -66,7 +67,7 @@ export function keyRow(keyId) {
   rpmWrap.append(rpmValue, rpmSpark.svg);
   cells["c-rpm"].append(rpmWrap);
 
-  return { tr, cells, id, label, mask, weight, limits, learned, badge, countdown, reason, rpmValue, rpmSpark, utilSignature: "", cooldownUntil: null, state: "" };
+  return { tr, cells, id, label, mask, weight, limits, learned, actions, badge, countdown, reason, changedBy, rpmValue, rpmSpark, utilSignature: "", cooldownUntil: null, state: "" };
 }
 
 /** Brings a row up to a key's snapshot; `history` is its requests-per-minute samples since the page opened. */
@@ -91,6 +92,9 @@ export function updateRow(row, k, history, yMax, now, span, offsetMs) {
   setText(row.reason, k.state_reason || "");
   setTitle(row.reason, k.state_reason || "");
   row.reason.hidden = !k.state_reason;
+  const by = changedByText(k);
+  setText(row.changedBy, by);
+  row.changedBy.hidden = by === "";
   row.cooldownUntil = k.cooldown_until ? Date.parse(k.cooldown_until) : null;
   updateCountdown(row, now, offsetMs);
 
