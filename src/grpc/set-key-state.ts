@@ -18,14 +18,14 @@ const actionByProto = new Map<number, KeyActionName>([
 
 /** SetKeyState: an administrator's action on one key, attributed to the calling client. */
 export function setKeyState(pool: LeasePool) {
-  return (call: ServerUnaryCall<SetKeyStateRequest, SetKeyStateResponse>): SetKeyStateResponse => {
+  return async (call: ServerUnaryCall<SetKeyStateRequest, SetKeyStateResponse>): Promise<SetKeyStateResponse> => {
     const req = call.request;
     const action = actionByProto.get(req.action);
     if (action === undefined) throw invalidArgument("action: expected DISABLE, ENABLE, DRAIN, PROBE or CLEAR_COOLDOWN");
     const provider = req.provider.trim().toLowerCase();
     if (provider === "") throw invalidArgument("provider: required");
     if (req.keyId === "") throw invalidArgument("key_id: required");
-    const r = pool.setKeyState(provider, req.keyId, action, req.reason, attribution(callerOf(call).name));
+    const r = await pool.setKeyState(provider, req.keyId, action, req.reason, attribution(callerOf(call).name));
     setRpcAttributes(call, { "keypool.provider": r.provider, "keypool.key_id": r.keyId, "keypool.key_action": action });
     return {
       provider: r.provider,

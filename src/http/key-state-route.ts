@@ -39,7 +39,7 @@ export async function serveKeyState(
   const { action, reason } = body;
   if (typeof action !== "string") throw invalidArgument("action: required, a string such as \"disable\"");
   if (reason !== undefined && typeof reason !== "string") throw invalidArgument("reason: expected a string");
-  const r = pool.setKeyState(target.provider.trim().toLowerCase(), target.keyId, parseKeyAction(action), reason ?? "", attribution(client.name));
+  const r = await pool.setKeyState(target.provider.trim().toLowerCase(), target.keyId, parseKeyAction(action), reason ?? "", attribution(client.name));
   sendJson(res, 200, {
     provider: r.provider,
     key_id: r.keyId,

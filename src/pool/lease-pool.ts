@@ -48,9 +48,10 @@ export interface LeasePool {
    * An operator's action on one key (disable, enable, drain, probe, clear
    * the cooldown), attributed to `by` (the operator's client name). NOT_FOUND
    * for a provider or key not configured; INVALID_ARGUMENT for a reason too
-   * long. Returns the key's state before and after.
+   * long. Resolves to the key's state before and after; asynchronous because
+   * a shared store takes the action in one round trip.
    */
-  setKeyState(provider: string, keyId: string, action: KeyAction, reason: string, by: string): KeyActionResult;
+  setKeyState(provider: string, keyId: string, action: KeyAction, reason: string, by: string): Promise<KeyActionResult>;
   /** Swaps in a validated configuration in one step; keys that stay keep their state. */
   applyConfig(config: PoolConfig): ConfigDiff;
   /** Statistics of every key now, restricted to `providers` when given (empty: all). */

@@ -111,7 +111,7 @@ describe("MemoryLeasePool.setKeyState", () => {
   it("a disabled key is never leased, through a reload and a change of its secret, until enabled; each step is an attributed key_state event", async () => {
     const clock = new ManualClock();
     const { pool: p, events } = pool(clock);
-    const r = p.setKeyState("openai", "a", "disable", "rotating", "ops");
+    const r = await p.setKeyState("openai", "a", "disable", "rotating", "ops");
     expect(r).toMatchObject({ from: "active", to: "disabled", changed: true, stateReason: "disabled by operator ops: rotating" });
     expect(events.at(-1)).toEqual({ type: "key_state", provider: "openai", keyId: "a", from: "active", to: "disabled", reason: "operator disable: rotating", by: "ops" });
     expect(await leasedIds(p, 4)).toEqual(["b", "b", "b", "b"]);
@@ -123,7 +123,7 @@ describe("MemoryLeasePool.setKeyState", () => {
     const a = p.snapshot().providers[0]!.keys.find((k) => k.keyId === "a")!;
     expect(a).toMatchObject({ state: "disabled", changedBy: "ops", stateReason: "disabled by operator ops: rotating (the key's configuration changed since)" });
 
-    expect(p.setKeyState("openai", "a", "enable", "rotated", "ops2")).toMatchObject({ from: "disabled", to: "active", changed: true });
+    await expect(p.setKeyState("openai", "a", "enable", "rotated", "ops2")).resolves.toMatchObject({ from: "disabled", to: "active", changed: true });
     expect(await leasedIds(p, 2)).toContain("a");
     p.close();
   });
@@ -132,15 +132,15 @@ describe("MemoryLeasePool.setKeyState", () => {
     const clock = new ManualClock();
     const { pool: p } = pool(clock, [{ id: "a", secret: "sk-test-action-a" }]);
     const open = await p.acquire({ provider: "openai" });
-    expect(p.setKeyState("openai", "a", "drain", "", "ops")).toMatchObject({ from: "active", to: "draining" });
+    await expect(p.setKeyState("openai", "a", "drain", "", "ops")).resolves.toMatchObject({ from: "active", to: "draining" });
     await expect(p.acquire({ provider: "openai" })).rejects.toMatchObject({ code: "FAILED_PRECONDITION", reason: "ALL_KEYS_DISABLED" });
     await expect(p.report(open.leaseId, { outcome: "rate_limited", retryAfterMs: 5 * MINUTE })).resolves.toMatchObject({ keyState: "draining" });
     expect(p.snapshot().providers[0]!.keys[0]).toMatchObject({ inFlight: 0, state: "draining", stateReason: "drained by operator ops" });
-    p.setKeyState("openai", "a", "enable", "", "ops");
+    await p.setKeyState("openai", "a", "enable", "", "ops");
     await expect(p.acquire({ provider: "openai" })).rejects.toMatchObject({ code: "RESOURCE_EXHAUSTED" });
-    expect(p.setKeyState("openai", "a", "clear_cooldown", "", "ops")).toMatchObject({ from: "cooling_down", to: "active", changed: true });
+    await expect(p.setKeyState("openai", "a", "clear_cooldown", "", "ops")).resolves.toMatchObject({ from: "cooling_down", to: "active", changed: true });
     expect((await p.acquire({ provider: "openai" })).keyId).toBe("a");
-    expect(p.setKeyState("openai", "a", "clear_cooldown", "", "ops")).toMatchObject({ from: "active", to: "active", changed: false });
+    await expect(p.setKeyState("openai", "a", "clear_cooldown", "", "ops")).resolves.toMatchObject({ from: "active", to: "active", changed: false });
     p.close();
   });
 
@@ -150,19 +150,19 @@ describe("MemoryLeasePool.setKeyState", () => {
     const l = await p.acquire({ provider: "openai" });
     await p.report(l.leaseId, { httpStatus: 401 });
     await expect(p.acquire({ provider: "openai" })).rejects.toMatchObject({ reason: "ALL_KEYS_DISABLED" });
-    p.setKeyState("openai", "a", "probe", "", "ops");
+    await p.setKeyState("openai", "a", "probe", "", "ops");
     const probe = await p.acquire({ provider: "openai" });
     await expect(p.acquire({ provider: "openai" })).rejects.toMatchObject({ code: "FAILED_PRECONDITION" });
     await expect(p.report(probe.leaseId, { outcome: "success" })).resolves.toMatchObject({ keyState: "active" });
     p.close();
   });
 
-  it("unknown provider or key is NOT_FOUND and a long reason INVALID_ARGUMENT, without echoing either", () => {
+  it("unknown provider or key is NOT_FOUND and a long reason INVALID_ARGUMENT, without echoing either", async () => {
     const clock = new ManualClock();
     const { pool: p, events } = pool(clock);
-    expect(() => p.setKeyState("nope-provider", "a", "disable", "", "ops")).toThrow(expect.objectContaining({ code: "NOT_FOUND" }));
-    expect(() => p.setKeyState("openai", "nope-key", "disable", "", "ops")).toThrow(expect.objectContaining({ code: "NOT_FOUND", message: "key_id: not configured for this provider" }));
-    expect(() => p.setKeyState("openai", "a", "disable", "y".repeat(300), "ops")).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT", message: "reason: at most 200 characters" }));
+    await expect(p.setKeyState("nope-provider", "a", "disable", "", "ops")).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(p.setKeyState("openai", "nope-key", "disable", "", "ops")).rejects.toMatchObject({ code: "NOT_FOUND", message: "key_id: not configured for this provider" });
+    await expect(p.setKeyState("openai", "a", "disable", "y".repeat(300), "ops")).rejects.toMatchObject({ code: "INVALID_ARGUMENT", message: "reason: at most 200 characters" });
     expect(events.filter((e) => e.type === "key_state")).toEqual([]);
     p.close();
   });
@@ -171,8 +171,8 @@ describe("MemoryLeasePool.setKeyState", () => {
     const clock = new ManualClock();
     const keys: TestKey[] = [...KEYS, { id: "c", secret: "sk-test-action-c" }];
     const { pool: before } = pool(clock, keys);
-    before.setKeyState("openai", "a", "disable", "rotating", "ops");
-    before.setKeyState("openai", "b", "drain", "", "ops");
+    await before.setKeyState("openai", "a", "disable", "rotating", "ops");
+    await before.setKeyState("openai", "b", "drain", "", "ops");
     const text = JSON.stringify(before.exportState());
     expect(text).not.toContain("sk-test-action");
     const parsed = parsePersistedState(text);

@@ -231,7 +231,15 @@ export class MemoryLeasePool implements LeasePool {
     this.emit({ type: "report_limited", provider, keyId, client, limit: "retry_after_clamped", detail });
   }
 
-  setKeyState(provider: string, keyId: string, action: KeyAction, reason: string, by: string): KeyActionResult {
+  setKeyState(provider: string, keyId: string, action: KeyAction, reason: string, by: string): Promise<KeyActionResult> {
+    try {
+      return Promise.resolve(this.applyAction(provider, keyId, action, reason, by));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  private applyAction(provider: string, keyId: string, action: KeyAction, reason: string, by: string): KeyActionResult {
     const why = validateKeyActionReason(reason);
     const rt = this.runtimeFor(provider);
     const key = rt.keys.get(keyId);
