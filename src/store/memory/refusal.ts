@@ -1,4 +1,5 @@
-import { allKeysDisabled, noKeyCanServe, poolBusy, type KeypoolError } from "../../protocol/keypool-error.js";
+import { poolBusy, type KeypoolError } from "../../protocol/keypool-error.js";
+import { refusalError } from "../../pool/refusal-error.js";
 import { healthReason, healthState } from "../../pool/key-health.js";
 import type { PooledKey } from "../../pool/pooled-key.js";
 import type { NormalizedAcquire } from "../../pool/validate-request.js";
@@ -14,17 +15,8 @@ export function retryDelay(keys: Iterable<PooledKey>, req: NormalizedAcquire, no
 export function refusal(provider: string, keys: Iterable<PooledKey>, retryMs: number, now: number): KeypoolError {
   const live = [...keys].filter((k) => !k.draining);
   // A key an operator drained serves no lease either, until an operator enables it.
-  if (live.length > 0 && live.every((k) => k.health.hold !== undefined || healthState(k.health, now) === "disabled")) {
-    const reasons = [...new Set(live.map((k) => healthReason(k.health, now)))].join("; ");
-    return allKeysDisabled(`every key of provider ${provider} is disabled (${reasons})`);
-  }
-  if (Number.isFinite(retryMs)) {
-    const ms = Math.max(1, Math.ceil(retryMs));
-    return poolBusy(`every key of provider ${provider} is at its limits or cooling down; retry in ${ms} ms`, ms);
-  }
-  return noKeyCanServe(
-    `no key of provider ${provider} can ever serve this request (model not served, or estimated_tokens above every key's token limit)`,
-  );
+  const allOut = live.length > 0 && live.every((k) => k.health.hold !== undefined || healthState(k.health, now) === "disabled");
+  return refusalError(provider, allOut ? live.map((k) => healthReason(k.health, now)) : undefined, retryMs);
 }
 
 /** The error for an acquisition turned away because too many already wait. */
