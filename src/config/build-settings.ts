@@ -30,6 +30,8 @@ export function buildSettings(doc: SettingsDoc | undefined): { settings: PoolSet
     spendRecheckMs: d.spend_recheck ?? defaultSettings.spendRecheckMs,
     stateFile: d.state_file ?? defaultSettings.stateFile,
     stateIntervalMs: d.state_interval ?? defaultSettings.stateIntervalMs,
+    store: d.store ?? defaultSettings.store,
+    storePrefix: d.store_prefix ?? defaultSettings.storePrefix,
   };
 
   // Checked on the effective values: raising lease_ttl alone past the

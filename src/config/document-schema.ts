@@ -123,6 +123,10 @@ export const settingsSchema = z.strictObject({
   /** The memory store's state file, read at start (a path; --state-file and KEYPOOL_STATE_FILE take precedence). */
   state_file: z.string().min(1).max(4096).optional(),
   state_interval: timer.optional(),
+  /** Where the pool's state lives: memory (default) or a redis:// / rediss:// URL (--store and KEYPOOL_STORE take precedence). */
+  store: z.string().min(1).max(4096).optional(),
+  /** Prefix of every Redis key, so that pools can share one Redis (--store-prefix and KEYPOOL_STORE_PREFIX take precedence). */
+  store_prefix: z.string().min(1).max(64).optional(),
 });
 
 export type SettingsDoc = z.output<typeof settingsSchema>;

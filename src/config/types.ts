@@ -118,6 +118,10 @@ export interface PoolSettings {
   readonly stateFile: string | undefined;
   /** Time between saves of the state file. */
   readonly stateIntervalMs: number;
+  /** Where the pool's state lives: "memory", or a redis:// URL (may hold a password: never print it). Read at start only. */
+  readonly store: string;
+  /** Prefix of every Redis key of this pool. */
+  readonly storePrefix: string;
 }
 
 export interface PoolConfig {
@@ -151,4 +155,6 @@ export const defaultSettings: PoolSettings = Object.freeze({
   spendRecheckMs: 60 * 60_000,
   stateFile: undefined,
   stateIntervalMs: 5_000,
+  store: "memory",
+  storePrefix: "keypool:",
 });

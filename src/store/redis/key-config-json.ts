@@ -1,0 +1,28 @@
+import { createHash } from "node:crypto";
+import type { KeyConfig, PoolSettings } from "../../config/types.js";
+import { windowSpecs } from "../../pool/pooled-key.js";
+
+/**
+ * A key's limits as the scripts read them: windows as {k: "r"|"t", l:
+ * limit (-1 unlimited), s: span with the margin}, the first two always the
+ * minute's requests and tokens; weight; max concurrent (-1 unlimited);
+ * models (absent: every model); the longest span, for trimming the log.
+ * Nothing secret: the fingerprint tells a changed secret apart without
+ * revealing it.
+ */
+export function keyConfigJson(config: KeyConfig, settings: PoolSettings): string {
+  const specs = windowSpecs(config, settings);
+  const w = specs.map((s) => ({ k: s.kind === "requests" ? "r" : "t", l: Number.isFinite(s.limit) ? s.limit : -1, s: s.perMs + s.marginMs }));
+  return JSON.stringify({
+    w,
+    wt: config.weight,
+    c: config.maxConcurrent ?? -1,
+    ...(config.models === undefined ? {} : { m: config.models }),
+    x: Math.max(...w.map((x) => x.s)),
+  });
+}
+
+/** Tells one secret from another for the same key id; a salted digest, never the secret. */
+export function secretFingerprint(config: KeyConfig): string {
+  return createHash("sha256").update("keypool-fingerprint:").update(config.secret).digest("base64url").slice(0, 16);
+}

@@ -1,0 +1,612 @@
+import type { Redis } from "ioredis";
+import type { Clock, TimerHandle } from "../../clock/clock.js";
+import type { KeyConfig, PoolConfig, PoolSettings, ProviderConfig } from "../../config/types.js";
+import { KeypoolError, notFound } from "../../protocol/keypool-error.js";
+import { outcomeFromHttpStatus, type Outcome } from "../../protocol/outcome.js";
+import { exhaustionOf, readAnswer } from "../../pool/answer-transitions.js";
+import { ClientLimits } from "../../pool/client-limits.js";
+import { clientUsage } from "../../pool/client-usage.js";
+import { REPORTED_RETENTION_MS } from "../../pool/ended-leases.js";
+import { applyKeyAction, keyActionReason, validateKeyActionReason, type KeyAction } from "../../pool/key-action.js";
+import { applyOutcome, attribution, HEALTHY, healthConfigured, healthLeaseEnded, healthReason, putsOutOfService, unauthorizedQuorum, type KeyHealth } from "../../pool/key-health.js";
+import { keyStateAt } from "../../pool/key-transitions.js";
+import type { KeyActionResult, LeasePool, PoolKeyView } from "../../pool/lease-pool.js";
+import { newLeaseId } from "../../pool/lease-id.js";
+import type { PooledKey } from "../../pool/pooled-key.js";
+import { redactSecret } from "../../pool/redact.js";
+import { refusalError } from "../../pool/refusal-error.js";
+import { poolSnapshot } from "../../pool/snapshot.js";
+import type { ClientUsageSnapshot, PoolSnapshot } from "../../pool/stats-types.js";
+import type { AcquireRequest, ConfigDiff, KeyStateName, Lease, PoolEvent, ReportResult, ReporterRights, UsageReport } from "../../pool/types.js";
+import { normalizeAcquire, validateReport, type NormalizedAcquire } from "../../pool/validate-request.js";
+import { KeyActionBudgets } from "../memory/key-action-budgets.js";
+import { queueFull } from "../memory/refusal.js";
+import { FleetWaiters } from "./fleet-waiters.js";
+import { healthFromJson, healthToJson } from "./health-json.js";
+import { keyConfigJson, secretFingerprint } from "./key-config-json.js";
+import { MirroredKey, type KeyView } from "./mirrored-key.js";
+import { keyTriple, providerFromChannel, providerKeyNames, type ProviderKeyNames } from "./redis-key-names.js";
+import type { StoreScripts, ScriptName } from "./store-scripts.js";
+import { refuseUnmirrored } from "./unmirrored-config.js";
+
+/** A lease this sidecar granted, for the events and client limits of its end. */
+interface LocalLease {
+  readonly lease: Lease;
+  readonly model: string;
+}
+
+/** What this sidecar holds of one provider: its local view of the keys and its waiters. */
+interface FleetProvider {
+  readonly name: string;
+  readonly names: ProviderKeyNames;
+  /** Configured keys and keys draining after a reload, by id. */
+  readonly keys: Map<string, MirroredKey>;
+  readonly waiters: FleetWaiters;
+}
+
+export interface RedisLeasePoolOptions {
+  readonly redis: Redis;
+  /** A second connection, for pub/sub (a subscribed connection can do nothing else). */
+  readonly subscriber: Redis;
+  readonly scripts: StoreScripts;
+  readonly prefix: string;
+  /** The store's address with the password masked, for error messages. */
+  readonly where: string;
+  readonly clock: Clock;
+  readonly onEvent?: ((event: PoolEvent) => void) | undefined;
+  readonly configuredClients?: (() => number) | undefined;
+  /** Period of the read that refreshes the local view of every key; 0 reads only with each decision. */
+  readonly viewIntervalMs?: number | undefined;
+  /** Longest a waiting acquisition sleeps without a pub/sub message before it tries again. */
+  readonly waitPollMs?: number | undefined;
+  /** Said once, when a report carries limits learned from the provider. */
+  readonly warn?: ((message: string) => void) | undefined;
+}
+
+const FULL_RIGHTS: ReporterRights = Object.freeze({ trusted: true, admin: true });
+const STALE_RETRIES = 8;
+
+type AcquireReply = ["granted", string, KeyView, ExpiredLease[] | object] | ["refused", number, boolean, ExpiredLease[] | object];
+type ReportReply =
+  | ["ok", KeyView]
+  | ["stale", string, number, KeyView]
+  | ["ended", "reported" | "expired", string, string, KeyView | false]
+  | ["denied"]
+  | ["unknown"]
+  | ["other_key", string];
+type ExpiredLease = [string, string, string];
+
+/**
+ * The pool kept in Redis, shared by every sidecar pointed at the same store
+ * and prefix: each decision that must hold across the fleet (choosing and
+ * leasing a key, ending a lease with its report, an expiry, an operator's
+ * action, a configuration) is one Lua script, one round trip. Time comes
+ * from the injected clock and travels to the scripts as an argument.
+ *
+ * The policy is the memory store's: the scripts port its reading of health
+ * and windows, and the health's changes are the same pure functions, run
+ * here and written with a version check so that a change made meanwhile by
+ * another sidecar is never overwritten. Statistics read a local view of each
+ * key, refreshed from every answer and by a periodic read.
+ */
+export class RedisLeasePool implements LeasePool {
+  private readonly redis: Redis;
+  private readonly subscriber: Redis;
+  private readonly scripts: StoreScripts;
+  private readonly clock: Clock;
+  private readonly prefix: string;
+  private readonly where: string;
+  private readonly listeners = new Set<(event: PoolEvent) => void>();
+  private readonly providers = new Map<string, FleetProvider>();
+  private readonly leases = new Map<string, LocalLease>();
+  private readonly clientLimits = new ClientLimits();
+  private readonly keyActions = new KeyActionBudgets(() => this.settings);
+  private readonly configuredClients: () => number;
+  private readonly viewIntervalMs: number;
+  private readonly waitPollMs: number;
+  private readonly warn: (message: string) => void;
+  private config: PoolConfig | undefined;
+  private generation = 0;
+  /** The last configuration write; decisions wait for it so that they read the configuration they were made under. */
+  private written: Promise<void> = Promise.resolve();
+  private viewTimer: TimerHandle | undefined;
+  private closed = false;
+  private learnedWarned = false;
+
+  constructor(options: RedisLeasePoolOptions) {
+    this.redis = options.redis;
+    this.subscriber = options.subscriber;
+    this.scripts = options.scripts;
+    this.clock = options.clock;
+    this.prefix = options.prefix;
+    this.where = options.where;
+    this.configuredClients = options.configuredClients ?? (() => 0);
+    this.viewIntervalMs = options.viewIntervalMs ?? 500;
+    this.waitPollMs = options.waitPollMs ?? 1_000;
+    this.warn = options.warn ?? (() => {});
+    if (options.onEvent !== undefined) this.listeners.add(options.onEvent);
+    this.subscriber.on("message", (channel: string) => {
+      const name = providerFromChannel(this.prefix, channel);
+      if (name !== undefined) this.providers.get(name)?.waiters.wakeAll();
+    });
+    this.scheduleView();
+  }
+
+  subscribe(listener: (event: PoolEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: PoolEvent): void {
+    for (const l of this.listeners) l(event);
+  }
+
+  get settings(): PoolSettings {
+    if (this.config === undefined) throw new KeypoolError("UNAVAILABLE", "no configuration loaded yet");
+    return this.config.settings;
+  }
+
+  get configGeneration(): number {
+    return this.generation;
+  }
+
+  /** Script calls sent so far: one per acquisition and one per report in the common case. */
+  get roundTrips(): number {
+    return this.scripts.calls;
+  }
+
+  providerNames(): string[] {
+    return this.config === undefined ? [] : [...this.config.providers.keys()];
+  }
+
+  /** Resolves once the last configuration is in the store; rejects with why it could not be written. */
+  ready(): Promise<void> {
+    return this.written;
+  }
+
+  async acquire(request: AcquireRequest): Promise<Lease> {
+    const req = normalizeAcquire(request, this.settings);
+    const p = this.providerFor(req.provider);
+    this.admit(p, req.owner);
+    await this.written;
+    const started = this.clock.now();
+    const deadline = started + req.maxWaitMs;
+    for (;;) {
+      const outcome = await this.tryAcquire(p, req, this.clock.now() - started);
+      if (typeof outcome !== "number") return outcome;
+      const now = this.clock.now();
+      if (req.maxWaitMs <= 0 || request.signal?.aborted === true || now >= deadline) throw this.refuse(p, outcome);
+      if (p.waiters.length >= this.settings.maxWaitingPerProvider) {
+        const err = queueFull(p.name, p.waiters.length, outcome);
+        this.emit({ type: "refused", provider: p.name, code: err.code, retryAfterMs: err.retryAfterMs, limit: "waiting_queue" });
+        throw err;
+      }
+      await p.waiters.sleep(Math.min(outcome, deadline - now, this.waitPollMs), request.signal);
+    }
+  }
+
+  /** One acquisition attempt: the lease, or the milliseconds until capacity returns (Infinity: never, by time alone). */
+  private async tryAcquire(p: FleetProvider, req: NormalizedAcquire, waitedMs: number): Promise<Lease | number> {
+    const now = this.clock.now();
+    const leaseId = newLeaseId();
+    const ids = this.leasableIds(p);
+    const keys = [p.names.leases, p.names.expiries, p.names.ended, p.names.endedAt, p.names.sequence];
+    for (const id of ids) keys.push(...keyTriple(p.names, id));
+    const args = [now, leaseId, req.estimatedTokens, req.model, req.leaseTtlMs, req.owner, REPORTED_RETENTION_MS, p.names.keyPrefix, ...ids];
+    const reply = JSON.parse(await this.call("acquire", keys, args)) as AcquireReply;
+    this.expired(p, reply[3]);
+    if (reply[0] === "refused") {
+      const [, retryMs, allDisabled] = reply;
+      this.lastRefusalAllDisabled.set(p.name, allDisabled);
+      return allDisabled ? Infinity : retryMs < 0 ? Infinity : retryMs;
+    }
+    const [, keyId, view] = reply;
+    const key = p.keys.get(keyId);
+    if (key === undefined) throw new KeypoolError("INTERNAL", `the store leased key ${keyId}, unknown to this sidecar`);
+    key.apply(view);
+    this.clientLimits.leaseOpened(req.owner);
+    const lease: Lease = {
+      leaseId,
+      provider: p.name,
+      keyId,
+      secret: key.config.secret,
+      maskedKey: key.config.masked,
+      baseUrl: key.config.baseUrl,
+      acquiredAt: now,
+      expiresAt: now + req.leaseTtlMs,
+      waitedMs,
+      estimatedTokens: req.estimatedTokens,
+      clientId: req.clientId,
+      owner: req.owner,
+    };
+    this.leases.set(leaseId, { lease, model: req.model });
+    this.emit({ type: "acquired", provider: p.name, keyId, waitedMs, model: req.model });
+    return lease;
+  }
+
+  private readonly lastRefusalAllDisabled = new Map<string, boolean>();
+
+  private refuse(p: FleetProvider, retryMs: number): KeypoolError {
+    const now = this.clock.now();
+    const live = [...p.keys.values()].filter((k) => !k.draining);
+    const reasons = this.lastRefusalAllDisabled.get(p.name) === true ? live.map((k) => healthReason(k.health, now)) : undefined;
+    const err = refusalError(p.name, reasons, retryMs);
+    this.emit({ type: "refused", provider: p.name, code: err.code, retryAfterMs: err.retryAfterMs });
+    return err;
+  }
+
+  async report(leaseId: string, report: UsageReport, owner = "", rights: ReporterRights = FULL_RIGHTS): Promise<ReportResult> {
+    if (leaseId === "") throw new KeypoolError("INVALID_ARGUMENT", "lease_id: required");
+    validateReport(report);
+    const outcome = report.outcome ?? outcomeFromHttpStatus(report.httpStatus ?? 0);
+    if (outcome === undefined) throw new KeypoolError("INVALID_ARGUMENT", "outcome: unspecified, and http_status does not say one");
+    await this.written;
+    const local = this.leases.get(leaseId);
+    // A lease granted by another sidecar: its provider is found by asking each in turn (rare).
+    const candidates = local !== undefined ? [this.providers.get(local.lease.provider)] : [...this.providers.values()];
+    for (const p of candidates) {
+      if (p === undefined) continue;
+      const result = await this.reportTo(p, leaseId, report, outcome, owner, rights, local);
+      if (result !== undefined) return result;
+    }
+    throw notFound("lease_id: unknown, or ended too long ago to remember");
+  }
+
+  /** The report through one provider's script; undefined when the provider does not know the lease. */
+  private async reportTo(
+    p: FleetProvider,
+    leaseId: string,
+    report: UsageReport,
+    outcome: Outcome,
+    owner: string,
+    rights: ReporterRights,
+    local: LocalLease | undefined,
+  ): Promise<ReportResult | undefined> {
+    let keyId = local?.lease.keyId ?? [...p.keys.keys()][0] ?? "";
+    let spent: boolean | undefined;
+    let key = this.viewOf(p, keyId);
+    for (let attempt = 0; attempt < STALE_RETRIES; attempt++) {
+      const now = this.clock.now();
+      const before = keyStateAt(key, now);
+      const next = this.nextHealth(key, leaseId, report, outcome, owner, rights, local?.model ?? "", now, spent);
+      spent = next.spent;
+      const promptTokens = report.promptTokens ?? 0;
+      const completionTokens = report.completionTokens ?? 0;
+      // A success reported without counts keeps its estimate; a refused call spent none.
+      const settle = outcome === "success" && promptTokens + completionTokens === 0 ? -1 : promptTokens + completionTokens;
+      const keys = [p.names.leases, p.names.expiries, p.names.ended, p.names.endedAt, ...keyTriple(p.names, keyId)];
+      const args = [
+        now, leaseId, owner, keyId, settle, outcome, promptTokens, completionTokens, key.healthVersion,
+        next.health === key.health ? "" : healthToJson(next.health), p.names.channel, REPORTED_RETENTION_MS, p.names.keyPrefix,
+      ];
+      const reply = JSON.parse(await this.call("report", keys, args)) as ReportReply;
+      switch (reply[0]) {
+        case "unknown":
+          return undefined;
+        case "denied":
+          throw leaseOfAnother();
+        case "other_key":
+          keyId = reply[1];
+          key = this.viewOf(p, keyId);
+          continue;
+        case "stale":
+          key.apply(reply[3]);
+          continue;
+        case "ended": {
+          const [, how, endedKey, by, view] = reply;
+          if (by !== owner) throw leaseOfAnother();
+          const ended = p.keys.get(endedKey);
+          if (ended !== undefined && view !== false) ended.apply(view);
+          if (how === "expired" && local !== undefined) this.expired(p, [[leaseId, endedKey, owner]]);
+          const state = ended === undefined ? "draining" : keyStateAt(ended, now);
+          return { provider: p.name, keyId: endedKey, keyState: state, alreadyReported: true, outcome: undefined };
+        }
+        case "ok": {
+          key.apply(reply[1]);
+          if (report.latencyMs !== undefined) key.latency.add(report.latencyMs, now);
+          this.localEnd(leaseId);
+          const after = keyStateAt(key, now);
+          const by = attribution(owner);
+          this.emit({ type: "reported", provider: p.name, keyId, outcome, latencyMs: report.latencyMs, promptTokens, completionTokens, model: local?.model ?? "" });
+          if (next.refusedByBudget) {
+            const detail = `over its budget of ${this.settings.maxKeyActionsPerClient} keys put out of service per minute; its reports leave key states alone until the minute is over`;
+            this.emit({ type: "report_limited", provider: p.name, keyId, client: by, limit: "key_action_budget", detail });
+          }
+          if (after !== before) this.emitState(p.name, key, before, after, now);
+          return { provider: p.name, keyId, keyState: after, alreadyReported: false, outcome, rateLimits: next.parsed };
+        }
+      }
+    }
+    throw new KeypoolError("UNAVAILABLE", "the key's state kept changing under this report; retry it");
+  }
+
+  /** The key's health after this report, by the same pure functions as the memory store's. */
+  private nextHealth(
+    key: MirroredKey,
+    leaseId: string,
+    report: UsageReport,
+    outcome: Outcome,
+    owner: string,
+    rights: ReporterRights,
+    model: string,
+    now: number,
+    alreadySpent: boolean | undefined,
+  ): { health: KeyHealth; spent: boolean | undefined; refusedByBudget: boolean; parsed: ReturnType<typeof readAnswer> } {
+    const settings = this.settings;
+    const parsed = readAnswer(key.config.provider, model, report.httpStatus ?? 0, report.answer, now);
+    if (parsed !== undefined && parsed.limits.length > 0 && !this.learnedWarned) {
+      this.learnedWarned = true;
+      this.warn("limits learned from provider answers are not shared through the Redis store yet; each sidecar keeps to the configured limits");
+    }
+    const by = attribution(owner);
+    const next = applyOutcome(
+      key.health,
+      {
+        outcome,
+        leaseId,
+        retryAfterMs: report.retryAfterMs,
+        detail: redactSecret(report.errorMessage ?? "", key.config.secret),
+        by,
+        confirms: rights.trusted || rights.admin,
+        quorum: outcome === "unauthorized" ? unauthorizedQuorum(settings, this.configuredClients()) : 1,
+        exhaustion: exhaustionOf(key, parsed, outcome, now, settings),
+      },
+      now,
+      settings,
+    );
+    if (rights.admin || !putsOutOfService(key.health, next, now)) return { health: next, spent: alreadySpent, refusedByBudget: false, parsed };
+    // One key action per report, even when a changed health makes it computed again.
+    const allowed = alreadySpent ?? this.keyActions.spend(by, now).allowed;
+    if (allowed) return { health: next, spent: true, refusedByBudget: false, parsed };
+    return { health: healthLeaseEnded(key.health, leaseId), spent: false, refusedByBudget: true, parsed };
+  }
+
+  async setKeyState(provider: string, keyId: string, action: KeyAction, reason: string, by: string): Promise<KeyActionResult> {
+    const why = validateKeyActionReason(reason);
+    const p = this.providerFor(provider);
+    const key = p.keys.get(keyId);
+    if (key === undefined || key.draining) throw notFound("key_id: not configured for this provider");
+    await this.written;
+    for (let attempt = 0; attempt < STALE_RETRIES; attempt++) {
+      const now = this.clock.now();
+      const from = keyStateAt(key, now);
+      const next = applyKeyAction(key.health, action, why, by, now);
+      if (next === key.health) return { provider: p.name, keyId, action, from, to: from, changed: false, stateReason: healthReason(key.health, now) };
+      const [kh] = keyTriple(p.names, keyId);
+      const reply = JSON.parse(await this.call("health", [kh], [key.healthVersion, healthToJson(next), p.names.channel])) as
+        | ["ok", number]
+        | ["stale", string, number]
+        | ["missing"];
+      if (reply[0] === "missing") throw notFound("key_id: not configured for this provider");
+      if (reply[0] === "stale") {
+        key.health = healthFromJson(reply[1]);
+        key.healthVersion = reply[2];
+        continue;
+      }
+      key.health = next;
+      key.healthVersion = reply[1];
+      const to = keyStateAt(key, now);
+      this.emit({ type: "key_state", provider: p.name, keyId, from, to, reason: keyActionReason(action, why), by });
+      return { provider: p.name, keyId, action, from, to, changed: true, stateReason: healthReason(key.health, now) };
+    }
+    throw new KeypoolError("UNAVAILABLE", "the key's state kept changing under this action; retry it");
+  }
+
+  applyConfig(config: PoolConfig): ConfigDiff {
+    refuseUnmirrored(config);
+    const previous = this.config;
+    const added: string[] = [];
+    const removed: string[] = [];
+    const updated: string[] = [];
+    const unchanged: string[] = [];
+    for (const [name, pc] of config.providers) {
+      const p = this.providers.get(name) ?? this.addProvider(name);
+      const wanted = new Set(pc.keys.map((k) => k.id));
+      for (const kc of pc.keys) {
+        const qualified = `${name}/${kc.id}`;
+        const existing = p.keys.get(kc.id);
+        if (existing === undefined || existing.draining) {
+          const fresh = new MirroredKey(kc, config.settings);
+          p.keys.set(kc.id, fresh);
+          added.push(qualified);
+        } else if (JSON.stringify(existing.config) !== JSON.stringify(kc)) {
+          existing.reconfigure(kc, config.settings);
+          updated.push(qualified);
+        } else {
+          if (previous !== undefined && JSON.stringify(previous.settings) !== JSON.stringify(config.settings)) existing.reconfigure(kc, config.settings);
+          unchanged.push(qualified);
+        }
+      }
+      for (const key of p.keys.values()) {
+        if (!wanted.has(key.id) && !key.draining) {
+          key.draining = true;
+          removed.push(`${name}/${key.id}`);
+        }
+      }
+    }
+    for (const p of this.providers.values()) {
+      if (config.providers.has(p.name)) continue;
+      for (const key of p.keys.values()) {
+        if (!key.draining) {
+          key.draining = true;
+          removed.push(`${p.name}/${key.id}`);
+        }
+      }
+      p.waiters.wakeAll();
+    }
+    const settingsChanged = previous === undefined || JSON.stringify(previous.settings) !== JSON.stringify(config.settings);
+    if (added.length + removed.length + updated.length > 0 || settingsChanged) this.generation += 1;
+    this.config = config;
+    // Chained: each write starts after the one before, and decisions wait for the last.
+    const write = this.written.catch(() => {}).then(() => this.writeConfig(config));
+    this.written = write;
+    write.catch(() => {});
+    return { generation: this.generation, added, removed, updated, unchanged, warnings: config.warnings };
+  }
+
+  private async writeConfig(config: PoolConfig): Promise<void> {
+    for (const pc of config.providers.values()) await this.writeProvider(pc, config.settings);
+    // An emptied provider: its keys drain in the store too.
+    for (const p of this.providers.values()) {
+      if (!config.providers.has(p.name)) await this.call("config", [p.names.ids], [p.names.keyPrefix]);
+    }
+    await this.subscriber.subscribe(...[...this.providers.values()].map((p) => p.names.channel));
+    await this.refreshViews();
+  }
+
+  private async writeProvider(pc: ProviderConfig, settings: PoolSettings): Promise<void> {
+    const p = this.providers.get(pc.name);
+    if (p === undefined) return;
+    const keys = [p.names.ids];
+    const args: (string | number)[] = [p.names.keyPrefix];
+    for (const kc of pc.keys) {
+      keys.push(...keyTriple(p.names, kc.id));
+      args.push(kc.id, keyConfigJson(kc, settings), secretFingerprint(kc), healthToJson(healthConfigured(HEALTHY, kc.enabled)), kc.enabled ? "1" : "0");
+    }
+    await this.call("config", keys, args);
+  }
+
+  /** Reads every key's fleet-wide state into the local view, ending leases past their TTL on the way. */
+  async refreshViews(): Promise<void> {
+    if (this.config === undefined) return;
+    for (const p of this.providers.values()) {
+      const ids = [...p.keys.keys()];
+      const keys = [p.names.leases, p.names.expiries, p.names.ended, p.names.endedAt];
+      for (const id of ids) keys.push(...keyTriple(p.names, id));
+      const args = [this.clock.now(), REPORTED_RETENTION_MS, p.names.keyPrefix, p.names.channel, ...ids];
+      const [views, expired] = JSON.parse(await this.call("view", keys, args)) as [[string, KeyView | false][] | object, ExpiredLease[] | object];
+      this.expired(p, expired);
+      for (const [id, view] of Array.isArray(views) ? views : []) {
+        const key = p.keys.get(id);
+        if (key === undefined) continue;
+        if (view === false) {
+          if (key.draining) p.keys.delete(id);
+          continue;
+        }
+        const before = keyStateAt(key, this.clock.now());
+        key.apply(view);
+        if (key.draining && key.inFlight === 0) p.keys.delete(id);
+        const after = keyStateAt(key, this.clock.now());
+        if (after !== before && !key.draining) this.emitState(p.name, key, before, after, this.clock.now());
+      }
+    }
+  }
+
+  private scheduleView(): void {
+    if (this.viewIntervalMs <= 0 || this.closed) return;
+    this.viewTimer = this.clock.setTimer(() => {
+      this.refreshViews()
+        .catch(() => {}) // the next read tries again; decisions report their own errors
+        .finally(() => this.scheduleView());
+    }, this.viewIntervalMs);
+  }
+
+  /** Leases the store ended at their TTL: those granted here end here too (events, client limits). */
+  private expired(p: FleetProvider, list: ExpiredLease[] | object): void {
+    if (!Array.isArray(list)) return;
+    for (const [leaseId, keyId] of list as ExpiredLease[]) {
+      const local = this.leases.get(leaseId);
+      this.emit({ type: "lease_expired", provider: p.name, keyId, model: local?.model ?? "" });
+      this.localEnd(leaseId);
+    }
+  }
+
+  private localEnd(leaseId: string): void {
+    const local = this.leases.get(leaseId);
+    if (local === undefined) return;
+    this.leases.delete(leaseId);
+    this.clientLimits.leaseEnded(local.lease.owner);
+  }
+
+  /** Every script call goes through here: the one place a failing store becomes an error for callers. */
+  private async call(name: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<string> {
+    try {
+      return await this.scripts.run(name, keys, args);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new KeypoolError("UNAVAILABLE", `the shared store at ${this.where} did not answer: ${why}`);
+    }
+  }
+
+  *keys(): Iterable<PoolKeyView> {
+    const now = this.clock.now();
+    for (const p of this.providers.values()) for (const key of p.keys.values()) yield { provider: p.name, key, state: keyStateAt(key, now) };
+  }
+
+  snapshot(providers?: readonly string[]): PoolSnapshot {
+    return poolSnapshot(this, this.clock.now(), providers);
+  }
+
+  stateOf(key: PooledKey, now: number): KeyStateName {
+    return keyStateAt(key, now);
+  }
+
+  waitingCount(provider: string): number {
+    return this.providers.get(provider)?.waiters.length ?? 0;
+  }
+
+  openLeaseCount(): number {
+    return this.leases.size;
+  }
+
+  clientsOf(provider: string): readonly ClientUsageSnapshot[] {
+    return clientUsage([...this.leases.values()].filter((l) => l.lease.provider === provider).map((l) => l.lease), []);
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.viewTimer !== undefined) this.clock.clearTimer(this.viewTimer);
+    for (const p of this.providers.values()) p.waiters.wakeAll();
+    this.redis.disconnect();
+    this.subscriber.disconnect();
+  }
+
+  /** The local view of a key; for one this sidecar is not configured with, a stand-in the store's answer fills in. */
+  private viewOf(p: FleetProvider, keyId: string): MirroredKey {
+    return p.keys.get(keyId) ?? new MirroredKey(placeholderConfig(p.name, keyId), this.settings);
+  }
+
+  private addProvider(name: string): FleetProvider {
+    const p: FleetProvider = { name, names: providerKeyNames(this.prefix, name), keys: new Map(), waiters: new FleetWaiters(this.clock) };
+    this.providers.set(name, p);
+    return p;
+  }
+
+  private providerFor(provider: string): FleetProvider {
+    const p = this.providers.get(provider);
+    if (this.closed) throw new KeypoolError("UNAVAILABLE", "keypool is shutting down");
+    if (p === undefined || this.config?.providers.has(provider) !== true) {
+      throw notFound(`provider: not configured (configured: ${this.providerNames().join(", ") || "none"})`);
+    }
+    return p;
+  }
+
+  /** Ids of the keys an acquisition may choose from: this sidecar's configured ones (it holds their secrets). */
+  private leasableIds(p: FleetProvider): string[] {
+    const out: string[] = [];
+    for (const key of p.keys.values()) if (!key.draining) out.push(key.id);
+    return out;
+  }
+
+  private admit(p: FleetProvider, owner: string): void {
+    const refused = this.clientLimits.admit(owner, this.clock.now(), this.settings);
+    if (refused === undefined) return;
+    this.emit({ type: "refused", provider: p.name, code: refused.error.code, retryAfterMs: refused.error.retryAfterMs, limit: refused.limit });
+    throw refused.error;
+  }
+
+  private emitState(provider: string, key: PooledKey, from: KeyStateName, to: KeyStateName, now: number): void {
+    const by = key.draining ? "config" : key.health.hold?.by ?? key.health.by;
+    this.emit({ type: "key_state", provider, keyId: key.id, from, to, reason: healthReason(key.health, now), by });
+  }
+}
+
+function leaseOfAnother(): KeypoolError {
+  return new KeypoolError("PERMISSION_DENIED", "the lease belongs to another client");
+}
+
+/** A key this sidecar is not configured with, read only to compute a report's health before the store names it. */
+function placeholderConfig(provider: string, id: string): KeyConfig {
+  return { id, secret: "", masked: "", label: "", provider, weight: 1, rpm: undefined, tpm: undefined, rpd: undefined, maxConcurrent: undefined, windows: [], models: undefined, baseUrl: undefined, enabled: true };
+}
+
