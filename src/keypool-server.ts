@@ -11,6 +11,8 @@ import { GrpcServer } from "./grpc/grpc-server.js";
 import type { TlsFiles } from "./listen/server-credentials.js";
 import { startObservability } from "./observability.js";
 import { MemoryLeasePool } from "./store/memory/memory-lease-pool.js";
+import { openRedisPool } from "./store/redis/open-redis-pool.js";
+import { parseStoreLocation, parseStorePrefix } from "./config/store-location.js";
 import type { LeasePool } from "./pool/lease-pool.js";
 import { StateKeeper } from "./store/memory/state-keeper.js";
 import type { ProxyOptions } from "./proxy/proxy-options.js";
@@ -66,6 +68,12 @@ export interface KeypoolServerOptions {
   readonly stateFile?: string | undefined;
   /** Time between saves of the state file; default: the config's, else 5 s. */
   readonly stateIntervalMs?: number | undefined;
+  /** Where the pool's state lives: "memory" or a redis:// URL; default: the config's `store`, else memory. */
+  readonly store?: string | undefined;
+  /** Prefix of every Redis key; default: the config's `store_prefix`, else "keypool:". */
+  readonly storePrefix?: string | undefined;
+  /** Period of the Redis store's read of every key's fleet-wide state (tests shorten it); default 500 ms. */
+  readonly storeViewIntervalMs?: number | undefined;
   /** How failed authentications are slowed per source; the defaults suit production (tests shorten the delays). */
   readonly authPenalty?: PenaltySettings | undefined;
 }
@@ -108,12 +116,43 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
   const config = options.config ?? (await readConfig(options));
   const env = options.env ?? process.env;
   const auth = new AuthState({ tokensFile: options.tokensFile, envFile: options.envFile, env }, new AuthFailures(systemClock, options.authPenalty));
-  const pool = new MemoryLeasePool({ clock, onEvent: (e) => logEvent(log, e), configuredClients: () => auth.clientCount });
-  const diff = pool.applyConfig(config);
-  const stateFile = options.stateFile ?? config.settings.stateFile;
-  const stateIntervalMs = options.stateIntervalMs ?? config.settings.stateIntervalMs;
-  const keeper = stateFile === undefined ? undefined : new StateKeeper(pool, stateFile, clock, log, stateIntervalMs);
-  await keeper?.restore();
+  const location = parseStoreLocation(options.store ?? config.settings.store);
+  const onEvent = (e: PoolEvent) => logEvent(log, e);
+  const configuredClients = () => auth.clientCount;
+  let pool: LeasePool;
+  let keeper: StateKeeper | undefined;
+  let diff: ConfigDiff;
+  if (location.kind === "redis") {
+    const prefix = parseStorePrefix(options.storePrefix ?? config.settings.storePrefix);
+    const redisPool = await openRedisPool({
+      location,
+      prefix,
+      clock,
+      onEvent,
+      configuredClients,
+      viewIntervalMs: options.storeViewIntervalMs,
+      warn: (message) => log.warn(message),
+      onConnectionError: (message) => log.warn({ store: location.masked, err: message }, "redis store connection error"),
+    });
+    try {
+      diff = redisPool.applyConfig(config);
+      await redisPool.ready();
+    } catch (err) {
+      redisPool.close();
+      throw err;
+    }
+    log.info({ store: location.masked, prefix }, "pool state in the shared redis store");
+    if ((options.stateFile ?? config.settings.stateFile) !== undefined) log.warn("the state file is the memory store's; with a Redis store the state lives in Redis, and the file is not used");
+    pool = redisPool;
+  } else {
+    const memory = new MemoryLeasePool({ clock, onEvent, configuredClients });
+    diff = memory.applyConfig(config);
+    const stateFile = options.stateFile ?? config.settings.stateFile;
+    const stateIntervalMs = options.stateIntervalMs ?? config.settings.stateIntervalMs;
+    keeper = stateFile === undefined ? undefined : new StateKeeper(memory, stateFile, clock, log, stateIntervalMs);
+    await keeper?.restore();
+    pool = memory;
+  }
   const history = new StatsHistory({ clock, configGeneration: diff.generation });
   const unfollowPool = followPool(pool, history);
   for (const w of config.warnings) log.warn({ warning: w }, "configuration warning");

@@ -34,6 +34,8 @@ program
   .option("--no-watch", "do not reload when the config or env file changes (SIGHUP and ReloadConfig still do)")
   .option("--state-file <file>", "keep the pool's state (windows, day counts, cooldowns, disabled keys) in this file across restarts (default: $KEYPOOL_STATE_FILE)")
   .option("--state-interval <seconds>", "time between saves of the state file (default: $KEYPOOL_STATE_INTERVAL or 5)")
+  .option("--store <url>", "where the pool's state lives: memory, or redis://[user:pass@]host:port[/db] (rediss:// for TLS) shared by a fleet of sidecars (default: $KEYPOOL_STORE, the config's store, or memory)")
+  .option("--store-prefix <prefix>", "prefix of every Redis key, so that pools can share one Redis (default: $KEYPOOL_STORE_PREFIX, the config's store_prefix, or keypool:)")
   .option(
     "--admin-listen <addr>",
     "admin HTTP address for /metrics, /healthz, /readyz and /v1/stats: host:port, unix:/path, or off (default: $KEYPOOL_ADMIN_LISTEN or 127.0.0.1:9464)",

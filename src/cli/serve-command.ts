@@ -24,6 +24,8 @@ export interface ServeOptions {
   insecure?: boolean;
   stateFile?: string;
   stateInterval?: string;
+  store?: string;
+  storePrefix?: string;
 }
 
 function tlsFiles(opts: ServeOptions): TlsFiles | undefined {
@@ -72,6 +74,8 @@ export async function serveCommand(opts: ServeOptions): Promise<void> {
       insecure: opts.insecure === true,
       proxyListen: opts.proxyListen,
       ...stateFileOptions(opts),
+      store: opts.store ?? (process.env["KEYPOOL_STORE"] || undefined),
+      storePrefix: opts.storePrefix ?? (process.env["KEYPOOL_STORE_PREFIX"] || undefined),
     });
     if (opts.insecure === true) log.warn("--insecure: keypool accepts callers it cannot authenticate on non-loopback listeners");
     signals.serving(server);

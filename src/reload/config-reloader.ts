@@ -1,5 +1,5 @@
 import { loadConfig, parseConfigDocument, resolveEnv, type ConfigResult } from "../config/index.js";
-import { invalidConfig } from "../protocol/keypool-error.js";
+import { KeypoolError, invalidConfig } from "../protocol/keypool-error.js";
 import type { LeasePool } from "../pool/lease-pool.js";
 import type { ConfigDiff } from "../pool/types.js";
 
@@ -71,7 +71,14 @@ export class ConfigReloader {
       throw invalidConfig("configuration rejected; the running configuration stays", result.errors);
     }
     const before = this.pool.configGeneration;
-    const diff = this.pool.applyConfig(result.config);
+    let diff: ConfigDiff;
+    try {
+      diff = this.pool.applyConfig(result.config);
+    } catch (err) {
+      // A store may refuse what it cannot keep (the Redis store: quota scopes, per-model limits).
+      if (err instanceof KeypoolError) this.emit({ result: "rejected", trigger, errors: err.details.length > 0 ? err.details : [err.message] });
+      throw err;
+    }
     this.emit({ result: diff.generation === before ? "unchanged" : "applied", trigger, diff });
     return diff;
   }

@@ -20,6 +20,20 @@ export class KeyActionBudgets implements KeyActionGate {
     return decision;
   }
 
+  /**
+   * What spending would decide now, without spending: a store whose report
+   * may yet turn out to be a repeat takes the decision first and commits it
+   * only once the report counted.
+   */
+  preview(client: string, now: number): KeyActionDecision {
+    return spendKeyAction(this.budgets.get(client), now, this.settings());
+  }
+
+  commit(client: string, decision: KeyActionDecision, now: number): void {
+    if (!this.budgets.has(client)) this.sweep(now);
+    this.budgets.set(client, decision.budget);
+  }
+
   private sweep(now: number): void {
     for (const [client, budget] of this.budgets) if (keyActionBudgetIdle(budget, now)) this.budgets.delete(client);
   }

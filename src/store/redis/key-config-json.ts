@@ -8,7 +8,8 @@ import { windowSpecs } from "../../pool/pooled-key.js";
  * minute's requests and tokens; weight; max concurrent (-1 unlimited);
  * models (absent: every model); the longest span, for trimming the log.
  * Nothing secret: the fingerprint tells a changed secret apart without
- * revealing it.
+ * revealing it; `v` is a digest of the whole configuration, so that any
+ * change reads as one.
  */
 export function keyConfigJson(config: KeyConfig, settings: PoolSettings): string {
   const specs = windowSpecs(config, settings);
@@ -19,6 +20,8 @@ export function keyConfigJson(config: KeyConfig, settings: PoolSettings): string
     c: config.maxConcurrent ?? -1,
     ...(config.models === undefined ? {} : { m: config.models }),
     x: Math.max(...w.map((x) => x.s)),
+    // Any change of the key's configuration (label, base URL, enabled...) is one: an operator's hold notes it.
+    v: createHash("sha256").update(JSON.stringify({ ...config, secret: secretFingerprint(config) })).digest("base64url").slice(0, 16),
   });
 }
 

@@ -20,6 +20,7 @@ import type { ClientUsageSnapshot, PoolSnapshot } from "../../pool/stats-types.j
 import type { AcquireRequest, ConfigDiff, KeyStateName, Lease, PoolEvent, ReportResult, ReporterRights, UsageReport } from "../../pool/types.js";
 import { normalizeAcquire, validateReport, type NormalizedAcquire } from "../../pool/validate-request.js";
 import { KeyActionBudgets } from "../memory/key-action-budgets.js";
+import type { KeyActionDecision } from "../../pool/key-action-budget.js";
 import { queueFull } from "../memory/refusal.js";
 import { FleetWaiters } from "./fleet-waiters.js";
 import { healthFromJson, healthToJson } from "./health-json.js";
@@ -263,13 +264,11 @@ export class RedisLeasePool implements LeasePool {
     local: LocalLease | undefined,
   ): Promise<ReportResult | undefined> {
     let keyId = local?.lease.keyId ?? [...p.keys.keys()][0] ?? "";
-    let spent: boolean | undefined;
     let key = this.viewOf(p, keyId);
     for (let attempt = 0; attempt < STALE_RETRIES; attempt++) {
       const now = this.clock.now();
       const before = keyStateAt(key, now);
-      const next = this.nextHealth(key, leaseId, report, outcome, owner, rights, local?.model ?? "", now, spent);
-      spent = next.spent;
+      const next = this.nextHealth(key, leaseId, report, outcome, owner, rights, local?.model ?? "", now);
       const promptTokens = report.promptTokens ?? 0;
       const completionTokens = report.completionTokens ?? 0;
       // A success reported without counts keeps its estimate; a refused call spent none.
@@ -308,7 +307,8 @@ export class RedisLeasePool implements LeasePool {
           const after = keyStateAt(key, now);
           const by = attribution(owner);
           this.emit({ type: "reported", provider: p.name, keyId, outcome, latencyMs: report.latencyMs, promptTokens, completionTokens, model: local?.model ?? "" });
-          if (next.refusedByBudget) {
+          if (next.budget !== undefined) this.keyActions.commit(by, next.budget, now);
+          if (next.budget?.allowed === false && next.budget.firstRefusal) {
             const detail = `over its budget of ${this.settings.maxKeyActionsPerClient} keys put out of service per minute; its reports leave key states alone until the minute is over`;
             this.emit({ type: "report_limited", provider: p.name, keyId, client: by, limit: "key_action_budget", detail });
           }
@@ -330,8 +330,7 @@ export class RedisLeasePool implements LeasePool {
     rights: ReporterRights,
     model: string,
     now: number,
-    alreadySpent: boolean | undefined,
-  ): { health: KeyHealth; spent: boolean | undefined; refusedByBudget: boolean; parsed: ReturnType<typeof readAnswer> } {
+  ): { health: KeyHealth; budget: KeyActionDecision | undefined; parsed: ReturnType<typeof readAnswer> } {
     const settings = this.settings;
     const parsed = readAnswer(key.config.provider, model, report.httpStatus ?? 0, report.answer, now);
     if (parsed !== undefined && parsed.limits.length > 0 && !this.learnedWarned) {
@@ -354,11 +353,11 @@ export class RedisLeasePool implements LeasePool {
       now,
       settings,
     );
-    if (rights.admin || !putsOutOfService(key.health, next, now)) return { health: next, spent: alreadySpent, refusedByBudget: false, parsed };
-    // One key action per report, even when a changed health makes it computed again.
-    const allowed = alreadySpent ?? this.keyActions.spend(by, now).allowed;
-    if (allowed) return { health: next, spent: true, refusedByBudget: false, parsed };
-    return { health: healthLeaseEnded(key.health, leaseId), spent: false, refusedByBudget: true, parsed };
+    if (rights.admin || !putsOutOfService(key.health, next, now)) return { health: next, budget: undefined, parsed };
+    // Spent once the store counted the report: a repeated report spends nothing.
+    const decision = this.keyActions.preview(by, now);
+    if (decision.allowed) return { health: next, budget: decision, parsed };
+    return { health: healthLeaseEnded(key.health, leaseId), budget: decision, parsed };
   }
 
   async setKeyState(provider: string, keyId: string, action: KeyAction, reason: string, by: string): Promise<KeyActionResult> {
@@ -367,20 +366,22 @@ export class RedisLeasePool implements LeasePool {
     const key = p.keys.get(keyId);
     if (key === undefined || key.draining) throw notFound("key_id: not configured for this provider");
     await this.written;
+    const [kh] = keyTriple(p.names, keyId);
+    // An action is rare and must start from the store's health, not a view half a second old: read it first (version -1 never matches).
+    let seen = -1;
     for (let attempt = 0; attempt < STALE_RETRIES; attempt++) {
       const now = this.clock.now();
       const from = keyStateAt(key, now);
-      const next = applyKeyAction(key.health, action, why, by, now);
-      if (next === key.health) return { provider: p.name, keyId, action, from, to: from, changed: false, stateReason: healthReason(key.health, now) };
-      const [kh] = keyTriple(p.names, keyId);
-      const reply = JSON.parse(await this.call("health", [kh], [key.healthVersion, healthToJson(next), p.names.channel])) as
+      const next = seen < 0 ? key.health : applyKeyAction(key.health, action, why, by, now);
+      if (seen >= 0 && next === key.health) return { provider: p.name, keyId, action, from, to: from, changed: false, stateReason: healthReason(key.health, now) };
+      const reply = JSON.parse(await this.call("health", [kh], [seen, healthToJson(next), p.names.channel])) as
         | ["ok", number]
         | ["stale", string, number]
         | ["missing"];
       if (reply[0] === "missing") throw notFound("key_id: not configured for this provider");
       if (reply[0] === "stale") {
         key.health = healthFromJson(reply[1]);
-        key.healthVersion = reply[2];
+        key.healthVersion = seen = reply[2];
         continue;
       }
       key.health = next;
