@@ -53,7 +53,14 @@ export async function openRedisPool(options: OpenRedisPoolOptions): Promise<Redi
     });
   const redis = connect();
   const subscriber = connect();
-  const noteError = (err: Error) => options.onConnectionError?.(safeMessage(err, location.password));
+  // During start the last error is the reason given; afterwards errors go to the log (reconnects).
+  let started = false;
+  let lastError: string | undefined;
+  const noteError = (err: Error) => {
+    const message = safeMessage(err, location.password);
+    if (started) options.onConnectionError?.(message);
+    else lastError = message;
+  };
   redis.on("error", noteError);
   subscriber.on("error", noteError);
   try {
@@ -63,6 +70,7 @@ export async function openRedisPool(options: OpenRedisPoolOptions): Promise<Redi
     await withTimeout(scripts.load(), timeoutMs, where);
     // From now on, a lost connection is retried in the background; calls made meanwhile fail with UNAVAILABLE.
     for (const c of [redis, subscriber]) c.options.retryStrategy = (times: number) => Math.min(100 * times, 2_000);
+    started = true;
     return new RedisLeasePool({
       redis,
       subscriber,
@@ -79,7 +87,8 @@ export async function openRedisPool(options: OpenRedisPoolOptions): Promise<Redi
     redis.disconnect();
     subscriber.disconnect();
     if (err instanceof KeypoolError) throw err;
-    throw new KeypoolError("UNAVAILABLE", storeFailure(where, safeMessage(err, location.password)));
+    const message = safeMessage(err, location.password);
+    throw new KeypoolError("UNAVAILABLE", storeFailure(where, lastError !== undefined && /Connection is closed/.test(message) ? lastError : message));
   }
 }
 
