@@ -157,6 +157,19 @@ describe("MemoryLeasePool.setKeyState", () => {
     p.close();
   });
 
+  it("a probe asked for on a cooling key leaves time able to move on, and the key returns at its cooldown's end", async () => {
+    const clock = new ManualClock();
+    const { pool: p, events } = pool(clock, [{ id: "a", secret: "sk-test-action-a" }]);
+    const l = await p.acquire({ provider: "openai" });
+    await p.report(l.leaseId, { outcome: "quota_exhausted", retryAfterMs: 10_000 });
+    await p.setKeyState("openai", "a", "probe", "", "ops");
+    // Before the fix the recovery deadline re-armed itself at the same instant forever.
+    clock.advance(1_000);
+    clock.advance(9_000);
+    expect(events.filter((e) => e.type === "key_state").at(-1)).toMatchObject({ from: "exhausted", to: "active", by: "time" });
+    p.close();
+  });
+
   it("unknown provider or key is NOT_FOUND and a long reason INVALID_ARGUMENT, without echoing either", async () => {
     const clock = new ManualClock();
     const { pool: p, events } = pool(clock);

@@ -112,7 +112,7 @@ async function runHistory(commands: readonly Command[]): Promise<void> {
       const at = `command ${i} ${JSON.stringify(c)}`;
       if (process.env.EQUIV_REPLAY !== undefined) {
         const hb = (p: LeasePool) => [...p.keys()].filter((k) => k.key.id === "b").map((k) => JSON.stringify({ ...k.key.health, reason: undefined }))[0];
-        console.log(i, JSON.stringify(c), "\n  M", hb(memory), "\n  R", hb(redis));
+        (await import("node:fs")).appendFileSync("/tmp/replay-trace.txt", `${i} ${JSON.stringify(c)}\n  M ${hb(memory)}\n  R ${hb(redis)}\n`);
       }
       switch (c.kind) {
         case "acquire": {
@@ -205,6 +205,7 @@ describe("the Redis store decides as the memory store does", () => {
     await fc.assert(
       fc.asyncProperty(fc.array(command, { minLength: 200, maxLength: 400 }), async (commands) => {
         seen.runs += 1;
+        if (process.env.EQUIV_TRACE !== undefined) (await import("node:fs")).writeFileSync(`${tmpdir()}/keypool-equivalence-current.json`, JSON.stringify(commands));
         try {
           await runHistory(commands);
         } catch (err) {
@@ -214,7 +215,7 @@ describe("the Redis store decides as the memory store does", () => {
           throw err;
         }
       }),
-      { numRuns: fuzzRuns(25) },
+      { numRuns: fuzzRuns(Number(process.env.EQUIV_RUNS ?? 25)) },
     );
     console.log(`equivalence: ${JSON.stringify(seen)}`);
     // The histories must have reached the interesting cases, or the comparison proves little.

@@ -474,8 +474,10 @@ export class MemoryLeasePool implements LeasePool {
     const previous = this.recoveries.get(key);
     if (previous !== undefined) this.deadlines.cancel(previous);
     this.recoveries.delete(key);
-    const at = healthAvailableAt(key.health, now);
-    if (at === undefined || !Number.isFinite(at)) return;
+    // A probe an operator asked for makes the key available now, not active: the return to active is still the cooldown's end.
+    const available = healthAvailableAt(key.health, now);
+    const at = available !== undefined && available <= now ? key.health.until : available;
+    if (at === undefined || !Number.isFinite(at) || at <= now) return;
     this.recoveries.set(key, this.deadlines.add(new Recovery(key, from), at));
   }
 
