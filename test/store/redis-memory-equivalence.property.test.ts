@@ -215,7 +215,7 @@ describe("the Redis store decides as the memory store does", () => {
           throw err;
         }
       }),
-      { numRuns: fuzzRuns(Number(process.env.EQUIV_RUNS ?? 25)) },
+      { numRuns: fuzzRuns(Number(process.env.EQUIV_RUNS ?? 25)), endOnFailure: process.env.EQUIV_SHRINK === undefined },
     );
     console.log(`equivalence: ${JSON.stringify(seen)}`);
     // The histories must have reached the interesting cases, or the comparison proves little.

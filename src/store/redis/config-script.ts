@@ -1,3 +1,5 @@
+import { LUA_LIBRARY } from "./lua-library.js";
+
 /**
  * Writes one provider's key configurations, atomically, as the scripts will
  * read them. A key already in the store keeps its windows, open leases and
@@ -7,18 +9,23 @@
  * operator's hold on a changed secret). Keys the store holds for this
  * provider that the configuration no longer names drain.
  *
- * KEYS: the provider's id set, then per key its hash, log, token counts.
- * ARGV: key-hash prefix, then per key five values: id, config JSON,
+ * Leases past their TTL end first, as they would have before a reload in one
+ * process. Answers [statuses, expired leases].
+ *
+ * KEYS: leases, expiries, ended, ended-at, the provider's id set, then per
+ * key its hash, log, token counts.
+ * ARGV: key-hash prefix, now, reported retention, then per key five values: id, config JSON,
  * fingerprint, fresh health JSON, enabled ("1"/"0").
  */
-export const CONFIG_SCRIPT = String.raw`
-local kp = ARGV[1]
+export const CONFIG_SCRIPT = LUA_LIBRARY + String.raw`
+local kp, now, retention = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local expired = expire_due(kp, KEYS[1], KEYS[2], KEYS[3], KEYS[4], now, retention)
 local wanted = {}
 local status = {}
-local n = (#ARGV - 1) / 5
+local n = (#ARGV - 3) / 5
 for i = 0, n - 1 do
-  local id, cfg, fp, fresh, enabled = ARGV[2 + i * 5], ARGV[3 + i * 5], ARGV[4 + i * 5], ARGV[5 + i * 5], ARGV[6 + i * 5] == '1'
-  local kh, logk, tokk = KEYS[2 + i * 3], KEYS[3 + i * 3], KEYS[4 + i * 3]
+  local id, cfg, fp, fresh, enabled = ARGV[4 + i * 5], ARGV[5 + i * 5], ARGV[6 + i * 5], ARGV[7 + i * 5], ARGV[8 + i * 5] == '1'
+  local kh, logk, tokk = KEYS[6 + i * 3], KEYS[7 + i * 3], KEYS[8 + i * 3]
   wanted[id] = true
   local f = redis.call('HMGET', kh, 'cfg', 'fp', 'draining', 'health', 'hv')
   local hv = tonumber(f[5]) or 0
@@ -56,13 +63,13 @@ for i = 0, n - 1 do
   else
     status[#status + 1] = { id, 'unchanged' }
   end
-  redis.call('SADD', KEYS[1], id)
+  redis.call('SADD', KEYS[5], id)
 end
-for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[5])) do
   if not wanted[id] then
     redis.call('HSET', kp .. id, 'draining', '1')
-    redis.call('SREM', KEYS[1], id)
+    redis.call('SREM', KEYS[5], id)
   end
 end
-return cjson.encode(status)
+return cjson.encode({ status, expired })
 `;

@@ -278,7 +278,8 @@ export class RedisLeasePool implements LeasePool {
         now, leaseId, owner, keyId, settle, outcome, promptTokens, completionTokens, key.healthVersion,
         next.health === key.health ? "" : healthToJson(next.health), p.names.channel, REPORTED_RETENTION_MS, p.names.keyPrefix,
       ];
-      const reply = JSON.parse(await this.call("report", keys, args)) as ReportReply;
+      const [reply, expired] = JSON.parse(await this.call("report", keys, args)) as [ReportReply, ExpiredLease[] | object];
+      this.expired(p, expired, leaseId);
       switch (reply[0]) {
         case "unknown":
           return undefined;
@@ -374,10 +375,10 @@ export class RedisLeasePool implements LeasePool {
       const from = keyStateAt(key, now);
       const next = seen < 0 ? key.health : applyKeyAction(key.health, action, why, by, now);
       if (seen >= 0 && next === key.health) return { provider: p.name, keyId, action, from, to: from, changed: false, stateReason: healthReason(key.health, now) };
-      const reply = JSON.parse(await this.call("health", [kh], [seen, healthToJson(next), p.names.channel])) as
-        | ["ok", number]
-        | ["stale", string, number]
-        | ["missing"];
+      const keys = [p.names.leases, p.names.expiries, p.names.ended, p.names.endedAt, kh];
+      const args = [seen, healthToJson(next), p.names.channel, now, REPORTED_RETENTION_MS, p.names.keyPrefix];
+      const [reply, expired] = JSON.parse(await this.call("health", keys, args)) as [["ok", number] | ["stale", string, number] | ["missing"], ExpiredLease[] | object];
+      this.expired(p, expired);
       if (reply[0] === "missing") throw notFound("key_id: not configured for this provider");
       if (reply[0] === "stale") {
         key.health = healthFromJson(reply[1]);
@@ -449,7 +450,10 @@ export class RedisLeasePool implements LeasePool {
     for (const pc of config.providers.values()) await this.writeProvider(pc, config.settings);
     // An emptied provider: its keys drain in the store too.
     for (const p of this.providers.values()) {
-      if (!config.providers.has(p.name)) await this.call("config", [p.names.ids], [p.names.keyPrefix]);
+      if (!config.providers.has(p.name)) {
+        const keys = [p.names.leases, p.names.expiries, p.names.ended, p.names.endedAt, p.names.ids];
+        await this.call("config", keys, [p.names.keyPrefix, this.clock.now(), REPORTED_RETENTION_MS]);
+      }
     }
     await this.subscriber.subscribe(...[...this.providers.values()].map((p) => p.names.channel));
     await this.refreshViews();
@@ -458,13 +462,14 @@ export class RedisLeasePool implements LeasePool {
   private async writeProvider(pc: ProviderConfig, settings: PoolSettings): Promise<void> {
     const p = this.providers.get(pc.name);
     if (p === undefined) return;
-    const keys = [p.names.ids];
-    const args: (string | number)[] = [p.names.keyPrefix];
+    const keys = [p.names.leases, p.names.expiries, p.names.ended, p.names.endedAt, p.names.ids];
+    const args: (string | number)[] = [p.names.keyPrefix, this.clock.now(), REPORTED_RETENTION_MS];
     for (const kc of pc.keys) {
       keys.push(...keyTriple(p.names, kc.id));
       args.push(kc.id, keyConfigJson(kc, settings), secretFingerprint(kc), healthToJson(healthConfigured(HEALTHY, kc.enabled)), kc.enabled ? "1" : "0");
     }
-    await this.call("config", keys, args);
+    const [, expired] = JSON.parse(await this.call("config", keys, args)) as [unknown, ExpiredLease[] | object];
+    this.expired(p, expired);
   }
 
   /** Reads every key's fleet-wide state into the local view, ending leases past their TTL on the way. */
@@ -503,9 +508,11 @@ export class RedisLeasePool implements LeasePool {
   }
 
   /** Leases the store ended at their TTL: those granted here end here too (events, client limits). */
-  private expired(p: FleetProvider, list: ExpiredLease[] | object): void {
+  private expired(p: FleetProvider, list: ExpiredLease[] | object, reporting?: string): void {
     if (!Array.isArray(list)) return;
     for (const [leaseId, keyId] of list as ExpiredLease[]) {
+      // The lease being reported is answered as ended: its expiry is announced there.
+      if (leaseId === reporting) continue;
       const local = this.leases.get(leaseId);
       this.emit({ type: "lease_expired", provider: p.name, keyId, model: local?.model ?? "" });
       this.localEnd(leaseId);

@@ -23,6 +23,10 @@ local retention, kp = tonumber(ARGV[12]), ARGV[13]
 local leases, expz, ended, ended_at = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local kh, logk, tokk = KEYS[5], KEYS[6], KEYS[7]
 
+-- Leases past their TTL end first, as they would have in one process; the answer lists them.
+local expired = expire_due(kp, leases, expz, ended, ended_at, now, retention)
+if #expired > 0 then redis.call('PUBLISH', channel, 'expired') end
+local function reply(r) return cjson.encode({ r, expired }) end
 local rec = redis.call('HGET', leases, lid)
 if rec then
   local l = parse_lease(rec)
@@ -31,22 +35,22 @@ if rec then
     redis.call('PUBLISH', channel, 'expired')
     rec = nil
   elseif l.owner ~= owner then
-    return cjson.encode({ 'denied' })
+    return reply({ 'denied' })
   elseif l.key ~= want_key then
-    return cjson.encode({ 'other_key', l.key })
+    return reply({ 'other_key', l.key })
   end
 end
 if not rec then
   local e = redis.call('HGET', ended, lid)
-  if not e then return cjson.encode({ 'unknown' }) end
+  if not e then return reply({ 'unknown' }) end
   local how, forget_at, key_id, by = string.match(e, '^([^|]*)|([^|]*)|([^|]*)|(.*)$')
-  if tonumber(forget_at) <= now then return cjson.encode({ 'unknown' }) end
-  return cjson.encode({ 'ended', how, key_id, by, key_view(kp .. key_id, kp .. key_id .. ':log', kp .. key_id .. ':tok', now) })
+  if tonumber(forget_at) <= now then return reply({ 'unknown' }) end
+  return reply({ 'ended', how, key_id, by, key_view(kp .. key_id, kp .. key_id .. ':log', kp .. key_id .. ':tok', now) })
 end
 
 local hv = tonumber(redis.call('HGET', kh, 'hv')) or 0
 if hv ~= seen_hv then
-  return cjson.encode({ 'stale', redis.call('HGET', kh, 'health'), hv, key_view(kh, logk, tokk, now) })
+  return reply({ 'stale', redis.call('HGET', kh, 'health'), hv, key_view(kh, logk, tokk, now) })
 end
 if settle >= 0 and redis.call('ZSCORE', logk, lid) then redis.call('HSET', tokk, lid, settle) end
 redis.call('HINCRBY', kh, 'inflight', -1)
@@ -64,5 +68,5 @@ redis.call('ZREM', expz, lid)
 remember_ended(ended, ended_at, lid, 'reported', owner, want_key, now + retention)
 forget_ended(ended, ended_at, now)
 redis.call('PUBLISH', channel, 'reported')
-return cjson.encode({ 'ok', key_view(kh, logk, tokk, now) })
+return reply({ 'ok', key_view(kh, logk, tokk, now) })
 `;
