@@ -82,6 +82,7 @@ export async function openRedisPool(options: OpenRedisPoolOptions): Promise<Redi
       configuredClients: options.configuredClients,
       viewIntervalMs: options.viewIntervalMs,
       warn: options.warn,
+      claimSchema: () => checkSchema(redis, prefix, where),
     });
   } catch (err) {
     redis.disconnect();

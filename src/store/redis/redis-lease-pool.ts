@@ -62,6 +62,8 @@ export interface RedisLeasePoolOptions {
   readonly waitPollMs?: number | undefined;
   /** Said once, when a report carries limits learned from the provider. */
   readonly warn?: ((message: string) => void) | undefined;
+  /** Writes the schema record when the store has none (after the store lost its data). */
+  readonly claimSchema?: (() => Promise<void>) | undefined;
 }
 
 const FULL_RIGHTS: ReporterRights = Object.freeze({ trusted: true, admin: true });
@@ -106,6 +108,7 @@ export class RedisLeasePool implements LeasePool {
   private readonly viewIntervalMs: number;
   private readonly waitPollMs: number;
   private readonly warn: (message: string) => void;
+  private readonly claimSchema: () => Promise<void>;
   private config: PoolConfig | undefined;
   private generation = 0;
   /** The last configuration write; decisions wait for it so that they read the configuration they were made under. */
@@ -125,12 +128,25 @@ export class RedisLeasePool implements LeasePool {
     this.viewIntervalMs = options.viewIntervalMs ?? 500;
     this.waitPollMs = options.waitPollMs ?? 1_000;
     this.warn = options.warn ?? (() => {});
+    this.claimSchema = options.claimSchema ?? (() => Promise.resolve());
     if (options.onEvent !== undefined) this.listeners.add(options.onEvent);
     this.subscriber.on("message", (channel: string) => {
       const name = providerFromChannel(this.prefix, channel);
       if (name !== undefined) this.providers.get(name)?.waiters.wakeAll();
     });
+    this.scripts.afterReload = () => this.storeRestarted();
     this.scheduleView();
+  }
+
+  /**
+   * The store lost its scripts, so most likely its data too: the schema
+   * record and the configuration are written again. What it counted is gone;
+   * starting conservatively after such a loss is a later step.
+   */
+  private async storeRestarted(): Promise<void> {
+    this.warn(`the shared store at ${this.where} lost its scripts (restarted or flushed?): configuration written again`);
+    await this.claimSchema();
+    if (this.config !== undefined) await this.writeConfig(this.config);
   }
 
   subscribe(listener: (event: PoolEvent) => void): () => void {

@@ -17,6 +17,12 @@ export class StoreScripts {
   private shas = new Map<ScriptName, string>();
   /** Script calls sent, for tests and benchmarks counting round trips. */
   calls = 0;
+  /**
+   * Called after the scripts had to be loaded again: the server lost them,
+   * most likely with everything else (a restart without persistence), so
+   * what the store needs before any decision is written again here.
+   */
+  afterReload: (() => Promise<void>) | undefined;
 
   constructor(private readonly redis: Redis) {}
 
@@ -32,6 +38,7 @@ export class StoreScripts {
     } catch (err) {
       if (!(err instanceof Error) || !err.message.startsWith("NOSCRIPT")) throw err;
       await this.load();
+      await this.afterReload?.();
       return this.send(name, keys, args);
     }
   }
