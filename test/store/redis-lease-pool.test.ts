@@ -97,6 +97,23 @@ describe("RedisLeasePool balance and outcomes", () => {
     w.close();
   });
 
+  it("one round trip per acquisition and one per report in the common case", async () => {
+    const clock = new ManualClock();
+    const p = await redisPool(server, clock, poolConfig({ openai: fakeKeys(5, { rpm: 10_000, tpm: 1_000_000 }) }));
+    const before = p.roundTrips;
+    const pairs = 200;
+    const started = performance.now();
+    for (let i = 0; i < pairs; i++) {
+      const l = await p.acquire({ provider: "openai", estimatedTokens: 20 });
+      await p.report(l.leaseId, { outcome: "success", promptTokens: 10, completionTokens: 5 });
+      clock.advance(1);
+    }
+    const ms = performance.now() - started;
+    expect(p.roundTrips - before).toBe(2 * pairs);
+    console.log(`redis store: ${pairs} acquire + report pairs, ${p.roundTrips - before} round trips, ${((ms * 1000) / pairs).toFixed(0)} µs per pair on loopback`);
+    p.close();
+  });
+
   it("a 429 reported through one sidecar stops the other from leasing that key at once, for the Retry-After", async () => {
     const clock = new ManualClock();
     const prefix = freshPrefix();
