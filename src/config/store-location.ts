@@ -59,8 +59,3 @@ export function parseStorePrefix(text: string): string {
   }
   return text;
 }
-
-/** A text that may hold a store URL, with any password in it masked (for errors about a store that failed to parse). */
-export function maskStoreUrl(text: string): string {
-  return text.replace(/(rediss?:\/\/[^:@/\s]*:)[^@\s]*@/gi, "$1***@");
-}

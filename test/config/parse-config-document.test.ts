@@ -323,6 +323,8 @@ describe("parseConfigDocument: settings", () => {
           state_file: "/var/lib/keypool/state.json",
           state_interval: "30s",
           spend_recheck: "3h",
+          store: "redis://redis.internal:6379/2",
+          store_prefix: "team-a:",
         },
       }),
     );
@@ -350,6 +352,8 @@ describe("parseConfigDocument: settings", () => {
       spendRecheckMs: 10_800_000,
       stateFile: "/var/lib/keypool/state.json",
       stateIntervalMs: 30_000,
+      store: "redis://redis.internal:6379/2",
+      storePrefix: "team-a:",
     });
     expect(okConfig(parse({ openai: { keys: ["sk-test-0001"] }, settings: {} })).settings).toEqual(defaultSettings);
   });
