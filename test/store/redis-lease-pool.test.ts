@@ -1,3 +1,4 @@
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PoolEvent } from "../../src/pool/types.js";
 import { ManualClock } from "../support/manual-clock.js";
@@ -236,6 +237,37 @@ describe("RedisLeasePool key actions and reloads", () => {
     await p.ready();
     expect(shrunk.removed).toEqual(["openai/k2", "openai/k3"]);
     expect((await p.acquire({ provider: "openai" })).keyId).toBe("k1");
+    p.close();
+  });
+});
+
+describe("RedisLeasePool and secrets", () => {
+  it("nothing the store holds carries a secret: key ids, fingerprints and masked forms only", async () => {
+    const clock = new ManualClock();
+    const prefix = freshPrefix();
+    const p = await redisPool(server, clock, poolConfig({ openai: fakeKeys(3, { rpm: 5 }) }), { prefix });
+    const l1 = await p.acquire({ provider: "openai", estimatedTokens: 10 });
+    await p.report(l1.leaseId, { httpStatus: 401, errorMessage: "Incorrect API key provided: sk-test-0001" });
+    const l2 = await p.acquire({ provider: "openai" });
+    await p.report(l2.leaseId, { outcome: "rate_limited", errorMessage: "limit for sk-test-0002 reached" });
+    await p.setKeyState("openai", "k3", "disable", "rotating", "ops");
+    const client = new Redis({ port: server.port, lazyConnect: true });
+    await client.connect();
+    const names = await client.keys(`${prefix}*`);
+    expect(names.length).toBeGreaterThan(5);
+    let dump = names.join("\n");
+    for (const name of names) {
+      const type = await client.type(name);
+      if (type === "string") dump += await client.get(name);
+      else if (type === "hash") dump += JSON.stringify(await client.hgetall(name));
+      else if (type === "zset") dump += (await client.zrange(name, 0, -1)).join(",");
+      else if (type === "set") dump += (await client.smembers(name)).join(",");
+    }
+    client.disconnect();
+    expect(dump).toContain("k1");
+    // A provider's error text naming the key is redacted before it is kept.
+    expect(dump).not.toContain("sk-test-0001");
+    expect(dump).not.toContain("sk-test-0002");
     p.close();
   });
 });
