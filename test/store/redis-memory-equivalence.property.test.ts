@@ -112,7 +112,7 @@ async function runHistory(commands: readonly Command[]): Promise<void> {
       const at = `command ${i} ${JSON.stringify(c)}`;
       if (process.env.EQUIV_REPLAY !== undefined) {
         const hb = (p: LeasePool) => [...p.keys()].filter((k) => k.key.id === "b").map((k) => JSON.stringify({ ...k.key.health, reason: undefined }))[0];
-        (await import("node:fs")).appendFileSync("/tmp/replay-trace.txt", `${i} ${JSON.stringify(c)}\n  M ${hb(memory)}\n  R ${hb(redis)}\n`);
+        (await import("node:fs")).appendFileSync(`${tmpdir()}/keypool-equivalence-trace.txt`, `${i} ${JSON.stringify(c)}\n  M ${hb(memory)}\n  R ${hb(redis)}\n`);
       }
       switch (c.kind) {
         case "acquire": {
@@ -196,6 +196,7 @@ async function runHistory(commands: readonly Command[]): Promise<void> {
 }
 
 describe("the Redis store decides as the memory store does", () => {
+  // EQUIV_REPLAY=file replays a saved history, tracing key b's health in both stores after each command.
   it.runIf(process.env.EQUIV_REPLAY !== undefined)("replays a history", async () => {
     const { readFileSync } = await import("node:fs");
     await runHistory(JSON.parse(readFileSync(process.env.EQUIV_REPLAY!, "utf8")) as Command[]);
