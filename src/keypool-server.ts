@@ -121,6 +121,8 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
   const configuredClients = () => auth.clientCount;
   let pool: LeasePool;
   let keeper: StateKeeper | undefined;
+  /** Closes the shared store's connections, once the last report is in. */
+  let quitStore: (() => Promise<void>) | undefined;
   let diff: ConfigDiff;
   if (location.kind === "redis") {
     const prefix = parseStorePrefix(options.storePrefix ?? config.settings.storePrefix);
@@ -138,9 +140,10 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
       diff = redisPool.applyConfig(config);
       await redisPool.ready();
     } catch (err) {
-      redisPool.close();
+      await redisPool.quit();
       throw err;
     }
+    quitStore = () => redisPool.quit();
     log.info({ store: location.masked, prefix }, "pool state in the shared redis store");
     if ((options.stateFile ?? config.settings.stateFile) !== undefined) log.warn("the state file is the memory store's; with a Redis store the state lives in Redis, and the file is not used");
     pool = redisPool;
@@ -206,6 +209,7 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
     history,
   }).catch(async (err: unknown) => {
     await closeWatchers();
+    await quitStore?.();
     throw err;
   });
   reloader.subscribe((e) => observability.metrics.recordReload(e.result));
@@ -228,6 +232,7 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
   } catch (err) {
     await observability.stop();
     await closeWatchers();
+    await quitStore?.();
     throw err;
   }
   let proxy: ProxyServer | undefined;
@@ -250,6 +255,7 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
       await grpc.shutdown(0);
       await observability.stop();
       await closeWatchers();
+      await quitStore?.();
       throw err;
     }
   }
@@ -285,6 +291,7 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
         await Promise.all([grpc.shutdown(graceMs), proxy?.close(graceMs)]);
         // Saved once the last report is in, so the file holds every request counted.
         await keeper?.stop();
+        await quitStore?.();
         await observability.stop();
         unfollowPool();
         log.info("keypool stopped");

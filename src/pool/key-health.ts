@@ -197,6 +197,16 @@ export function boundedRetryAfter(
 }
 
 /**
+ * What a report's clamped retry_after reads as in its announcement, when the
+ * server's cap shortened the cooldown it caused; undefined otherwise.
+ */
+export function clampNotice(outcome: Outcome, retryAfterMs: number | undefined, after: string, settings: PoolSettings): string | undefined {
+  if (!((outcome === "rate_limited" && after === "cooling_down") || (outcome === "quota_exhausted" && after === "exhausted"))) return undefined;
+  const asked = boundedRetryAfter(outcome, retryAfterMs, settings);
+  return asked.clampedFrom === undefined ? undefined : `retry_after of ${asked.clampedFrom} ms clamped to ${asked.ms ?? 0} ms`;
+}
+
+/**
  * True when `after` takes the key out of service, or further out, than
  * `before` at `now`: a new or longer cooldown, exhaustion, hold or disable.
  * These are what a client's key-action budget counts.

@@ -84,7 +84,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  observer?.close();
+  await observer?.quit();
   for (const c of clients) c.close();
   for (const s of sidecars) if (s.child.exitCode === null) s.child.kill("SIGKILL");
   await sim?.close();

@@ -36,8 +36,8 @@ describe("between sidecars", () => {
     await a.report(held.leaseId, { outcome: "success" });
     await waiting;
     expect(got).toBe("k1");
-    a.close();
-    b.close();
+    await a.quit();
+    await b.quit();
   });
 
   it("a Redis gone mid-run: acquisitions and reports fail at once with UNAVAILABLE naming the store, and work again when it is back", async () => {
@@ -55,7 +55,7 @@ describe("between sidecars", () => {
     await waitUntil(async () => await p.acquire({ provider: "openai" }).then(() => true, (e: unknown) => ((last = e), false)), "the store to be back", 10_000).catch((e: unknown) => {
       throw new Error(`${String(e)}; last: ${String(last)}`);
     });
-    p.close();
+    await p.quit();
     await own.close();
   });
 });

@@ -5,6 +5,7 @@ import { ManualClock } from "../support/manual-clock.js";
 import { fakeKeys, poolConfig } from "../support/pool-config.js";
 import { freshPrefix, redisPool } from "../support/redis-pool.js";
 import { startRedisServer, type RedisServer } from "../support/redis-server.js";
+import { waitUntil } from "../support/wait-until.js";
 
 /**
  * The Redis store against a real redis-server, on a manual clock: every
@@ -43,8 +44,8 @@ describe("RedisLeasePool limits", () => {
     expect(a.snapshot().providers[0]!.keys.map((k) => k.requestsInWindow)).toEqual([3, 3]);
     clock.advance(MINUTE + 1_000);
     expect((await b.acquire({ provider: "openai" })).keyId).toMatch(/^k[12]$/);
-    a.close();
-    b.close();
+    await a.quit();
+    await b.quit();
   });
 
   it("tpm reserves the estimate at acquisition and settles the real count at report", async () => {
@@ -58,7 +59,7 @@ describe("RedisLeasePool limits", () => {
     await p.report(l2.leaseId, { outcome: "success" }); // no counts: the estimate stays
     await expect(p.acquire({ provider: "openai", estimatedTokens: 101 })).rejects.toMatchObject({ code: "RESOURCE_EXHAUSTED" });
     await expect(p.acquire({ provider: "openai", estimatedTokens: 2_000 })).rejects.toMatchObject({ code: "FAILED_PRECONDITION", reason: "NO_KEY_CAN_SERVE" });
-    p.close();
+    await p.quit();
   });
 
   it("rpd and max_concurrent hold; an open lease ended by its report frees its slot", async () => {
@@ -75,7 +76,7 @@ describe("RedisLeasePool limits", () => {
     // Four in the day: a fifth waits for the day window (plus its margin) to let the first go.
     const refused = (await p.acquire({ provider: "openai" }).catch((e: unknown) => e)) as { retryAfterMs: number };
     expect(refused.retryAfterMs).toBe(24 * 60 * MINUTE + 1_000 - 2 * 60 * MINUTE);
-    p.close();
+    await p.quit();
   });
 });
 
@@ -90,12 +91,12 @@ describe("RedisLeasePool balance and outcomes", () => {
       await p.report(l.leaseId, { outcome: "success" });
     }
     expect([...counts.values()]).toEqual([2, 2, 2, 2, 2]);
-    p.close();
+    await p.quit();
     const w = await redisPool(server, clock, poolConfig({ openai: [{ id: "light", secret: "sk-test-light-0001" }, { id: "heavy", secret: "sk-test-heavy-0001", weight: 2 }] }));
     const ids: string[] = [];
     for (let i = 0; i < 9; i++) ids.push((await w.acquire({ provider: "openai" })).keyId);
     expect(ids.filter((id) => id === "heavy")).toHaveLength(6);
-    w.close();
+    await w.quit();
   });
 
   it("one round trip per acquisition and one per report in the common case", async () => {
@@ -112,7 +113,7 @@ describe("RedisLeasePool balance and outcomes", () => {
     const ms = performance.now() - started;
     expect(p.roundTrips - before).toBe(2 * pairs);
     console.log(`redis store: ${pairs} acquire + report pairs, ${p.roundTrips - before} round trips, ${((ms * 1000) / pairs).toFixed(0)} µs per pair on loopback`);
-    p.close();
+    await p.quit();
   });
 
   it("a 429 reported through one sidecar stops the other from leasing that key at once, for the Retry-After", async () => {
@@ -129,8 +130,8 @@ describe("RedisLeasePool balance and outcomes", () => {
     const ids = new Set<string>();
     for (let i = 0; i < 4; i++) ids.add((await b.acquire({ provider: "openai" })).keyId);
     expect(ids.has(l.keyId)).toBe(true);
-    a.close();
-    b.close();
+    await a.quit();
+    await b.quit();
   });
 
   it("a 401 disables the key with its reason; the other key serves; with none left the refusal says why", async () => {
@@ -148,7 +149,7 @@ describe("RedisLeasePool balance and outcomes", () => {
     expect(l2.keyId).not.toBe(l1.keyId);
     await p.report(l2.leaseId, { httpStatus: 403 });
     await expect(p.acquire({ provider: "openai" })).rejects.toMatchObject({ code: "FAILED_PRECONDITION", reason: "ALL_KEYS_DISABLED" });
-    p.close();
+    await p.quit();
   });
 
   it("a lease past its TTL ends as expired exactly once; its late report and a second report change nothing", async () => {
@@ -171,8 +172,8 @@ describe("RedisLeasePool balance and outcomes", () => {
     await a.refreshViews();
     expect(key()).toMatchObject({ inFlight: 0, expiredLeasesTotal: 1, requestsTotal: 2, successesTotal: 1, rateLimitedTotal: 0, promptTokensTotal: 7 });
     await expect(a.report("ls_nosuchlease", { outcome: "success" })).rejects.toMatchObject({ code: "NOT_FOUND" });
-    a.close();
-    b.close();
+    await a.quit();
+    await b.quit();
   });
 
   it("a lease reported by another client is refused; one granted by another sidecar can be reported here", async () => {
@@ -184,8 +185,8 @@ describe("RedisLeasePool balance and outcomes", () => {
     const l = await a.acquire({ provider: "openai", owner: "app1" });
     await expect(b.report(l.leaseId, { outcome: "success" }, "app2")).rejects.toMatchObject({ code: "PERMISSION_DENIED" });
     await expect(b.report(l.leaseId, { outcome: "rate_limited" }, "app1")).resolves.toMatchObject({ keyId: l.keyId, keyState: "cooling_down", alreadyReported: false });
-    a.close();
-    b.close();
+    await a.quit();
+    await b.quit();
   });
 });
 
@@ -211,8 +212,8 @@ describe("RedisLeasePool key actions and reloads", () => {
     for (let i = 0; i < 2; i++) expect((await b.acquire({ provider: "openai" })).keyId).toBe("k1");
     await expect(a.setKeyState("openai", "nope", "disable", "", "ops")).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(a.setKeyState("openai", "k1", "disable", "x".repeat(300), "ops")).rejects.toMatchObject({ code: "INVALID_ARGUMENT", message: "reason: at most 200 characters" });
-    a.close();
-    b.close();
+    await a.quit();
+    await b.quit();
   });
 
   it("a reload keeps the windows and state of keys that stay, drains removed ones, and refuses scopes and per-model limits", async () => {
@@ -237,7 +238,22 @@ describe("RedisLeasePool key actions and reloads", () => {
     await p.ready();
     expect(shrunk.removed).toEqual(["openai/k2", "openai/k3"]);
     expect((await p.acquire({ provider: "openai" })).keyId).toBe("k1");
+    await p.quit();
+  });
+});
+
+describe("RedisLeasePool shutdown", () => {
+  it("close ends the waits but keeps the store, so reports during a graceful stop still end their leases; quit closes it", async () => {
+    const clock = new ManualClock();
+    const p = await redisPool(server, clock, poolConfig({ openai: fakeKeys(1, { maxConcurrent: 1 }) }));
+    const open = await p.acquire({ provider: "openai" });
+    const waiting = p.acquire({ provider: "openai", maxWaitMs: 30_000 }).catch((e: unknown) => e);
+    await waitUntil(() => p.waitingCount("openai") === 1, "the acquisition to wait");
     p.close();
+    await expect(waiting).resolves.toMatchObject({ code: "UNAVAILABLE", message: "keypool is shutting down" });
+    await expect(p.report(open.leaseId, { outcome: "success" })).resolves.toMatchObject({ alreadyReported: false });
+    await p.quit();
+    await expect(p.acquire({ provider: "openai" })).rejects.toMatchObject({ code: "UNAVAILABLE" });
   });
 });
 
@@ -268,6 +284,6 @@ describe("RedisLeasePool and secrets", () => {
     // A provider's error text naming the key is redacted before it is kept.
     expect(dump).not.toContain("sk-test-0001");
     expect(dump).not.toContain("sk-test-0002");
-    p.close();
+    await p.quit();
   });
 });

@@ -7,7 +7,7 @@ import { ClientLimits } from "../../pool/client-limits.js";
 import type { KeyActionDecision } from "../../pool/key-action-budget.js";
 import { EndedLeases } from "../../pool/ended-leases.js";
 import { exhaustionOf, holdScopeFromAnswer, learnFromAnswer, readAnswer } from "../../pool/answer-transitions.js";
-import { attribution, boundedRetryAfter, healthAvailableAt, healthReason, unauthorizedQuorum } from "../../pool/key-health.js";
+import { attribution, clampNotice, healthAvailableAt, healthReason, unauthorizedQuorum } from "../../pool/key-health.js";
 import { KeyIndex } from "../../pool/key-index.js";
 import { drainKey, expireKey, grantKey, keyStateAt, settleKey } from "../../pool/key-transitions.js";
 import { applyKeyAction, keyActionReason, validateKeyActionReason, type KeyAction } from "../../pool/key-action.js";
@@ -224,10 +224,8 @@ export class MemoryLeasePool implements LeasePool {
       this.emit({ type: "report_limited", provider, keyId, client, limit: "key_action_budget", detail });
       return;
     }
-    if (!((outcome === "rate_limited" && after === "cooling_down") || (outcome === "quota_exhausted" && after === "exhausted"))) return;
-    const asked = boundedRetryAfter(outcome, retryAfterMs, this.settings);
-    if (asked.clampedFrom === undefined) return;
-    const detail = `retry_after of ${asked.clampedFrom} ms clamped to ${asked.ms ?? 0} ms`;
+    const detail = clampNotice(outcome, retryAfterMs, after, this.settings);
+    if (detail === undefined) return;
     this.emit({ type: "report_limited", provider, keyId, client, limit: "retry_after_clamped", detail });
   }
 

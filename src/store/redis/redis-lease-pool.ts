@@ -8,7 +8,7 @@ import { ClientLimits } from "../../pool/client-limits.js";
 import { clientUsage } from "../../pool/client-usage.js";
 import { REPORTED_RETENTION_MS } from "../../pool/ended-leases.js";
 import { applyKeyAction, keyActionReason, validateKeyActionReason, type KeyAction } from "../../pool/key-action.js";
-import { applyOutcome, attribution, HEALTHY, healthConfigured, healthLeaseEnded, healthReason, putsOutOfService, unauthorizedQuorum, type KeyHealth } from "../../pool/key-health.js";
+import { applyOutcome, attribution, clampNotice, HEALTHY, healthConfigured, healthLeaseEnded, healthReason, putsOutOfService, unauthorizedQuorum, type KeyHealth } from "../../pool/key-health.js";
 import { keyStateAt } from "../../pool/key-transitions.js";
 import type { KeyActionResult, LeasePool, PoolKeyView } from "../../pool/lease-pool.js";
 import { newLeaseId } from "../../pool/lease-id.js";
@@ -198,7 +198,9 @@ export class RedisLeasePool implements LeasePool {
         this.emit({ type: "refused", provider: p.name, code: err.code, retryAfterMs: err.retryAfterMs, limit: "waiting_queue" });
         throw err;
       }
+      if (this.closed) throw new KeypoolError("UNAVAILABLE", "keypool is shutting down");
       await p.waiters.sleep(Math.min(outcome, deadline - now, this.waitPollMs), request.signal);
+      if (this.closed) throw new KeypoolError("UNAVAILABLE", "keypool is shutting down");
     }
   }
 
@@ -329,12 +331,20 @@ export class RedisLeasePool implements LeasePool {
             const detail = `over its budget of ${this.settings.maxKeyActionsPerClient} keys put out of service per minute; its reports leave key states alone until the minute is over`;
             this.emit({ type: "report_limited", provider: p.name, keyId, client: by, limit: "key_action_budget", detail });
           }
+          this.noteClamp(p.name, keyId, by, outcome, report.retryAfterMs, after);
           if (after !== before) this.emitState(p.name, key, before, after, now);
           return { provider: p.name, keyId, keyState: after, alreadyReported: false, outcome, rateLimits: next.parsed };
         }
       }
     }
     throw new KeypoolError("UNAVAILABLE", "the key's state kept changing under this report; retry it");
+  }
+
+  /** A retry_after the server's cap shortened is announced, as the memory store does. */
+  private noteClamp(provider: string, keyId: string, client: string, outcome: Outcome, retryAfterMs: number | undefined, after: KeyStateName): void {
+    const detail = clampNotice(outcome, retryAfterMs, after, this.settings);
+    if (detail === undefined) return;
+    this.emit({ type: "report_limited", provider, keyId, client, limit: "retry_after_clamped", detail });
   }
 
   /** The key's health after this report, by the same pure functions as the memory store's. */
@@ -577,12 +587,21 @@ export class RedisLeasePool implements LeasePool {
     return clientUsage([...this.leases.values()].filter((l) => l.lease.provider === provider).map((l) => l.lease), []);
   }
 
+  /**
+   * Ends every wait and the periodic read. The connections stay, so that
+   * reports arriving during a graceful shutdown still end their leases;
+   * {@link quit} closes them.
+   */
   close(): void {
     this.closed = true;
     if (this.viewTimer !== undefined) this.clock.clearTimer(this.viewTimer);
     for (const p of this.providers.values()) p.waiters.wakeAll();
-    this.redis.disconnect();
-    this.subscriber.disconnect();
+  }
+
+  /** Closes the connections to the store, after {@link close}; nothing can be decided afterwards. */
+  async quit(): Promise<void> {
+    this.close();
+    await Promise.all([this.redis.quit().catch(() => this.redis.disconnect()), this.subscriber.quit().catch(() => this.subscriber.disconnect())]);
   }
 
   /** The local view of a key; for one this sidecar is not configured with, a stand-in the store's answer fills in. */
@@ -598,7 +617,6 @@ export class RedisLeasePool implements LeasePool {
 
   private providerFor(provider: string): FleetProvider {
     const p = this.providers.get(provider);
-    if (this.closed) throw new KeypoolError("UNAVAILABLE", "keypool is shutting down");
     if (p === undefined || this.config?.providers.has(provider) !== true) {
       throw notFound(`provider: not configured (configured: ${this.providerNames().join(", ") || "none"})`);
     }
