@@ -29,6 +29,7 @@ import { MirroredKey, type KeyView } from "./mirrored-key.js";
 import { keyTriple, providerFromChannel, providerKeyNames, type ProviderKeyNames } from "./redis-key-names.js";
 import type { StoreScripts, ScriptName } from "./store-scripts.js";
 import { refuseUnmirrored } from "./unmirrored-config.js";
+import { mirrorConfig } from "./mirror-config.js";
 
 /** A lease this sidecar granted, for the events and client limits of its end. */
 interface LocalLease {
@@ -201,6 +202,8 @@ export class RedisLeasePool implements LeasePool {
       if (this.closed) throw new KeypoolError("UNAVAILABLE", "keypool is shutting down");
       await p.waiters.sleep(Math.min(outcome, deadline - now, this.waitPollMs), request.signal);
       if (this.closed) throw new KeypoolError("UNAVAILABLE", "keypool is shutting down");
+      // A reload may have removed the provider meanwhile: NOT_FOUND, as for a new request.
+      this.providerFor(req.provider);
     }
   }
 
@@ -422,48 +425,12 @@ export class RedisLeasePool implements LeasePool {
 
   applyConfig(config: PoolConfig): ConfigDiff {
     refuseUnmirrored(config);
-    const previous = this.config;
-    const added: string[] = [];
-    const removed: string[] = [];
-    const updated: string[] = [];
-    const unchanged: string[] = [];
-    for (const [name, pc] of config.providers) {
-      const p = this.providers.get(name) ?? this.addProvider(name);
-      const wanted = new Set(pc.keys.map((k) => k.id));
-      for (const kc of pc.keys) {
-        const qualified = `${name}/${kc.id}`;
-        const existing = p.keys.get(kc.id);
-        if (existing === undefined || existing.draining) {
-          const fresh = new MirroredKey(kc, config.settings);
-          p.keys.set(kc.id, fresh);
-          added.push(qualified);
-        } else if (JSON.stringify(existing.config) !== JSON.stringify(kc)) {
-          existing.reconfigure(kc, config.settings);
-          updated.push(qualified);
-        } else {
-          if (previous !== undefined && JSON.stringify(previous.settings) !== JSON.stringify(config.settings)) existing.reconfigure(kc, config.settings);
-          unchanged.push(qualified);
-        }
-      }
-      for (const key of p.keys.values()) {
-        if (!wanted.has(key.id) && !key.draining) {
-          key.draining = true;
-          removed.push(`${name}/${key.id}`);
-        }
-      }
-    }
-    for (const p of this.providers.values()) {
-      if (config.providers.has(p.name)) continue;
-      for (const key of p.keys.values()) {
-        if (!key.draining) {
-          key.draining = true;
-          removed.push(`${p.name}/${key.id}`);
-        }
-      }
-      p.waiters.wakeAll();
-    }
-    const settingsChanged = previous === undefined || JSON.stringify(previous.settings) !== JSON.stringify(config.settings);
-    if (added.length + removed.length + updated.length > 0 || settingsChanged) this.generation += 1;
+    const keyViews = new Map([...this.providers].map(([name, p]) => [name, p.keys]));
+    const diff = mirrorConfig(keyViews, this.config, config, (name) => (this.providers.get(name) ?? this.addProvider(name)).keys);
+    // Waiters of a provider that left answer now.
+    for (const p of this.providers.values()) if (!config.providers.has(p.name)) p.waiters.wakeAll();
+    const { added, removed, updated, unchanged } = diff;
+    if (added.length + removed.length + updated.length > 0 || diff.settingsChanged) this.generation += 1;
     this.config = config;
     // Chained: each write starts after the one before, and decisions wait for the last.
     const write = this.written.catch(() => {}).then(() => this.writeConfig(config));
