@@ -3,24 +3,22 @@ import type { Clock, TimerHandle } from "../../clock/clock.js";
 import type { KeyConfig, PoolConfig, PoolSettings, ProviderConfig } from "../../config/types.js";
 import { KeypoolError, notFound } from "../../protocol/keypool-error.js";
 import { outcomeFromHttpStatus, type Outcome } from "../../protocol/outcome.js";
-import { exhaustionOf, readAnswer } from "../../pool/answer-transitions.js";
+import { readAnswer } from "../../pool/answer-transitions.js";
 import { ClientLimits } from "../../pool/client-limits.js";
 import { clientUsage } from "../../pool/client-usage.js";
 import { REPORTED_RETENTION_MS } from "../../pool/ended-leases.js";
 import { applyKeyAction, keyActionReason, validateKeyActionReason, type KeyAction } from "../../pool/key-action.js";
-import { applyOutcome, attribution, clampNotice, HEALTHY, healthConfigured, healthLeaseEnded, healthReason, putsOutOfService, unauthorizedQuorum, type KeyHealth } from "../../pool/key-health.js";
+import { attribution, clampNotice, HEALTHY, healthConfigured, healthReason } from "../../pool/key-health.js";
 import { keyStateAt } from "../../pool/key-transitions.js";
 import type { KeyActionResult, LeasePool, PoolKeyView } from "../../pool/lease-pool.js";
 import { newLeaseId } from "../../pool/lease-id.js";
 import type { PooledKey } from "../../pool/pooled-key.js";
-import { redactSecret } from "../../pool/redact.js";
 import { refusalError } from "../../pool/refusal-error.js";
 import { poolSnapshot } from "../../pool/snapshot.js";
 import type { ClientUsageSnapshot, PoolSnapshot } from "../../pool/stats-types.js";
 import type { AcquireRequest, ConfigDiff, KeyStateName, Lease, PoolEvent, ReportResult, ReporterRights, UsageReport } from "../../pool/types.js";
 import { normalizeAcquire, validateReport, type NormalizedAcquire } from "../../pool/validate-request.js";
 import { KeyActionBudgets } from "../memory/key-action-budgets.js";
-import type { KeyActionDecision } from "../../pool/key-action-budget.js";
 import { queueFull } from "../memory/refusal.js";
 import { FleetWaiters } from "./fleet-waiters.js";
 import { healthFromJson, healthToJson } from "./health-json.js";
@@ -30,6 +28,7 @@ import { keyTriple, providerFromChannel, providerKeyNames, type ProviderKeyNames
 import type { StoreScripts, ScriptName } from "./store-scripts.js";
 import { refuseUnmirrored } from "./unmirrored-config.js";
 import { mirrorConfig } from "./mirror-config.js";
+import { reportHealth } from "./report-health.js";
 
 /** A lease this sidecar granted, for the events and client limits of its end. */
 interface LocalLease {
@@ -350,44 +349,15 @@ export class RedisLeasePool implements LeasePool {
     this.emit({ type: "report_limited", provider, keyId, client, limit: "retry_after_clamped", detail });
   }
 
-  /** The key's health after this report, by the same pure functions as the memory store's. */
-  private nextHealth(
-    key: MirroredKey,
-    leaseId: string,
-    report: UsageReport,
-    outcome: Outcome,
-    owner: string,
-    rights: ReporterRights,
-    model: string,
-    now: number,
-  ): { health: KeyHealth; budget: KeyActionDecision | undefined; parsed: ReturnType<typeof readAnswer> } {
-    const settings = this.settings;
+  /** The key's health after this report; says once that limits learned from answers are not shared. */
+  private nextHealth(key: MirroredKey, leaseId: string, report: UsageReport, outcome: Outcome, owner: string, rights: ReporterRights, model: string, now: number) {
     const parsed = readAnswer(key.config.provider, model, report.httpStatus ?? 0, report.answer, now);
     if (parsed !== undefined && parsed.limits.length > 0 && !this.learnedWarned) {
       this.learnedWarned = true;
       this.warn("limits learned from provider answers are not shared through the Redis store yet; each sidecar keeps to the configured limits");
     }
-    const by = attribution(owner);
-    const next = applyOutcome(
-      key.health,
-      {
-        outcome,
-        leaseId,
-        retryAfterMs: report.retryAfterMs,
-        detail: redactSecret(report.errorMessage ?? "", key.config.secret),
-        by,
-        confirms: rights.trusted || rights.admin,
-        quorum: outcome === "unauthorized" ? unauthorizedQuorum(settings, this.configuredClients()) : 1,
-        exhaustion: exhaustionOf(key, parsed, outcome, now, settings),
-      },
-      now,
-      settings,
-    );
-    if (rights.admin || !putsOutOfService(key.health, next, now)) return { health: next, budget: undefined, parsed };
-    // Spent once the store counted the report: a repeated report spends nothing.
-    const decision = this.keyActions.preview(by, now);
-    if (decision.allowed) return { health: next, budget: decision, parsed };
-    return { health: healthLeaseEnded(key.health, leaseId), budget: decision, parsed };
+    const event = { leaseId, report, outcome, owner, rights, parsed };
+    return { ...reportHealth(key, event, now, this.settings, this.configuredClients(), (c, t) => this.keyActions.preview(c, t)), parsed };
   }
 
   async setKeyState(provider: string, keyId: string, action: KeyAction, reason: string, by: string): Promise<KeyActionResult> {
