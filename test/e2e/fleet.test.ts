@@ -136,6 +136,14 @@ describe("three sidecars over one Redis", () => {
     for (let i = 0; i < KEYS; i++) expect(sim.keyStats(`k${i + 1}`)!.peakRequestsPerWindow).toBeLessThanOrEqual(PER_KEY);
     // The fleet's own count agrees with the provider's: every request counted once.
     expect((await fleetKeys()).reduce((a, k) => a + k.requestsTotal, 0)).toBe(total);
+    // Each sidecar's statistics are the fleet's, not its own third (its view is read every 500 ms).
+    await new Promise((r) => setTimeout(r, 700));
+    for (const c of clients) {
+      const stats = new StatsReader(c, { providers: ["openai"] });
+      const snapshot = await stats.next();
+      stats.cancel();
+      expect(snapshot.providers[0]!.keys.reduce((a, k) => a + k.requestsTotal, 0)).toBe(total);
+    }
   }, 120_000);
 
   it("kill -9 of a sidecar holding leases: the others serve on, its leases end at their TTL, counted once, nothing lost", async () => {
