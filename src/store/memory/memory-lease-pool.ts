@@ -11,7 +11,8 @@ import { attribution, boundedRetryAfter, healthAvailableAt, healthReason, unauth
 import { KeyIndex } from "../../pool/key-index.js";
 import { drainKey, expireKey, grantKey, keyStateAt, settleKey } from "../../pool/key-transitions.js";
 import { applyKeyAction, keyActionReason, validateKeyActionReason, type KeyAction } from "../../pool/key-action.js";
-import type { KeyActionResult, LeasePool, PoolKeyView } from "../../pool/lease-pool.js";
+import type { KeyActionResult, KeyRecheckResult, LeasePool, PoolKeyView } from "../../pool/lease-pool.js";
+import { applyRecheck, RECHECK_BY, type RecheckVerdict } from "../../pool/key-recheck.js";
 import { newLeaseId } from "../../pool/lease-id.js";
 import { outcomeFromHttpStatus, type Outcome } from "../../protocol/outcome.js";
 import type { PooledKey } from "../../pool/pooled-key.js";
@@ -248,6 +249,25 @@ export class MemoryLeasePool implements LeasePool {
       this.keyChanged(rt.name, key, now);
     }
     return { provider: rt.name, keyId: key.id, action, from, to, changed, stateReason: healthReason(key.health, now) };
+  }
+
+  recheckKey(provider: string, keyId: string, verdict: RecheckVerdict, detail: string): Promise<KeyRecheckResult> {
+    try {
+      const rt = this.runtimeFor(provider);
+      const key = rt.keys.get(keyId);
+      if (key === undefined || key.draining) throw notFound("key_id: not configured for this provider");
+      const now = this.clock.now();
+      const from = keyStateAt(key, now);
+      const next = applyRecheck(key.health, verdict, redactSecret(detail, key.config.secret), now, this.settings);
+      const changed = next !== key.health;
+      key.health = next;
+      const to = keyStateAt(key, now);
+      if (from !== to) this.emit({ type: "key_state", provider: rt.name, keyId: key.id, from, to, reason: "provider accepted the key on recheck", by: RECHECK_BY });
+      if (changed) this.keyChanged(rt.name, key, now);
+      return Promise.resolve({ from, to, changed });
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   applyConfig(config: PoolConfig): ConfigDiff {
