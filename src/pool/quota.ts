@@ -1,5 +1,5 @@
 import type { LimitSet, PoolSettings } from "../config/types.js";
-import { chargeLearned, freshLearned, learnedRoomAt, learnFacts, nextLearnedExpiry, ownShare, type LearnedLimit } from "./learned-limits.js";
+import { chargeLearned, freshLearned, learnedRoomAt, learnFacts, MAX_LEARNED_LIMITS, nextLearnedExpiry, ownShare, type LearnedLimit } from "./learned-limits.js";
 import type { RateLimitFact } from "../provider-http/rate-limits/rate-limit-facts.js";
 import { UsageLog, type UsageEntry, type WindowSpec } from "./usage-log.js";
 
@@ -107,6 +107,36 @@ export class Quota {
     this.learned = freshLearned(this.learned, now);
     this.learnedExpiry = nextLearnedExpiry(this.learned);
     this.rebuildIfChanged();
+  }
+
+  /** The requests each model's windows still count, `[at, tokens]` oldest first, for a state file. */
+  modelHistories(now: number): Record<string, [number, number][]> {
+    const out: Record<string, [number, number][]> = {};
+    for (const [model, log] of this.modelLogs ?? []) {
+      log.advance(now);
+      const entries = log.history().map((e): [number, number] => [e.at, e.tokens]);
+      if (entries.length > 0) out[model] = entries;
+    }
+    return out;
+  }
+
+  /**
+   * Takes back what a state file kept: learned limits still fresh first (they
+   * may create model windows), then each model's counted requests. A model
+   * with no window now has nothing to count them in.
+   */
+  restore(models: Readonly<Record<string, readonly (readonly [number, number])[]>>, learned: readonly LearnedLimit[], now: number): void {
+    if (learned.length > 0) {
+      this.learned = freshLearned(learned, now).slice(-MAX_LEARNED_LIMITS);
+      this.learnedExpiry = nextLearnedExpiry(this.learned);
+      this.rebuildIfChanged();
+    }
+    for (const [model, entries] of Object.entries(models)) {
+      const log = this.modelLogs?.get(model);
+      if (log === undefined) continue;
+      for (const [at, tokens] of entries) log.record(Math.min(at, now), tokens);
+      log.advance(now);
+    }
   }
 
   /**

@@ -24,7 +24,8 @@ import type { Charge } from "../../pool/quota.js";
 import { normalizeAcquire, validateReport, type NormalizedAcquire } from "../../pool/validate-request.js";
 import { DeadlineScheduler, type DeadlineHandle } from "./deadline-scheduler.js";
 import { KeyActionBudgets } from "./key-action-budgets.js";
-import { persistKey, restoreKey } from "./key-persistence.js";
+import { persistKey, persistScope, restoreKey, restoreScope } from "./key-persistence.js";
+import type { PersistedScope } from "./persisted-quota.js";
 import { STATE_VERSION, type PersistedKey, type PersistedState } from "./persisted-state.js";
 import type { ProviderKeys } from "./provider-keys.js";
 import { linkScopes } from "./link-scopes.js";
@@ -317,13 +318,18 @@ export class MemoryLeasePool implements LeasePool {
   exportState(): PersistedState {
     const now = this.clock.now();
     const keys: PersistedKey[] = [];
+    const scopes: PersistedScope[] = [];
     for (const rt of this.providers.values()) {
       for (const key of rt.keys.values()) {
         const saved = key.draining ? undefined : persistKey(rt.name, key, now);
         if (saved !== undefined) keys.push(saved);
       }
+      for (const scope of rt.scopes.values()) {
+        const saved = persistScope(rt.name, scope, now);
+        if (saved !== undefined) scopes.push(saved);
+      }
     }
-    return { version: STATE_VERSION, savedAt: now, keys };
+    return { version: STATE_VERSION, savedAt: now, keys, ...(scopes.length > 0 ? { scopes } : {}) };
   }
 
   /**
@@ -344,6 +350,13 @@ export class MemoryLeasePool implements LeasePool {
       if (s === "cooling_down" || s === "exhausted") this.watchRecovery(key, s, now);
       touched.add(rt);
       restored += 1;
+    }
+    for (const saved of state.scopes ?? []) {
+      const rt = this.providers.get(saved.provider);
+      const scope = rt?.scopes.get(saved.name);
+      if (rt === undefined || scope === undefined) continue;
+      restoreScope(scope, saved, now);
+      touched.add(rt);
     }
     for (const rt of touched) rt.index = new KeyIndex(rt.keys.values(), now);
     return restored;
