@@ -313,6 +313,12 @@ function logEvent(log: Logger, e: PoolEvent): void {
     case "key_state":
       log.info({ provider: e.provider, keyId: e.keyId, from: e.from, to: e.to, reason: e.reason, by: e.by }, keyStateMessage(e.from, e.to));
       break;
+    case "scope_state":
+      log.info(
+        { provider: e.provider, scope: e.scope, state: e.state, reason: e.reason, until: new Date(e.until).toISOString(), keyId: e.keyId, by: e.by },
+        e.state === "exhausted" ? "scope exhausted" : "scope cooling down",
+      );
+      break;
     case "report_limited":
       log.warn({ provider: e.provider, keyId: e.keyId, client: e.client, limit: e.limit, detail: e.detail }, reportLimitedMessage(e.limit));
       break;

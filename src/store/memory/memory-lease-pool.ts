@@ -194,7 +194,10 @@ export class MemoryLeasePool implements LeasePool {
     if (parsed !== undefined) {
       learnFromAnswer(key, parsed, open.model, now);
       // A client past its key-action budget may not take a whole scope out either.
-      if (budget?.allowed !== false) holdScopeFromAnswer(key, parsed, outcome, key.health.until, now, settings);
+      if (budget?.allowed !== false && holdScopeFromAnswer(key, parsed, outcome, key.health.until, now, settings) && key.scope !== undefined) {
+        const { state, reason, until } = key.scope.hold;
+        if (state !== "active") this.emit({ type: "scope_state", provider: lease.provider, scope: key.scope.name, state, reason, until, keyId: key.id, by });
+      }
     }
     const after = keyStateAt(key, now);
     this.emit({ type: "reported", provider: lease.provider, keyId: key.id, outcome, latencyMs: report.latencyMs, promptTokens, completionTokens, model: open.model });
