@@ -55,12 +55,12 @@ export function level(fraction) {
   return fraction >= 0.9 ? "hot" : fraction >= 0.7 ? "warm" : "ok";
 }
 
-/** A key's configured limits in one line: "60 rpm · 40k tpm · 4 open · 5/10 s"; "" without any. */
+/** A key's configured limits in one line: "60 rpm · 40k tpm · 5k rpd · 4 open · 5/10 s"; "" without any. */
 export function limitsText(limits) {
   const parts = [];
   if (limits.rpm !== null) parts.push(`${compact(limits.rpm)} rpm`);
   if (limits.tpm !== null) parts.push(`${compact(limits.tpm)} tpm`);
-  if (limits.rpd !== null) parts.push(`${compact(limits.rpd)}/day`);
+  if (limits.rpd !== null) parts.push(`${compact(limits.rpd)} rpd`);
   if (limits.max_concurrent !== null) parts.push(`${compact(limits.max_concurrent)} open`);
   for (const w of limits.windows) {
     const tokens = w.requests === undefined;

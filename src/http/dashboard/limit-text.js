@@ -1,0 +1,92 @@
+/*
+ * The lines under a key's id that say what bounds it: its configured limits,
+ * its limits per model, the scope whose quota it shares, and the limits
+ * learned from the provider's answers. Pure functions over the statistics
+ * JSON (src/pool/stats-json.ts): imported by the page and by its unit tests.
+ */
+import { compact, limitsText, per } from "./format.js";
+
+const MINUTE_MS = 60_000;
+const DAY_MS = 86_400_000;
+
+/** A limit set of a model or a scope ({rpm, tpm, rpd}, null for none): "5 rpm · 100 rpd"; "" without any. */
+export function limitSetText(l) {
+  return limitsText({ rpm: l.rpm, tpm: l.tpm, rpd: l.rpd, max_concurrent: null, windows: [] });
+}
+
+/** Per-model limits, one entry a model, by model name, models without any limit left out. */
+export function modelLimitParts(modelLimits) {
+  return Object.entries(modelLimits || {})
+    .map(([model, l]) => [model, limitSetText(l)])
+    .filter(([, text]) => text !== "")
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([model, text]) => `${model} ${text}`);
+}
+
+/** How much of what, over which window: "60 rpm", "150k tpm", "14k rpd", "5/10 s", "1M tok/10 s". */
+function learnedAmount(l) {
+  const requests = l.dimension === "requests";
+  const amount = l.limit === null ? "" : `${compact(l.limit)} `;
+  if (l.window_ms === MINUTE_MS) return `${amount}${requests ? "rpm" : "tpm"}`;
+  if (l.window_ms === DAY_MS) return `${amount}${requests ? "rpd" : "tpd"}`;
+  // An odd window reads as a fraction, like a configured custom window; without a limit, "?" holds its place.
+  return `${l.limit === null ? "?" : compact(l.limit)}${requests ? "" : " tok"}/${per(l.window_ms)}`;
+}
+
+/** One learned limit: "60 rpm (12 left)", "150k tpm (scope)", "60 rpm (50 left, scope)". */
+export function learnedLimitText(l) {
+  const notes = [];
+  if (l.remaining !== null) notes.push(`${compact(l.remaining)} left`);
+  if (l.holder === "scope") notes.push("scope");
+  return notes.length === 0 ? learnedAmount(l) : `${learnedAmount(l)} (${notes.join(", ")})`;
+}
+
+/** The same at length, for a tooltip: what it bounds, for whom, where it came from. */
+export function learnedLimitTitle(l, scopeName) {
+  const window = l.window_ms === MINUTE_MS ? "minute" : l.window_ms === DAY_MS ? "day" : per(l.window_ms);
+  const facts = [];
+  if (l.limit !== null) facts.push(`limit ${l.limit}`);
+  if (l.remaining !== null) facts.push(`${l.remaining} left when last answered`);
+  if (l.others > 0) facts.push(`${l.others} used by others`);
+  const holder = l.holder === "scope" ? `the scope${scopeName ? ` ${scopeName}` : ""}` : "this key";
+  return `${l.dimension} per ${window}${l.model ? ` for ${l.model}` : ""}, learned for ${holder} from ${l.source}: ${facts.join(", ")}`;
+}
+
+/**
+ * A key's limit lines, in reading order. `kind` is configured, model,
+ * scope or learned; a line's `title` says it at length. A key bound by
+ * nothing says so in one line.
+ */
+export function keyLimitLines(k) {
+  const lines = [];
+  const configured = limitsText(k.limits);
+  if (configured) lines.push({ kind: "configured", text: `limits ${configured}`, title: "configured for this key" });
+  for (const part of modelLimitParts(k.model_limits)) lines.push({ kind: "model", text: part, title: "configured for this key and model" });
+  if (k.scope) {
+    const s = k.scope;
+    const own = [limitSetText(s.limits), ...modelLimitParts(s.model_limits)].filter((t) => t !== "");
+    const state = s.state === "active" ? "" : ` ${s.state.replace(/_/g, " ")}`;
+    lines.push({
+      kind: "scope",
+      text: `scope ${s.name}${state}${own.length > 0 ? ` ${own.join("; ")}` : ""}`,
+      title: `shares the quota of the scope ${s.name} with its other keys: ${s.requests_in_window} requests in its minute${s.reason ? `; ${s.reason}` : ""}`,
+    });
+  }
+  // One line a model: a learned limit bounds the model it was read for; one read without a model bounds them all.
+  const byModel = new Map();
+  for (const l of k.learned_limits || []) {
+    const group = byModel.get(l.model) || [];
+    group.push(l);
+    byModel.set(l.model, group);
+  }
+  for (const model of [...byModel.keys()].sort()) {
+    const group = byModel.get(model).slice().sort((a, b) => (a.dimension === b.dimension ? a.window_ms - b.window_ms : a.dimension === "requests" ? -1 : 1));
+    lines.push({
+      kind: "learned",
+      text: `learned ${model ? `${model} ` : ""}${group.map(learnedLimitText).join(" · ")}`,
+      title: group.map((l) => learnedLimitTitle(l, k.scope?.name)).join("\n"),
+    });
+  }
+  if (lines.length === 0) lines.push({ kind: "none", text: "no limits configured", title: "" });
+  return lines;
+}
