@@ -8,7 +8,7 @@ import { el, setText, setTitle } from "./dom.js";
 import { clockTime, compact, latency, level, per, timeLeft } from "./format.js";
 import { changedByText } from "./key-actions.js";
 import { errorRate, problemOf } from "./key-order.js";
-import { keyLimitLines } from "./limit-text.js";
+import { keyLimitLines, wrapPieces } from "./limit-text.js";
 import { drawSpark, spark } from "./sparkline.js";
 
 export const STATE_LABEL = {
@@ -143,7 +143,9 @@ function renderLimits(row, k) {
   row.tr.dataset.limits = lines.some((l) => l.kind !== "configured" && l.kind !== "none") ? "detailed" : "plain";
   row.limits.replaceChildren(
     ...lines.map((l) => {
-      const div = el("div", "key-limits", l.text);
+      const div = el("div", "key-limits");
+      // The space between pieces is where the line may break.
+      for (const [i, piece] of wrapPieces(l.text).entries()) div.append(...(i > 0 ? [" "] : []), el("span", "", piece.trimEnd()));
       div.dataset.kind = l.kind;
       if (l.title) div.title = l.title;
       return div;
@@ -187,7 +189,9 @@ function renderUtilization(row, k) {
       note = `also ${others.map((o) => o.long).join(", ")}`;
     }
   }
-  const signature = JSON.stringify([bars.map((b) => [b.name, b.fraction.toFixed(3), b.text]), note]);
+  // Bounded by its scope's, a model's or learned limits alone, a key is not "unlimited": the lines under its id say by what.
+  const empty = row.tr.dataset.limits === "detailed" ? "none of its own" : "no limits";
+  const signature = JSON.stringify([bars.map((b) => [b.name, b.fraction.toFixed(3), b.text]), note, empty]);
   if (signature === row.utilSignature) return;
   row.utilSignature = signature;
   const cell = row.cells["c-util"];
@@ -195,7 +199,7 @@ function renderUtilization(row, k) {
   cell.title = `utilization ${Math.round(k.utilization * 100)}%: the highest fraction of any limit in use now`;
   cell.dataset.utilization = k.utilization.toFixed(3);
   if (bars.length === 0) {
-    cell.append(el("span", "muted", "no limits"));
+    cell.append(el("span", "muted", empty));
     return;
   }
   const grid = el("div", "util-grid");

@@ -4,7 +4,7 @@
  * learned from the provider's answers. Pure functions over the statistics
  * JSON (src/pool/stats-json.ts): imported by the page and by its unit tests.
  */
-import { compact, limitsText, per } from "./format.js";
+import { compact, limitsText, per, trim } from "./format.js";
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
@@ -33,10 +33,22 @@ function learnedAmount(l) {
   return `${l.limit === null ? "?" : compact(l.limit)}${requests ? "" : " tok"}/${per(l.window_ms)}`;
 }
 
+/**
+ * What is left, in at most four characters like compact(), but rounded
+ * down: 4,990 left of 5,000 must not read as "5k left".
+ */
+export function leftText(n) {
+  if (n < 1_000) return String(n);
+  const [unit, suffix] = n < 1_000_000 ? [1_000, "k"] : n < 1_000_000_000 ? [1_000_000, "M"] : [1_000_000_000, "G"];
+  const digits = n / unit < 10 ? 1 : 0;
+  const scale = 10 ** digits;
+  return `${trim((Math.floor((n / unit) * scale) / scale).toFixed(digits))}${suffix}`;
+}
+
 /** One learned limit: "60 rpm (12 left)", "150k tpm (scope)", "60 rpm (50 left, scope)". */
 export function learnedLimitText(l) {
   const notes = [];
-  if (l.remaining !== null) notes.push(`${compact(l.remaining)} left`);
+  if (l.remaining !== null) notes.push(`${leftText(l.remaining)} left`);
   if (l.holder === "scope") notes.push("scope");
   return notes.length === 0 ? learnedAmount(l) : `${learnedAmount(l)} (${notes.join(", ")})`;
 }
@@ -89,4 +101,12 @@ export function keyLimitLines(k) {
   }
   if (lines.length === 0) lines.push({ kind: "none", text: "no limits configured", title: "" });
   return lines;
+}
+
+/**
+ * A line cut where it may wrap, each piece keeping the separator after it:
+ * "60 rpm (12 left)" must not break between its number and its unit.
+ */
+export function wrapPieces(text) {
+  return text.split(/(?<= · |; )/);
 }

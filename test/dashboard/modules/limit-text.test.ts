@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { keyLimitLines, learnedLimitText, learnedLimitTitle, limitSetText, modelLimitParts } from "../../../src/http/dashboard/limit-text.js";
+import { keyLimitLines, leftText, learnedLimitText, learnedLimitTitle, limitSetText, modelLimitParts, wrapPieces } from "../../../src/http/dashboard/limit-text.js";
 
 /** A key of the statistics JSON with only what the limit lines read. */
 const key = (over: Record<string, unknown> = {}) => ({
@@ -59,6 +59,22 @@ describe("a key's limit lines on the dashboard", () => {
     expect(learnedLimitText(learned({ limit: null, remaining: 3 }))).toBe("rpm (3 left)");
   });
 
+  it("rounds what is left down, so that a limit nearly untouched never reads as untouched", () => {
+    expect([0, 12, 999, 1_000, 4_990, 9_999, 149_500, 799_000, 1_500_000, 999_999_999, 2_150_000_000].map(leftText)).toEqual([
+      "0",
+      "12",
+      "999",
+      "1k",
+      "4.9k",
+      "9.9k",
+      "149k",
+      "799k",
+      "1.5M",
+      "999M",
+      "2.1G",
+    ]);
+  });
+
   it("says a learned limit at length in its tooltip: what, for which model, for whom, from where", () => {
     expect(learnedLimitTitle(learned({ model: "gpt-4o", others: 9, holder: "scope" }), "org")).toBe(
       "requests per minute for gpt-4o, learned for the scope org from openai-headers: limit 60, 12 left when last answered, 9 used by others",
@@ -110,5 +126,11 @@ describe("a key's limit lines on the dashboard", () => {
   it("says when nothing bounds a key, and only then", () => {
     expect(keyLimitLines(key())).toEqual([{ kind: "none", text: "no limits configured", title: "" }]);
     expect(keyLimitLines(key({ learned_limits: [learned()] })).map((l) => l.text)).toEqual(["learned 60 rpm (12 left)"]);
+  });
+
+  it("cuts a line where it may wrap: between limits, never inside one", () => {
+    expect(wrapPieces("learned gpt-4o 60 rpm (50 left, scope) · 150k tpm (scope)")).toEqual(["learned gpt-4o 60 rpm (50 left, scope) · ", "150k tpm (scope)"]);
+    expect(wrapPieces("scope proj-a 100 rpm · 1M tpm; gpt-4o 10 rpm")).toEqual(["scope proj-a 100 rpm · ", "1M tpm; ", "gpt-4o 10 rpm"]);
+    expect(wrapPieces("limits 60 rpm")).toEqual(["limits 60 rpm"]);
   });
 });
