@@ -57,6 +57,11 @@ export function level(fraction) {
 
 /** A key's configured limits in one line: "60 rpm · 40k tpm · 5k rpd · 4 open · 5/10 s"; "" without any. */
 export function limitsText(limits) {
+  return limitParts(limits).join(" · ");
+}
+
+/** The same, one entry a limit: ["60 rpm", "40k tpm", "4 open"]. */
+export function limitParts(limits) {
   const parts = [];
   if (limits.rpm !== null) parts.push(`${compact(limits.rpm)} rpm`);
   if (limits.tpm !== null) parts.push(`${compact(limits.tpm)} tpm`);
@@ -66,5 +71,5 @@ export function limitsText(limits) {
     const tokens = w.requests === undefined;
     parts.push(`${compact(tokens ? w.tokens : w.requests)}${tokens ? " tok" : ""}/${per(w.per_ms)}`);
   }
-  return parts.join(" · ");
+  return parts;
 }

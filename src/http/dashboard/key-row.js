@@ -8,7 +8,7 @@ import { el, setText, setTitle } from "./dom.js";
 import { clockTime, compact, latency, level, per, timeLeft } from "./format.js";
 import { changedByText } from "./key-actions.js";
 import { errorRate, problemOf } from "./key-order.js";
-import { keyLimitLines, wrapPieces } from "./limit-text.js";
+import { keyLimitLines } from "./limit-text.js";
 import { drawSpark, spark } from "./sparkline.js";
 
 export const STATE_LABEL = {
@@ -145,7 +145,7 @@ function renderLimits(row, k) {
     ...lines.map((l) => {
       const div = el("div", "key-limits");
       // The space between pieces is where the line may break.
-      for (const [i, piece] of wrapPieces(l.text).entries()) div.append(...(i > 0 ? [" "] : []), el("span", "", piece.trimEnd()));
+      for (const [i, piece] of l.pieces.entries()) div.append(...(i > 0 ? [" "] : []), el("span", "", piece));
       div.dataset.kind = l.kind;
       if (l.title) div.title = l.title;
       return div;

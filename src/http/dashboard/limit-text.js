@@ -4,23 +4,34 @@
  * learned from the provider's answers. Pure functions over the statistics
  * JSON (src/pool/stats-json.ts): imported by the page and by its unit tests.
  */
-import { compact, limitsText, per, trim } from "./format.js";
+import { compact, limitParts, per, trim } from "./format.js";
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 
-/** A limit set of a model or a scope ({rpm, tpm, rpd}, null for none): "5 rpm · 100 rpd"; "" without any. */
-export function limitSetText(l) {
-  return limitsText({ rpm: l.rpm, tpm: l.tpm, rpd: l.rpd, max_concurrent: null, windows: [] });
+/** A limit set of a model or a scope ({rpm, tpm, rpd}, null for none), one entry a limit: ["5 rpm", "100 rpd"]. */
+export function limitSetParts(l) {
+  return limitParts({ rpm: l.rpm, tpm: l.tpm, rpd: l.rpd, max_concurrent: null, windows: [] });
 }
 
-/** Per-model limits, one entry a model, by model name, models without any limit left out. */
-export function modelLimitParts(modelLimits) {
+/** Per-model limits by model name, models without any limit left out: [["gemini-2.5-pro", ["5 rpm", "100 rpd"]]]. */
+export function modelLimitEntries(modelLimits) {
   return Object.entries(modelLimits || {})
-    .map(([model, l]) => [model, limitSetText(l)])
-    .filter(([, text]) => text !== "")
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([model, text]) => `${model} ${text}`);
+    .map(([model, l]) => [model, limitSetParts(l)])
+    .filter(([, parts]) => parts.length > 0)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * The pieces of a line, where it may wrap: its head, then each limit with
+ * the separator after it, " ·" within a group and ";" between groups. A
+ * piece is never cut, so "60 rpm (12 left)" stays whole.
+ */
+export function linePieces(head, groups) {
+  const filled = groups.filter((g) => g.length > 0);
+  const out = head ? [head] : [];
+  filled.forEach((group, g) => group.forEach((item, i) => out.push(`${item}${i < group.length - 1 ? " ·" : g < filled.length - 1 ? ";" : ""}`)));
+  return out;
 }
 
 /** How much of what, over which window: "60 rpm", "150k tpm", "14k rpd", "5/10 s", "1M tok/10 s". */
@@ -64,6 +75,11 @@ export function learnedLimitTitle(l, scopeName) {
   return `${l.dimension} per ${window}${l.model ? ` for ${l.model}` : ""}, learned for ${holder} from ${l.source}: ${facts.join(", ")}`;
 }
 
+/** A line of its kind, its pieces (linePieces) and its tooltip; `text` is the pieces read as one line. */
+function line(kind, pieces, title) {
+  return { kind, text: pieces.join(" "), pieces, title };
+}
+
 /**
  * A key's limit lines, in reading order. `kind` is configured, model,
  * scope or learned; a line's `title` says it at length. A key bound by
@@ -71,18 +87,20 @@ export function learnedLimitTitle(l, scopeName) {
  */
 export function keyLimitLines(k) {
   const lines = [];
-  const configured = limitsText(k.limits);
-  if (configured) lines.push({ kind: "configured", text: `limits ${configured}`, title: "configured for this key" });
-  for (const part of modelLimitParts(k.model_limits)) lines.push({ kind: "model", text: part, title: "configured for this key and model" });
+  const configured = limitParts(k.limits);
+  if (configured.length > 0) lines.push(line("configured", linePieces("limits", [configured]), "configured for this key"));
+  for (const [model, parts] of modelLimitEntries(k.model_limits)) lines.push(line("model", linePieces(model, [parts]), "configured for this key and model"));
   if (k.scope) {
     const s = k.scope;
-    const own = [limitSetText(s.limits), ...modelLimitParts(s.model_limits)].filter((t) => t !== "");
     const state = s.state === "active" ? "" : ` ${s.state.replace(/_/g, " ")}`;
-    lines.push({
-      kind: "scope",
-      text: `scope ${s.name}${state}${own.length > 0 ? ` ${own.join("; ")}` : ""}`,
-      title: `shares the quota of the scope ${s.name} with its other keys: ${s.requests_in_window} requests in its minute${s.reason ? `; ${s.reason}` : ""}`,
-    });
+    const models = modelLimitEntries(s.model_limits).map(([model, [first, ...rest]]) => [`${model} ${first}`, ...rest]);
+    lines.push(
+      line(
+        "scope",
+        linePieces(`scope ${s.name}${state}`, [limitSetParts(s.limits), ...models]),
+        `shares the quota of the scope ${s.name} with its other keys: ${s.requests_in_window} requests in its minute${s.reason ? `; ${s.reason}` : ""}`,
+      ),
+    );
   }
   // One line a model: a learned limit bounds the model it was read for; one read without a model bounds them all.
   const byModel = new Map();
@@ -93,20 +111,9 @@ export function keyLimitLines(k) {
   }
   for (const model of [...byModel.keys()].sort()) {
     const group = byModel.get(model).slice().sort((a, b) => (a.dimension === b.dimension ? a.window_ms - b.window_ms : a.dimension === "requests" ? -1 : 1));
-    lines.push({
-      kind: "learned",
-      text: `learned ${model ? `${model} ` : ""}${group.map(learnedLimitText).join(" · ")}`,
-      title: group.map((l) => learnedLimitTitle(l, k.scope?.name)).join("\n"),
-    });
+    const title = group.map((l) => learnedLimitTitle(l, k.scope?.name)).join("\n");
+    lines.push(line("learned", linePieces(`learned${model ? ` ${model}` : ""}`, [group.map(learnedLimitText)]), title));
   }
-  if (lines.length === 0) lines.push({ kind: "none", text: "no limits configured", title: "" });
+  if (lines.length === 0) lines.push(line("none", ["no limits configured"], ""));
   return lines;
-}
-
-/**
- * A line cut where it may wrap, each piece keeping the separator after it:
- * "60 rpm (12 left)" must not break between its number and its unit.
- */
-export function wrapPieces(text) {
-  return text.split(/(?<= · |; )/);
 }

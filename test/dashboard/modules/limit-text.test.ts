@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { keyLimitLines, leftText, learnedLimitText, learnedLimitTitle, limitSetText, modelLimitParts, wrapPieces } from "../../../src/http/dashboard/limit-text.js";
+import { keyLimitLines, leftText, learnedLimitText, learnedLimitTitle, limitSetParts, linePieces, modelLimitEntries } from "../../../src/http/dashboard/limit-text.js";
 
 /** A key of the statistics JSON with only what the limit lines read. */
 const key = (over: Record<string, unknown> = {}) => ({
@@ -38,13 +38,16 @@ const scope = (over: Record<string, unknown> = {}) => ({
 
 describe("a key's limit lines on the dashboard", () => {
   it("writes a model's or a scope's limit set compactly, models by name, those without any limit left out", () => {
-    expect(limitSetText({ rpm: 5, tpm: null, rpd: 100 })).toBe("5 rpm · 100 rpd");
-    expect(limitSetText({ rpm: null, tpm: 150_000, rpd: null })).toBe("150k tpm");
-    expect(limitSetText({ rpm: null, tpm: null, rpd: null })).toBe("");
+    expect(limitSetParts({ rpm: 5, tpm: null, rpd: 100 })).toEqual(["5 rpm", "100 rpd"]);
+    expect(limitSetParts({ rpm: null, tpm: 150_000, rpd: null })).toEqual(["150k tpm"]);
+    expect(limitSetParts({ rpm: null, tpm: null, rpd: null })).toEqual([]);
     expect(
-      modelLimitParts({ "gpt-4o-mini": { rpm: null, tpm: 5_000, rpd: null }, "gemini-2.5-pro": { rpm: 5, tpm: null, rpd: 100 }, idle: { rpm: null, tpm: null, rpd: null } }),
-    ).toEqual(["gemini-2.5-pro 5 rpm · 100 rpd", "gpt-4o-mini 5k tpm"]);
-    expect(modelLimitParts(undefined)).toEqual([]);
+      modelLimitEntries({ "gpt-4o-mini": { rpm: null, tpm: 5_000, rpd: null }, "gemini-2.5-pro": { rpm: 5, tpm: null, rpd: 100 }, idle: { rpm: null, tpm: null, rpd: null } }),
+    ).toEqual([
+      ["gemini-2.5-pro", ["5 rpm", "100 rpd"]],
+      ["gpt-4o-mini", ["5k tpm"]],
+    ]);
+    expect(modelLimitEntries(undefined)).toEqual([]);
   });
 
   it("writes a learned limit with what is left and whether its scope holds it, over any window", () => {
@@ -118,19 +121,23 @@ describe("a key's limit lines on the dashboard", () => {
       {
         kind: "scope",
         text: "scope proj-a cooling down",
+        pieces: ["scope proj-a cooling down"],
         title: "shares the quota of the scope proj-a with its other keys: 7 requests in its minute; every key of the scope was rate limited",
       },
     ]);
   });
 
   it("says when nothing bounds a key, and only then", () => {
-    expect(keyLimitLines(key())).toEqual([{ kind: "none", text: "no limits configured", title: "" }]);
+    expect(keyLimitLines(key())).toEqual([{ kind: "none", text: "no limits configured", pieces: ["no limits configured"], title: "" }]);
     expect(keyLimitLines(key({ learned_limits: [learned()] })).map((l) => l.text)).toEqual(["learned 60 rpm (12 left)"]);
   });
 
-  it("cuts a line where it may wrap: between limits, never inside one", () => {
-    expect(wrapPieces("learned gpt-4o 60 rpm (50 left, scope) · 150k tpm (scope)")).toEqual(["learned gpt-4o 60 rpm (50 left, scope) · ", "150k tpm (scope)"]);
-    expect(wrapPieces("scope proj-a 100 rpm · 1M tpm; gpt-4o 10 rpm")).toEqual(["scope proj-a 100 rpm · ", "1M tpm; ", "gpt-4o 10 rpm"]);
-    expect(wrapPieces("limits 60 rpm")).toEqual(["limits 60 rpm"]);
+  it("cuts a line where it may wrap: after its head and between limits, never inside one", () => {
+    expect(linePieces("learned gpt-4o", [["60 rpm (50 left, scope)", "150k tpm (scope)"]])).toEqual(["learned gpt-4o", "60 rpm (50 left, scope) ·", "150k tpm (scope)"]);
+    expect(linePieces("scope proj-a", [["100 rpm", "1M tpm"], [], ["gpt-4o 10 rpm"]])).toEqual(["scope proj-a", "100 rpm ·", "1M tpm;", "gpt-4o 10 rpm"]);
+    expect(linePieces("limits", [["60 rpm"]])).toEqual(["limits", "60 rpm"]);
+    const [scopeLine] = keyLimitLines(key({ scope: scope() }));
+    expect(scopeLine!.pieces).toEqual(["scope proj-a", "100 rpm ·", "1M tpm;", "gemini-2.5-pro 5 rpm ·", "100 rpd"]);
+    expect(scopeLine!.text).toBe(scopeLine!.pieces.join(" "));
   });
 });
