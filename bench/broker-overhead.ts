@@ -49,6 +49,9 @@ interface Measured extends LoadResult {
   readonly serverCpuUsPerPair: number;
   /** That CPU time over the period's wall time: 1 is one core fully busy. */
   readonly serverCpuCores: number;
+  /** performance.now() in this process when the measured period started and ended. */
+  readonly measuredFrom: number;
+  readonly measuredTo: number;
 }
 
 /**
@@ -73,6 +76,8 @@ async function load(job: LoadJob): Promise<Measured> {
   const used = cpu === undefined ? Number.NaN : cpu.user + cpu.system;
   return {
     ...result,
+    measuredFrom: t0,
+    measuredTo: t0 + wallMs,
     serverCpuUsPerPair: round(used / Math.max(1, result.completedBetweenMarks), 1),
     serverCpuCores: round(used / 1000 / Math.max(1, wallMs), 2),
   };
@@ -205,8 +210,10 @@ async function main(): Promise<void> {
 async function profileKeypool(keys: number): Promise<void> {
   const t = await target("keypool", keys);
   let profiled: { result: Measured; profile: CpuProfile };
+  let profileStart = 0;
   try {
     const job: LoadJob = { address: t.address, mode: "closed", concurrency: opts.concurrency, rate: 0, warmupMs: opts.warmupMs, durationMs: opts.profileMs };
+    profileStart = performance.now();
     profiled = await profileThisProcess(() => load(job));
   } finally {
     await t.stop();
@@ -215,12 +222,14 @@ async function profileKeypool(keys: number): Promise<void> {
   process.stdout.write(line(`keypool ${keys} keys, profiled`, r));
   const note =
     `keypool's gRPC server in the benchmark's process (startKeypoolServer) under the inspector's sampling profiler ` +
-    `(1 ms), the ${opts.profileMs / 1000} s after ${opts.warmupMs / 1000} s of warm-up, ${keys} keys, closed loop with ${opts.concurrency} ` +
-    `AcquireKey + ReportUsage pairs in flight from a forked client: ${r.pairsPerSecond} pairs/s, ${r.errors} errors. ` +
+    `(1 ms), the ${opts.profileMs / 1000} s measured after ${opts.warmupMs / 1000} s of warm-up, ${keys} keys, closed loop with ${opts.concurrency} ` +
+    `AcquireKey + ReportUsage pairs in flight from a forked client: ${r.pairsPerSecond} pairs/s, ${r.completedBetweenMarks} pairs in the period, ` +
+    `server CPU ${r.serverCpuUsPerPair} µs per pair (profiler included), ${r.errors} errors. ` +
     `Written by bench/broker-overhead.ts on ${new Date().toISOString()}.`;
-  // The load generator's own warm-up (and its process's start) is left out of the summary.
+  // Exactly the generator's measured period: its process's start and warm-up (a key's first use builds its history) are left out.
   const title = `broker overhead: CPU profile of keypool's server, ${keys} keys`;
-  const file = writeProfileSummary(`broker-overhead-${keys}-keys`, profiled.profile, { title, note }, { fromMs: opts.warmupMs + 250 });
+  const window = { fromMs: r.measuredFrom - profileStart, toMs: r.measuredTo - profileStart };
+  const file = writeProfileSummary(`broker-overhead-${keys}-keys`, profiled.profile, { title, note }, window);
   process.stdout.write(`broker overhead: wrote ${file}\n`);
 }
 
