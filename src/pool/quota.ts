@@ -1,7 +1,7 @@
 import type { LimitSet, PoolSettings } from "../config/types.js";
 import { chargeLearned, freshLearned, learnedRoomAt, learnFacts, MAX_LEARNED_LIMITS, nextLearnedExpiry, ownShare, type LearnedLimit } from "./learned-limits.js";
 import type { RateLimitFact } from "../provider-http/rate-limits/rate-limit-facts.js";
-import { UsageLog, type UsageEntry, type WindowSpec } from "./usage-log.js";
+import { UsageLog, type WindowSpec } from "./usage-log.js";
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -9,7 +9,8 @@ const DAY = 24 * 60 * MINUTE;
 /** One request counted in one log, so that its report settles the real tokens there. */
 export interface Charge {
   readonly log: UsageLog;
-  readonly entry: UsageEntry;
+  /** The request's sequence number in that log. */
+  readonly seq: number;
 }
 
 /** The windows of a set of limits (a model's, a scope's), with the window margin. */
@@ -69,9 +70,9 @@ export class Quota {
 
   /** Counts a request of `tokens` for `model` in every window that bounds it. */
   record(now: number, tokens: number, model: string, charges: Charge[]): void {
-    charges.push({ log: this.usage, entry: this.usage.record(now, tokens) });
+    charges.push({ log: this.usage, seq: this.usage.record(now, tokens) });
     const log = this.modelLogs?.get(model);
-    if (log !== undefined) charges.push({ log, entry: log.record(now, tokens) });
+    if (log !== undefined) charges.push({ log, seq: log.record(now, tokens) });
     if (this.learned.length > 0) this.learned = chargeLearned(this.learned, model, tokens);
   }
 
@@ -192,5 +193,5 @@ function shapeOf(learned: readonly LearnedLimit[]): string {
 
 /** Settles the real token count of a lease in every log that counted it. */
 export function settleCharges(charges: readonly Charge[], tokens: number, now: number): void {
-  for (const c of charges) c.log.settle(c.entry, tokens, now);
+  for (const c of charges) c.log.settle(c.seq, tokens, now);
 }

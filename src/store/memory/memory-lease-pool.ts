@@ -5,7 +5,7 @@ import type { PoolConfig, PoolSettings } from "../../config/types.js";
 import { KeypoolError, notFound } from "../../protocol/keypool-error.js";
 import { ClientLimits } from "../../pool/client-limits.js";
 import type { KeyActionDecision } from "../../pool/key-action-budget.js";
-import { EndedLeases } from "../../pool/ended-leases.js";
+import { EndedLeases, type EndedLease } from "../../pool/ended-leases.js";
 import { exhaustionOf, holdScopeFromAnswer, learnFromAnswer, readAnswer } from "../../pool/answer-transitions.js";
 import { attribution, boundedRetryAfter, healthAvailableAt, healthReason, unauthorizedQuorum } from "../../pool/key-health.js";
 import { KeyIndex } from "../../pool/key-index.js";
@@ -33,8 +33,10 @@ import { reconcileConfig } from "./reconcile-config.js";
 import { queueFull, refusal, retryDelay } from "./refusal.js";
 import { WaitQueue } from "./wait-queue.js";
 
-class OpenLease {
+/** A lease in flight; once ended, also the record the ended leases copy (so that ending one allocates none). */
+class OpenLease implements EndedLease {
   deadline: DeadlineHandle | undefined;
+  how: EndedLease["how"] = "reported";
   constructor(
     readonly lease: Lease,
     readonly key: PooledKey,
@@ -42,6 +44,18 @@ class OpenLease {
     /** The model asked for, for the events of this lease ("" for any). */
     readonly model: string,
   ) {}
+
+  get provider(): string {
+    return this.lease.provider;
+  }
+
+  get keyId(): string {
+    return this.key.id;
+  }
+
+  get owner(): string {
+    return this.lease.owner;
+  }
 }
 
 /** A cooldown or exhaustion that ends by time alone, to be announced when it does. */
@@ -456,12 +470,8 @@ export class MemoryLeasePool implements LeasePool {
     if (open.deadline !== undefined) this.deadlines.cancel(open.deadline);
     this.leases.delete(open.lease.leaseId);
     this.clientLimits.leaseEnded(open.lease.owner);
-    this.ended.add(
-      open.lease.leaseId,
-      { provider: open.lease.provider, keyId: open.key.id, owner: open.lease.owner, how },
-      now,
-      open.lease.expiresAt - open.lease.acquiredAt,
-    );
+    open.how = how;
+    this.ended.add(open.lease.leaseId, open, now, open.lease.expiresAt - open.lease.acquiredAt);
   }
 
   /** After an event on a key: a draining key leaves with its last lease, the index re-reads it, waiters get a chance. */

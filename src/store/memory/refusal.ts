@@ -12,19 +12,36 @@ export function retryDelay(keys: Iterable<PooledKey>, req: NormalizedAcquire, no
 
 /** The error for an acquisition that cannot be served now, saying why and when to retry. */
 export function refusal(provider: string, keys: Iterable<PooledKey>, retryMs: number, now: number): KeypoolError {
-  const live = [...keys].filter((k) => !k.draining);
-  // A key an operator drained serves no lease either, until an operator enables it.
-  if (live.length > 0 && live.every((k) => k.health.hold !== undefined || healthState(k.health, now) === "disabled")) {
+  if (allDisabled(keys, now)) {
+    const live = [...keys].filter((k) => !k.draining);
     const reasons = [...new Set(live.map((k) => healthReason(k.health, now)))].join("; ");
     return allKeysDisabled(`every key of provider ${provider} is disabled (${reasons})`);
   }
   if (Number.isFinite(retryMs)) {
     const ms = Math.max(1, Math.ceil(retryMs));
-    return poolBusy(`every key of provider ${provider} is at its limits or cooling down; retry in ${ms} ms`, ms);
+    // The common refusal, answered to every call of a flood: its stack is never shown (only its code, message and delay go out), so none is captured.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return poolBusy(`every key of provider ${provider} is at its limits or cooling down; retry in ${ms} ms`, ms);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
   }
   return noKeyCanServe(
     `no key of provider ${provider} can ever serve this request (model not served, or estimated_tokens above every key's token limit)`,
   );
+}
+
+/** True when there are live keys and every one is disabled or held (a key an operator drained serves no lease either, until enabled). */
+function allDisabled(keys: Iterable<PooledKey>, now: number): boolean {
+  let live = 0;
+  for (const k of keys) {
+    if (k.draining) continue;
+    live += 1;
+    if (k.health.hold === undefined && healthState(k.health, now) !== "disabled") return false;
+  }
+  return live > 0;
 }
 
 /** The error for an acquisition turned away because too many already wait. */
