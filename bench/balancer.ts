@@ -6,7 +6,7 @@
  * buffers that hold per-key samples outside it). Uses the system clock, so
  * the lease deadlines go through the same scheduler and timers as in the server.
  *
- *   node --expose-gc dist/bench/balancer.js [--keys 5,100,10000,100000] [--budget-ms 1500]
+ *   node --expose-gc dist/bench/balancer.js [--keys 5,100,10000,100000] [--budget-ms 1500] [--profile-keys 10000]
  */
 import { performance } from "node:perf_hooks";
 import { systemClock } from "../src/clock/clock.js";
@@ -16,10 +16,14 @@ import { parseArgs } from "./lib/args.js";
 import { benchPoolConfig } from "./lib/fake-keys.js";
 import { round } from "./lib/percentile.js";
 import { machine, writeResult } from "./lib/results.js";
+import { profileThisProcess, writeProfileSummary } from "./lib/cpu-profile-files.js";
+import type { CpuProfile } from "./lib/cpu-profile-summary.js";
 
 const opts = parseArgs(process.argv.slice(2), {
   keys: "5,100,10000,100000",
   budgetMs: 1500,
+  /** Key count whose timed loop is run once more under the CPU profiler, summarised beside the results; 0: none. */
+  profileKeys: 10_000,
   maxOps: 1_000_000,
   minOps: 20,
 });
@@ -43,6 +47,8 @@ interface Row {
   keys: number;
   ops: number;
   nsPerPair: number;
+  /** CPU time of the process per pair: on a shared machine, the figure that holds when wall time does not. */
+  cpuNsPerPair: number;
   nsPerAcquire: number;
   nsPerReport: number;
   pairsPerSecond: number;
@@ -53,7 +59,10 @@ interface Row {
   bytesPerRecentRequest: number;
 }
 
-async function measure(n: number): Promise<Row> {
+/** Runs the timed loop as is, or under the profiler. */
+type Around = (loop: () => Promise<void>) => Promise<void>;
+
+async function measure(n: number, around: Around = (loop) => loop()): Promise<Row> {
   const h0 = await heapUsed();
   // Limits so high they never bind, so that every limit check runs without refusing.
   const config = benchPoolConfig(n, { limits: { rpm: 1e9, tpm: 1e12 } });
@@ -76,15 +85,22 @@ async function measure(n: number): Promise<Row> {
   let ops = 0;
   let acquireMs = 0;
   let reportMs = 0;
-  const start = performance.now();
-  const end = start + opts.budgetMs;
-  while (ops < opts.maxOps && (ops < opts.minOps || performance.now() < end)) {
-    const [a, r] = await pair();
-    acquireMs += a;
-    reportMs += r;
-    ops += 1;
-  }
-  const elapsed = performance.now() - start;
+  let start = 0;
+  let elapsed = 0;
+  let cpu: NodeJS.CpuUsage = { user: 0, system: 0 };
+  await around(async () => {
+    const cpu0 = process.cpuUsage();
+    start = performance.now();
+    const end = start + opts.budgetMs;
+    while (ops < opts.maxOps && (ops < opts.minOps || performance.now() < end)) {
+      const [a, r] = await pair();
+      acquireMs += a;
+      reportMs += r;
+      ops += 1;
+    }
+    elapsed = performance.now() - start;
+    cpu = process.cpuUsage(cpu0);
+  });
   const h3 = await heapUsed();
   pool.close();
   const warmOps = ops; // requests made during the measured part (warm-up ones are a small share)
@@ -92,6 +108,7 @@ async function measure(n: number): Promise<Row> {
     keys: n,
     ops,
     nsPerPair: round((elapsed * 1e6) / ops, 0),
+    cpuNsPerPair: round(((cpu.user + cpu.system) * 1e3) / ops, 0),
     nsPerAcquire: round((acquireMs * 1e6) / ops, 0),
     nsPerReport: round((reportMs * 1e6) / ops, 0),
     pairsPerSecond: round(ops / (elapsed / 1000), 0),
@@ -139,7 +156,7 @@ async function main(): Promise<void> {
     const us = (ns: number) => (ns / 1000).toFixed(ns < 100_000 ? 1 : 0);
     process.stdout.write(
       `  ${String(n).padStart(7)} keys: ${us(row.nsPerPair).padStart(8)} µs per acquire+report ` +
-        `(acquire ${us(row.nsPerAcquire)} µs, report ${us(row.nsPerReport)} µs; ${row.ops} pairs), ` +
+        `(acquire ${us(row.nsPerAcquire)} µs, report ${us(row.nsPerReport)} µs; CPU ${us(row.cpuNsPerPair)} µs per pair; ${row.ops} pairs), ` +
         `${row.bytesPerKey} bytes per key (config ${row.configBytesPerKey}, pool ${row.poolBytesPerKey}), ` +
         `${row.bytesPerRecentRequest} bytes per recent request\n`,
     );
@@ -167,6 +184,22 @@ async function main(): Promise<void> {
     bytesPerEndedLease,
   });
   process.stdout.write(`balancer: time grows as keys^${growthExponent} between the two largest sizes; wrote ${file}\n`);
+  if (opts.profileKeys > 0) await profileBalancer(opts.profileKeys);
+}
+
+/** One more timed loop at `n` keys under the inspector's profiler; the summary goes beside the results. */
+async function profileBalancer(n: number): Promise<void> {
+  let profile: CpuProfile | undefined;
+  const row = await measure(n, async (loop) => {
+    profile = (await profileThisProcess(loop)).profile;
+  });
+  if (profile === undefined) return;
+  const title = `balancer: CPU profile of MemoryLeasePool.acquire + report, ${n} keys`;
+  const note =
+    `The timed loop of bench/balancer.ts (one pair at a time, system clock, limits that never bind) under the inspector's sampling ` +
+    `profiler (1 ms), ${n} keys: ${row.ops} pairs, ${(row.nsPerPair / 1000).toFixed(1)} µs per pair under the profiler. ` +
+    `Written by bench/balancer.ts on ${new Date().toISOString()}.`;
+  process.stdout.write(`balancer: wrote ${writeProfileSummary(`balancer-${n}-keys`, profile, { title, note })}\n`);
 }
 
 await main();

@@ -30,6 +30,8 @@ export interface LoadResult {
   readonly firstError: string | undefined;
   /** Open loop: pairs that were still unanswered when the run ended. */
   readonly unfinished: number;
+  /** Pairs completed between the start and end marks sent to the parent, whenever they began: the divisor of the server's CPU time. */
+  readonly completedBetweenMarks: number;
 }
 
 async function run(job: LoadJob): Promise<LoadResult> {
@@ -42,12 +44,22 @@ async function run(job: LoadJob): Promise<LoadResult> {
   let pairs = 0;
   let errors = 0;
   let firstError: string | undefined;
+  // The parent reads its CPU time when these marks arrive; completions between them are what that CPU served.
+  let marked = "before" as "before" | "between" | "after";
+  let completedBetweenMarks = 0;
+  const mark = (m: "start" | "end", next: typeof marked) =>
+    setTimeout(() => {
+      marked = next;
+      process.send?.({ mark: m });
+    }, Math.max(0, (m === "start" ? measureFrom : end) - performance.now()));
+  const marks = [mark("start", "between"), mark("end", "after")];
 
   const pair = async (scheduled: number): Promise<void> => {
     try {
       const lease = await client.acquire("openai");
       await client.report({ leaseId: lease.leaseId, outcome: Outcome.OUTCOME_SUCCESS, promptTokens: 10, completionTokens: 10 });
       const done = performance.now();
+      if (marked === "between") completedBetweenMarks += 1;
       if (scheduled >= measureFrom && done <= end) {
         pairs += 1;
         latencies.push((done - scheduled) * 1000);
@@ -59,6 +71,13 @@ async function run(job: LoadJob): Promise<LoadResult> {
   };
 
   const unfinished = await drive(job, start, end, pair);
+  // The end mark must reach the parent before the result, even if its timer has not fired yet.
+  for (const m of marks) clearTimeout(m);
+  if (marked !== "after") {
+    if (marked === "before") process.send?.({ mark: "start" });
+    marked = "after";
+    process.send?.({ mark: "end" });
+  }
   client.close();
   const s = summarize(latencies);
   const seconds = job.durationMs / 1000;
@@ -70,6 +89,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
     errors,
     firstError,
     unfinished,
+    completedBetweenMarks,
   };
 }
 

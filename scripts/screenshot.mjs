@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run screenshot`: starts a keypool sidecar with fake keys, plays twenty minutes of simulated
 // traffic into its history in a few seconds (its clock is moved ahead 10 s at a time), then opens the
-// real dashboard in Debian's Chromium (headless, through playwright-core) while live traffic runs,
+// real dashboard in Debian's Chromium (headless, through playwright-core) while live traffic runs (the
+// OpenAI calls answered by the provider simulator, whose x-ratelimit-* headers the pool learns from),
 // disables one key from the page as an operator would (the page's own button and reason form), and
 // saves a screenshot at desktop width (docs/dashboard.png) and one at phone width
 // (docs/dashboard-phone.png): the README's pictures.
@@ -20,6 +21,7 @@ import { CHROMIUM_ARGS, CHROMIUM_INSTALL, CHROMIUM_PATH } from "./chromium.mjs";
 import { KeyPoolClient } from "../dist/clients/typescript/src/key-pool-client.js";
 import { parseConfigDocument } from "../dist/src/config/index.js";
 import { startKeypoolServer } from "../dist/src/keypool-server.js";
+import { startSimulator } from "../dist/src/simulator/index.js";
 import { silentLogger } from "../dist/src/telemetry/logger.js";
 
 
@@ -51,10 +53,20 @@ if (!existsSync(CHROMIUM_PATH)) {
 
 const secret = (name) => `sk-demo-dashboard-not-a-real-key-${name}`;
 const openaiKeys = [
-  { key: secret("0001"), id: "prod-a", label: "production A" },
-  { key: secret("0002"), id: "prod-b", label: "production B" },
+  // Two keys of one organization share its quota: a scope.
+  { key: secret("0001"), id: "prod-a", label: "production A", scope: "org-main" },
+  { key: secret("0002"), id: "prod-b", label: "production B", scope: "org-main" },
   { key: secret("0003"), id: "prod-c", label: "production C" },
-  { key: secret("0004"), id: "batch", label: "batch jobs", weight: 2, rpm: 240, tpm: 120000, max_concurrent: 8 },
+  {
+    key: secret("0004"),
+    id: "batch",
+    label: "batch jobs",
+    weight: 2,
+    rpm: 240,
+    tpm: 120000,
+    max_concurrent: 8,
+    models: { "gpt-4o-mini": { rpm: 120, rpd: 20000 } },
+  },
   { key: secret("0005"), id: "old-org", label: "previous organisation" },
 ];
 const anthropicKeys = [
@@ -80,7 +92,13 @@ const clock = {
 
 const configDocument = (openai) =>
   JSON.stringify({
-    openai: { rpm: 120, tpm: 60000, max_concurrent: 4, keys: openai },
+    openai: {
+      rpm: 120,
+      tpm: 60000,
+      max_concurrent: 4,
+      scopes: { "org-main": { rpm: 200, tpm: 100000, models: { "gpt-4o": { rpm: 150 } } } },
+      keys: openai,
+    },
     anthropic: { rpm: 50, tpm: 40000, rpd: 5000, keys: anthropicKeys },
   });
 
@@ -94,6 +112,19 @@ const server = await startKeypoolServer({
   clock,
 });
 const pool = new KeyPoolClient(server.grpcAddress);
+// OpenAI as its answers look: the organization's limits for the keys of org-main, each other key its own.
+const simulator = await startSimulator({
+  keys: {
+    [secret("0001")]: { label: "prod-a", project: "org-main" },
+    [secret("0002")]: { label: "prod-b", project: "org-main" },
+    [secret("0003")]: { label: "prod-c", rpm: 500, tpm: 200000 },
+    [secret("0004")]: { label: "batch", rpm: 1000, tpm: 400000 },
+    [secret("0005")]: { label: "old-org", rpm: 500, tpm: 200000 },
+  },
+  projects: { "org-main": { rpm: 5000, tpm: 800000 } },
+  latency: { baseMs: 180, jitterMs: 520, seed: 7 },
+  completionTokens: 250,
+});
 const profile = mkdtempSync(join(tmpdir(), "keypool-screenshot-"));
 const stop = new AbortController();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -101,8 +132,8 @@ const between = (a, b) => a + Math.random() * (b - a);
 
 const MODELS = { openai: ["gpt-4o", "gpt-4o", "gpt-4o-mini"], anthropic: ["claude-sonnet-4-5", "claude-haiku-4-5"] };
 const modelFor = (provider) => MODELS[provider][Math.floor(Math.random() * MODELS[provider].length)];
-const acquire = (provider, estimatedTokens = 800) =>
-  pool.acquire(provider, { estimatedTokens, maxWaitMs: 5_000, model: modelFor(provider) });
+const acquire = (provider, estimatedTokens = 800, model = modelFor(provider)) =>
+  pool.acquire(provider, { estimatedTokens, maxWaitMs: 5_000, model });
 const report = (lease, fields) => pool.report(lease, { outcome: "success", ...fields });
 
 /** Leases until the balancer hands out `keyId` (reporting the others as successes), then returns that lease. */
@@ -119,14 +150,46 @@ async function leaseOf(provider, keyId) {
   throw new Error(`${provider}/${keyId} was not leased`);
 }
 
-/** A simulated application: lease, "call the provider" for a while, report, pause. */
+/** A chat completion from the simulator with the leased key, reported with its answer's status, usage and rate-limit headers. */
+async function openaiCall(lease, model) {
+  const started = Date.now();
+  const res = await fetch(`${simulator.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${lease.apiKey}`, "content-type": "application/json" },
+    body: JSON.stringify({
+      model,
+      max_tokens: Math.round(between(30, 250)),
+      messages: [{ role: "user", content: "word ".repeat(Math.round(between(100, 700))) }],
+    }),
+  });
+  const text = await res.text();
+  const usage = res.ok ? JSON.parse(text).usage : undefined;
+  await report(lease, {
+    // The sidecar reads the outcome from the status, headers and error body, as it would from OpenAI's.
+    outcome: undefined,
+    httpStatus: res.status,
+    promptTokens: usage?.prompt_tokens ?? 0,
+    completionTokens: usage?.completion_tokens ?? 0,
+    latencyMs: Date.now() - started,
+    responseHeaders: res.headers,
+    ...(res.ok ? {} : { errorBody: Buffer.from(text) }),
+  });
+}
+
+/** A simulated application: lease, call the provider (OpenAI: the simulator) or "call" it for a while, report, pause. */
 async function worker(provider, pauseMs) {
   while (!stop.signal.aborted) {
     try {
-      const lease = await acquire(provider);
+      const model = modelFor(provider);
+      const lease = await acquire(provider, 800, model);
+      const fail = Math.random();
+      if (provider === "openai" && fail >= 0.015) {
+        await openaiCall(lease, model);
+        await sleep(between(pauseMs[0], pauseMs[1]));
+        continue;
+      }
       const latencyMs = between(180, 700) + (Math.random() < 0.08 ? between(800, 2_400) : 0);
       await sleep(latencyMs);
-      const fail = Math.random();
       await report(lease, {
         outcome: fail < 0.015 ? "server_error" : "success",
         httpStatus: fail < 0.015 ? 503 : 200,
@@ -244,6 +307,7 @@ try {
   await context?.close();
   await pool.close();
   await server.stop(1_000);
+  await simulator.close();
   rmSync(profile, { recursive: true, force: true });
 }
 process.exit(0);

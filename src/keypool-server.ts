@@ -17,6 +17,7 @@ import type { LeasePool } from "./pool/lease-pool.js";
 import { StateKeeper } from "./store/memory/state-keeper.js";
 import type { ProxyOptions } from "./proxy/proxy-options.js";
 import { ProxyServer } from "./proxy/proxy-server.js";
+import { KeyRechecker, type RecheckOutcome } from "./recheck/key-rechecker.js";
 import type { ConfigDiff, PoolEvent } from "./pool/types.js";
 import { ConfigReloader, type ReloadEvent } from "./reload/config-reloader.js";
 import { watchSources, type SourceWatcher } from "./reload/watch-sources.js";
@@ -76,6 +77,8 @@ export interface KeypoolServerOptions {
   readonly storeViewIntervalMs?: number | undefined;
   /** How failed authentications are slowed per source; the defaults suit production (tests shorten the delays). */
   readonly authPenalty?: PenaltySettings | undefined;
+  /** How often keys with `probe: true` are looked over for a due recheck; default 5 s. */
+  readonly recheckScanMs?: number | undefined;
 }
 
 export const DEFAULT_GRPC_LISTEN = "127.0.0.1:50051";
@@ -156,6 +159,13 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
     await keeper?.restore();
     pool = memory;
   }
+  const rechecker = new KeyRechecker({
+    pool,
+    clock,
+    scanMs: options.recheckScanMs,
+    onRecheck: (r) => logRecheck(log, r),
+    onError: (err, provider, keyId) => log.warn({ provider, keyId, err: err instanceof Error ? err.message : String(err) }, "key recheck failed"),
+  });
   const history = new StatsHistory({ clock, configGeneration: diff.generation });
   const unfollowPool = followPool(pool, history);
   for (const w of config.warnings) log.warn({ warning: w }, "configuration warning");
@@ -260,6 +270,7 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
     }
   }
   keeper?.run();
+  rechecker.start();
   serving = true;
   log.info(
     {
@@ -284,6 +295,7 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
       stopping ??= (async () => {
         log.info({ graceMs }, "keypool shutting down");
         await closeWatchers();
+        rechecker.close();
         // Waiting acquisitions get an answer now instead of holding the shutdown for their max wait.
         pool.close();
         // Statistics streams end cleanly now; left open they would hold the gRPC shutdown for the whole grace period.
@@ -330,6 +342,13 @@ function reloadSummary(diff: ConfigDiff): string {
   return `generation ${diff.generation}: ${diff.added.length} added, ${diff.removed.length} removed, ${diff.updated.length} updated`;
 }
 
+/** A recheck that found the key valid shows as its key_state line; one that did not is a warning. */
+function logRecheck(log: Logger, r: RecheckOutcome): void {
+  if (r.verdict === "valid") return;
+  const message = r.verdict === "invalid" ? "key still refused on recheck" : "key recheck could not ask the provider";
+  log.warn({ provider: r.provider, keyId: r.keyId, httpStatus: r.httpStatus, reason: r.reason }, message);
+}
+
 /** One line per event that matters to an operator; per-request events stay at debug. */
 function reportLimitedMessage(limit: "retry_after_clamped" | "key_action_budget"): string {
   return limit === "retry_after_clamped" ? "report's retry_after clamped" : "client over its key-action budget";
@@ -339,6 +358,12 @@ function logEvent(log: Logger, e: PoolEvent): void {
   switch (e.type) {
     case "key_state":
       log.info({ provider: e.provider, keyId: e.keyId, from: e.from, to: e.to, reason: e.reason, by: e.by }, keyStateMessage(e.from, e.to));
+      break;
+    case "scope_state":
+      log.info(
+        { provider: e.provider, scope: e.scope, state: e.state, reason: e.reason, until: new Date(e.until).toISOString(), keyId: e.keyId, by: e.by },
+        e.state === "exhausted" ? "scope exhausted" : "scope cooling down",
+      );
       break;
     case "report_limited":
       log.warn({ provider: e.provider, keyId: e.keyId, client: e.client, limit: e.limit, detail: e.detail }, reportLimitedMessage(e.limit));

@@ -47,6 +47,8 @@ interface LoadResult {
   readonly pairsPerSecond: number;
   readonly latencyUs: LatencySummary;
   readonly errors: number;
+  /** Broker runs since the server's CPU was measured. */
+  readonly serverCpuUsPerPair?: number | undefined;
 }
 
 export interface BrokerResult {
@@ -55,8 +57,15 @@ export interface BrokerResult {
   readonly setup: { readonly concurrency: number; readonly durationMs: number };
   readonly runs: readonly {
     readonly keys: number;
-    readonly closedLoop: { readonly noop: LoadResult; readonly keypool: LoadResult; readonly ratio: number };
-    readonly openLoop: {
+    readonly closedLoop: {
+      readonly noop: LoadResult;
+      readonly keypool: LoadResult;
+      readonly ratio: number;
+      /** Server CPU per pair, keypool over no-op (results from before it was measured lack it). */
+      readonly cpuPerPairRatio?: number | undefined;
+    };
+    /** Left out by --closed-only. */
+    readonly openLoop?: {
       readonly ratePerSecond: number;
       readonly noop: LoadResult;
       readonly keypool: LoadResult;
@@ -399,15 +408,21 @@ export function summaryMarkdown(all: AllResults): string {
       "",
       `Closed loop, ${b.setup.concurrency} pairs in flight, ${b.setup.durationMs / 1000} s measured; open loop at half the no-op ceiling.`,
       "",
-      "| keys | no-op pairs/s | keypool pairs/s | ratio | open-loop rate | no-op p50 / p99 ms | keypool p50 / p99 ms |",
-      "|---:|---:|---:|---:|---:|---:|---:|",
-      ...b.runs.map(
-        (r) =>
-          `| ${r.keys} | ${r.closedLoop.noop.pairsPerSecond} | ${r.closedLoop.keypool.pairsPerSecond} | ${r.closedLoop.ratio.toFixed(2)} | ` +
-          `${r.openLoop.ratePerSecond}/s | ${ms(r.openLoop.noop.latencyUs.p50)} / ${ms(r.openLoop.noop.latencyUs.p99)} | ` +
-          `${ms(r.openLoop.keypool.latencyUs.p50)} / ${ms(r.openLoop.keypool.latencyUs.p99)}` +
-          `${r.openLoop.keypool.pairsPerSecond < r.openLoop.ratePerSecond * 0.98 ? ` (overloaded: ${r.openLoop.keypool.pairsPerSecond} pairs/s done)` : ""} |`,
-      ),
+      "| keys | no-op pairs/s | keypool pairs/s | ratio | server CPU µs/pair, no-op / keypool (÷) | open-loop rate | no-op p50 / p99 ms | keypool p50 / p99 ms |",
+      "|---:|---:|---:|---:|---:|---:|---:|---:|",
+      ...b.runs.map((r) => {
+        const o = r.openLoop;
+        const c = r.closedLoop;
+        const cpu =
+          c.cpuPerPairRatio === undefined ? "" : `${c.noop.serverCpuUsPerPair ?? "?"} / ${c.keypool.serverCpuUsPerPair ?? "?"} (${c.cpuPerPairRatio.toFixed(2)})`;
+        const open =
+          o === undefined
+            ? "| | |"
+            : `${o.ratePerSecond}/s | ${ms(o.noop.latencyUs.p50)} / ${ms(o.noop.latencyUs.p99)} | ` +
+              `${ms(o.keypool.latencyUs.p50)} / ${ms(o.keypool.latencyUs.p99)}` +
+              `${o.keypool.pairsPerSecond < o.ratePerSecond * 0.98 ? ` (overloaded: ${o.keypool.pairsPerSecond} pairs/s done)` : ""} |`;
+        return `| ${r.keys} | ${c.noop.pairsPerSecond} | ${c.keypool.pairsPerSecond} | ${c.ratio.toFixed(2)} | ${cpu} | ${open}`;
+      }),
       ...b.runs.flatMap((r) => {
         const h = r.openLoopAtHalfKeypoolCeiling;
         if (h === undefined) return [];

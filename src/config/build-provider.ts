@@ -26,6 +26,7 @@ export interface KeyDraft {
   readonly scope?: string | undefined;
   readonly baseUrl: string | undefined;
   readonly enabled: boolean;
+  readonly probe?: boolean | undefined;
 }
 
 export interface BuiltProvider {
@@ -88,6 +89,7 @@ export function buildProvider(
       models: draft.models,
       baseUrl: draft.baseUrl,
       enabled: draft.enabled,
+      ...(draft.probe === true ? { probe: true } : {}),
       ...(draft.scope === undefined ? {} : { scope: draft.scope }),
       ...(draft.modelLimits === undefined ? {} : { modelLimits: draft.modelLimits }),
     });

@@ -49,7 +49,7 @@ function describeKey(key: KeyConfig): string[] {
     `  - id: ${key.id}`,
     `    label: ${key.label}`,
     `    key: ${key.masked}`,
-    `    enabled: ${key.enabled ? "yes" : "no"}`,
+    `    enabled: ${key.enabled ? "yes" : "no"}${key.probe === true ? " (rechecked by the sidecar after a 401/403)" : ""}`,
     `    weight: ${key.weight}`,
     `    limits: ${limits.length === 0 ? "none configured" : limits.join(" ")}${modelLimitsText(key.modelLimits ?? {})}`,
     `    scope: ${key.scope ?? "its own"}`,

@@ -1,5 +1,6 @@
 import type { KeyDraft } from "./build-provider.js";
 import type { KeySettingsDoc, ProviderDoc } from "./document-schema.js";
+import { canProbeKeys } from "../provider-http/key-probe.js";
 import { formatPath, type Path, type Problem, problemAt } from "./problem.js";
 
 /**
@@ -50,6 +51,7 @@ function draft(
     scope: own.scope ?? provider.scope,
     baseUrl: own.base_url ?? provider.base_url,
     enabled: own.enabled ?? provider.enabled ?? true,
+    probe: own.probe ?? provider.probe ?? false,
   };
 }
 
@@ -66,6 +68,18 @@ export function scopeProblems(name: string, doc: ProviderDoc): Problem[] {
     if (entry.kind === "object" && entry.scope !== undefined && !defined.includes(entry.scope)) {
       problems.push(problemAt([name, "keys", index, "scope"], reason));
     }
+  }
+  return problems;
+}
+
+/** `probe: true` needs a call that checks a key; Azure's keys have none, so they would never come back. */
+export function probeProblems(name: string, doc: ProviderDoc): Problem[] {
+  if (canProbeKeys(name)) return [];
+  const reason = "this provider's API has no call that checks a key (Azure); leave probe off and enable rechecked keys by hand";
+  const problems: Problem[] = [];
+  if (doc.probe === true) problems.push(problemAt([name, "probe"], reason));
+  for (const [index, entry] of doc.keys.entries()) {
+    if (entry.kind === "object" && entry.probe === true) problems.push(problemAt([name, "keys", index, "probe"], reason));
   }
   return problems;
 }

@@ -48,6 +48,8 @@ const keySettings = {
   scope: scopeName.optional(),
   base_url: httpUrl.optional(),
   enabled: booleanish.optional(),
+  /** A key disabled by a 401/403 is rechecked by the sidecar with the provider's model listing, not by a caller's lease. */
+  probe: booleanish.optional(),
 };
 
 export type KeySettingsDoc = z.output<z.ZodObject<typeof keySettings>>;

@@ -2,7 +2,7 @@ import { assembleConfig } from "./assemble-config.js";
 import { buildProvider, type KeyDraft } from "./build-provider.js";
 import { buildSettings } from "./build-settings.js";
 import { type ConfigResult, failure } from "./config-result.js";
-import { documentDrafts, scopeProblems } from "./document-drafts.js";
+import { documentDrafts, probeProblems, scopeProblems } from "./document-drafts.js";
 import type { ScopeConfig } from "./types.js";
 import { PROVIDER_NAME, providerSchema, SETTINGS_FIELD, type SettingsDoc, settingsSchema } from "./document-schema.js";
 import { type Env, interpolateDocument } from "./interpolate.js";
@@ -65,7 +65,7 @@ function parseDocument(text: string, env: Env, source: string): ConfigResult {
       found.push(...parsed.problems);
       continue;
     }
-    found.push(...scopeProblems(name, parsed.value));
+    found.push(...scopeProblems(name, parsed.value), ...probeProblems(name, parsed.value));
     sections.push({ name, baseUrl: parsed.value.base_url, drafts: documentDrafts(name, parsed.value), scopes: parsed.value.scopes ?? {} });
   }
 

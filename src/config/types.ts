@@ -53,6 +53,12 @@ export interface KeyConfig {
   readonly models: readonly string[] | undefined;
   readonly baseUrl: string | undefined;
   readonly enabled: boolean;
+  /**
+   * After a 401/403 disables the key, the sidecar itself rechecks it with the
+   * provider's model listing once the recheck is due; callers never get it
+   * as a probe. Absent: false, a caller's lease is the probe.
+   */
+  readonly probe?: boolean;
   /** The scope whose quota this key shares; absent: the key is its own scope. */
   readonly scope?: string;
   /** Limits per model on top of the key's general ones; a model without an entry uses the general ones alone. */

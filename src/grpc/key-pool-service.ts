@@ -1,9 +1,15 @@
 import type { handleUnaryCall, sendUnaryData, ServerUnaryCall } from "@grpc/grpc-js";
 import { durationToMs } from "../protocol/duration.js";
-import type { KeyPoolServiceServer } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
+import type {
+  AcquireKeyRequest,
+  AcquireKeyResponse,
+  KeyPoolServiceServer,
+  ReportUsageResponse,
+} from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
 import { systemClock, type Clock } from "../clock/clock.js";
 import { KeypoolError } from "../protocol/keypool-error.js";
 import type { LeasePool } from "../pool/lease-pool.js";
+import type { AcquireRequest, Lease } from "../pool/types.js";
 import type { ConfigReloader } from "../reload/config-reloader.js";
 import type { Logger } from "../telemetry/logger.js";
 import { poolDirectory } from "../telemetry/history/pool-history-feed.js";
@@ -15,7 +21,7 @@ import { getStatsHistory } from "./get-stats-history.js";
 import { leaseToProto, reportedOutcome } from "./messages.js";
 import { checkProviderAnswer } from "./provider-answer.js";
 import { logRateLimits } from "../telemetry/log-rate-limits.js";
-import { setRpcAttributes } from "./rpc-span.js";
+import { isTraced, setRpcAttributes } from "./rpc-span.js";
 import { setKeyState } from "./set-key-state.js";
 import { streamStatsHandler } from "./stream-stats.js";
 import { toServiceError } from "./to-status.js";
@@ -32,61 +38,93 @@ export interface ServiceDeps {
   readonly clock?: Clock | undefined;
 }
 
-/** Wraps a unary handler so that every thrown or rejected value goes through the one status mapping. */
+/**
+ * Wraps a unary handler so that every thrown or rejected value goes through
+ * the one status mapping. The handler runs at once and a synchronous answer
+ * is sent at once: no promise is made that the handler did not make.
+ */
 function unary<Req, Res>(log: Logger, fn: (call: ServerUnaryCall<Req, Res>) => Promise<Res> | Res): handleUnaryCall<Req, Res> {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
-    Promise.resolve()
-      .then(() => fn(call))
-      .then(
-        (res) => callback(null, res),
-        (err: unknown) => callback(toServiceError(err, log)),
-      );
+    let res: Promise<Res> | Res;
+    try {
+      res = fn(call);
+    } catch (err) {
+      callback(toServiceError(err, log));
+      return;
+    }
+    if (!(res instanceof Promise)) {
+      callback(null, res);
+      return;
+    }
+    res.then(
+      (r) => callback(null, r),
+      (err: unknown) => callback(toServiceError(err, log)),
+    );
   };
+}
+
+/**
+ * The answer to a granted acquisition, or, when the caller left meanwhile,
+ * the lease ended at once (rather than at its TTL) and CANCELLED.
+ */
+function granted(pool: LeasePool, call: ServerUnaryCall<AcquireKeyRequest, AcquireKeyResponse>, lease: Lease): AcquireKeyResponse | Promise<AcquireKeyResponse> {
+  if (isTraced(call)) {
+    const outcome = lease.waitedMs > 0 ? "waited" : "granted";
+    setRpcAttributes(call, { "keypool.key_id": lease.keyId, "keypool.wait_ms": lease.waitedMs, "keypool.outcome": outcome });
+  }
+  if (!call.cancelled) return leaseToProto(lease);
+  return pool.report(lease.leaseId, { outcome: "cancelled" }, lease.owner).then(() => {
+    throw new KeypoolError("CANCELLED", "the caller cancelled the acquisition");
+  });
+}
+
+/** An acquisition that may wait: the wait ends early when the caller cancels. */
+async function acquireWaiting(
+  pool: LeasePool,
+  call: ServerUnaryCall<AcquireKeyRequest, AcquireKeyResponse>,
+  request: AcquireRequest,
+): Promise<AcquireKeyResponse> {
+  const abort = new AbortController();
+  const onCancel = () => abort.abort();
+  call.once("cancelled", onCancel);
+  try {
+    return await granted(pool, call, await pool.acquire({ ...request, signal: abort.signal }));
+  } finally {
+    call.removeListener("cancelled", onCancel);
+  }
 }
 
 export function keyPoolService({ pool, log, reloader, statsSubscribers, history, clock = systemClock }: ServiceDeps): KeyPoolServiceServer {
   const subscribers = statsSubscribers ?? new StatsSubscribers();
   return {
-    acquireKey: unary(log, async (call) => {
+    acquireKey: unary(log, (call) => {
       const req = call.request;
-      setRpcAttributes(call, { "keypool.provider": req.provider.trim().toLowerCase().slice(0, 64) });
+      if (isTraced(call)) setRpcAttributes(call, { "keypool.provider": req.provider.trim().toLowerCase().slice(0, 64) });
       let maxWaitMs = durationToMs(req.maxWait) ?? 0;
-      const deadline = call.getDeadline();
-      const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
-      if (Number.isFinite(deadlineMs) && maxWaitMs > 0) {
-        maxWaitMs = Math.max(0, Math.min(maxWaitMs, deadlineMs - Date.now() - DEADLINE_RESERVE_MS));
+      if (maxWaitMs > 0) {
+        const deadline = call.getDeadline();
+        const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
+        if (Number.isFinite(deadlineMs)) maxWaitMs = Math.max(0, Math.min(maxWaitMs, deadlineMs - Date.now() - DEADLINE_RESERVE_MS));
       }
-      const abort = new AbortController();
-      const onCancel = () => abort.abort();
-      call.once("cancelled", onCancel);
-      try {
-        const lease = await pool.acquire({
-          provider: req.provider,
-          model: req.model,
-          estimatedTokens: req.estimatedTokens,
-          maxWaitMs,
-          leaseTtlMs: durationToMs(req.leaseTtl),
-          clientId: req.clientId,
-          owner: callerOf(call).name,
-          signal: abort.signal,
-        });
-        const outcome = lease.waitedMs > 0 ? "waited" : "granted";
-        setRpcAttributes(call, { "keypool.key_id": lease.keyId, "keypool.wait_ms": lease.waitedMs, "keypool.outcome": outcome });
-        if (call.cancelled) {
-          // The caller left before it could receive the key: end the lease now rather than at its TTL.
-          await pool.report(lease.leaseId, { outcome: "cancelled" }, lease.owner);
-          throw new KeypoolError("CANCELLED", "the caller cancelled the acquisition");
-        }
-        return leaseToProto(lease);
-      } finally {
-        call.removeListener("cancelled", onCancel);
-      }
+      const request: AcquireRequest = {
+        provider: req.provider,
+        model: req.model,
+        estimatedTokens: req.estimatedTokens,
+        maxWaitMs,
+        leaseTtlMs: durationToMs(req.leaseTtl),
+        clientId: req.clientId,
+        owner: callerOf(call).name,
+      };
+      // Only a wait needs to hear of a cancellation; an answer at once is checked for it when granted.
+      if (maxWaitMs > 0) return acquireWaiting(pool, call, request);
+      return pool.acquire(request).then((lease) => granted(pool, call, lease));
     }),
 
-    reportUsage: unary(log, async (call) => {
+    reportUsage: unary(log, (call) => {
       const req = call.request;
       checkProviderAnswer(req);
-      const result = await pool.report(req.leaseId, {
+      const caller = callerOf(call);
+      const report = {
         outcome: reportedOutcome(req.outcome),
         httpStatus: req.httpStatus,
         promptTokens: req.promptTokens,
@@ -95,20 +133,24 @@ export function keyPoolService({ pool, log, reloader, statsSubscribers, history,
         retryAfterMs: durationToMs(req.retryAfter),
         errorMessage: req.errorMessage,
         answer: { headers: req.responseHeaders, errorBody: req.errorBody },
-      }, callerOf(call).name, callerOf(call));
-      logRateLimits(log, result, result.rateLimits);
-      setRpcAttributes(call, {
-        "keypool.provider": result.provider,
-        "keypool.key_id": result.keyId,
-        "keypool.already_reported": result.alreadyReported,
-        ...(result.outcome === undefined ? {} : { "keypool.outcome": result.outcome }),
-      });
-      return {
-        keyState: keyStateToProto(result.keyState),
-        alreadyReported: result.alreadyReported,
-        keyId: result.keyId,
-        outcome: outcomeToProto(result.outcome),
       };
+      return pool.report(req.leaseId, report, caller.name, caller).then((result): ReportUsageResponse => {
+        logRateLimits(log, result, result.rateLimits);
+        if (isTraced(call)) {
+          setRpcAttributes(call, {
+            "keypool.provider": result.provider,
+            "keypool.key_id": result.keyId,
+            "keypool.already_reported": result.alreadyReported,
+            ...(result.outcome === undefined ? {} : { "keypool.outcome": result.outcome }),
+          });
+        }
+        return {
+          keyState: keyStateToProto(result.keyState),
+          alreadyReported: result.alreadyReported,
+          keyId: result.keyId,
+          outcome: outcomeToProto(result.outcome),
+        };
+      });
     }),
 
     streamStats: streamStatsHandler({ pool, log, subscribers }),

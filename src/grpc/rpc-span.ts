@@ -18,6 +18,11 @@ export function rpcSpanOf(call: object): RpcSpanEntry | undefined {
   return spans.get(call);
 }
 
+/** True when the call has a span: handlers build span attributes only then, since they cost on every call. */
+export function isTraced(call: object): boolean {
+  return spans.has(call);
+}
+
 /**
  * Adds keypool.* attributes to the call's span, when it is traced; a no-op
  * otherwise. Handlers say what only they know (the key leased, the outcome

@@ -17,7 +17,23 @@ export function toServiceError(err: unknown, log: Logger): Partial<ServiceError>
   const code = status[err.code];
   const message = err.details.length > 0 ? `${err.message}: ${err.details.join("; ")}` : err.message;
   const metadata = new Metadata();
-  metadata.set(STATUS_DETAILS_KEY, Buffer.from(encodeStatusDetails(code, message, { reason: err.reason, retryAfterMs: err.retryAfterMs })));
+  metadata.set(STATUS_DETAILS_KEY, encodedDetails(code, message, err.reason, err.retryAfterMs));
   if (err.retryAfterMs !== undefined) metadata.set(RETRY_AFTER_MS_KEY, String(Math.ceil(err.retryAfterMs)));
   return { code, details: message, metadata };
+}
+
+/**
+ * The last status details encoded, reused while the same refusal repeats (a
+ * flood of calls refused in one millisecond gets the same answer): grpc-js
+ * only reads the buffer, so one can go out on many calls.
+ */
+let last: { code: number; message: string; reason: string; retryAfterMs: number | undefined; bytes: Buffer } | undefined;
+
+function encodedDetails(code: number, message: string, reason: string, retryAfterMs: number | undefined): Buffer {
+  if (last !== undefined && last.code === code && last.message === message && last.reason === reason && last.retryAfterMs === retryAfterMs) {
+    return last.bytes;
+  }
+  const bytes = Buffer.from(encodeStatusDetails(code, message, { reason, retryAfterMs }));
+  last = { code, message, reason, retryAfterMs, bytes };
+  return bytes;
 }

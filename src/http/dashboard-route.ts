@@ -17,6 +17,7 @@ const MODULES = [
   "key-actions.js",
   "key-order.js",
   "key-row.js",
+  "limit-text.js",
   "model-usage.js",
   "sparkline.js",
   "sse-parser.js",

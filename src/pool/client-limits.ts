@@ -6,6 +6,9 @@ interface Bucket {
   at: number;
 }
 
+/** Clients with no open lease whose zero count is kept, so that memory follows active clients. */
+const IDLE_CLIENTS_KEPT = 10_000;
+
 /** Retry hint for a client at its open-lease cap: capacity returns with its next report. */
 const OPEN_LEASES_RETRY_MS = 1_000;
 
@@ -64,8 +67,9 @@ export class ClientLimits {
 
   leaseEnded(client: string): void {
     const n = (this.open.get(client) ?? 0) - 1;
-    if (n <= 0) this.open.delete(client);
-    else this.open.set(client, n);
+    // A client at zero keeps its entry while there are few: deleting and re-adding it on every lease churned the map.
+    if (n <= 0 && this.open.size > IDLE_CLIENTS_KEPT) this.open.delete(client);
+    else this.open.set(client, Math.max(0, n));
   }
 
   openLeases(client: string): number {

@@ -27,49 +27,57 @@ export function expiredRetentionMs(leaseTtlMs: number): number {
 /** Most ended leases remembered at once; beyond it those due to be forgotten first go first. */
 export const MAX_REMEMBERED = 200_000;
 
-class Remembered implements EndedLease {
-  constructor(
-    readonly provider: string,
-    readonly keyId: string,
-    readonly owner: string,
-    readonly how: "reported" | "expired",
-    readonly forgetAt: number,
-  ) {}
-}
-
 /**
- * Lease ids in the order they were added with the time each is to be
- * forgotten, so that what is due is found at the head without a lookup.
+ * Slot numbers in the order they were added, with the time each is to be
+ * forgotten, in a ring that doubles when full: what is due is found at the
+ * head, and pushing and shifting allocate nothing once the ring is large enough.
  */
-class IdQueue {
-  private ids: string[] = [];
-  private times: number[] = [];
+class SlotQueue {
+  private slots = new Int32Array(1024);
+  private times = new Float64Array(1024);
   private head = 0;
+  private length = 0;
 
-  push(id: string, forgetAt: number): void {
-    this.ids.push(id);
-    this.times.push(forgetAt);
+  push(slot: number, forgetAt: number): void {
+    if (this.length === this.slots.length) this.grow();
+    const i = (this.head + this.length) & (this.slots.length - 1);
+    this.slots[i] = slot;
+    this.times[i] = forgetAt;
+    this.length += 1;
   }
 
-  peek(): string | undefined {
-    return this.ids[this.head];
+  /** The head's slot; -1 when the queue is empty. */
+  peek(): number {
+    return this.length === 0 ? -1 : (this.slots[this.head] as number);
   }
 
   /** When the head is to be forgotten; Infinity when the queue is empty. */
   peekTime(): number {
-    return this.times[this.head] ?? Infinity;
+    return this.length === 0 ? Infinity : (this.times[this.head] as number);
   }
 
   shift(): void {
-    this.head += 1;
-    // Compact now and then so the arrays do not grow with traffic.
-    if (this.head > 1024 && this.head * 2 > this.ids.length) {
-      this.ids = this.ids.slice(this.head);
-      this.times = this.times.slice(this.head);
-      this.head = 0;
+    if (this.length === 0) return;
+    this.head = (this.head + 1) & (this.slots.length - 1);
+    this.length -= 1;
+  }
+
+  private grow(): void {
+    const n = this.slots.length;
+    const slots = new Int32Array(n * 2);
+    const times = new Float64Array(n * 2);
+    for (let k = 0; k < this.length; k++) {
+      slots[k] = this.slots[(this.head + k) & (n - 1)] as number;
+      times[k] = this.times[(this.head + k) & (n - 1)] as number;
     }
+    this.slots = slots;
+    this.times = times;
+    this.head = 0;
   }
 }
+
+const REPORTED = 0;
+const EXPIRED = 1;
 
 /**
  * Leases that have ended, remembered for a while so that a second report is
@@ -78,18 +86,36 @@ class IdQueue {
  * {@link expiredRetentionMs}. Steady traffic thus holds a steady number of
  * records (calls per second × retention), and never more than
  * {@link MAX_REMEMBERED}. After that a repeated report is NOT_FOUND.
+ *
+ * Records live in parallel arrays by slot, slots are reused, and the id maps
+ * to its slot number: remembering a lease allocates no object of its own,
+ * since one is remembered for every call.
  */
 export class EndedLeases {
-  private readonly byId = new Map<string, Remembered>();
-  private readonly reported = new IdQueue();
-  private readonly expired = new IdQueue();
+  private readonly byId = new Map<string, number>();
+  private readonly ids: string[] = [];
+  private readonly providers: string[] = [];
+  private readonly keyIds: string[] = [];
+  private readonly owners: string[] = [];
+  private readonly hows: number[] = [];
+  private readonly forgetAts: number[] = [];
+  private readonly free: number[] = [];
+  private readonly reported = new SlotQueue();
+  private readonly expired = new SlotQueue();
 
-  /** Remembers a lease that ended at `now`; `leaseTtlMs` is the TTL it was granted with. */
+  /** Remembers a lease that ended at `now`; `leaseTtlMs` is the TTL it was granted with. Reads `lease`, keeps no reference to it. */
   add(leaseId: string, lease: EndedLease, now: number, leaseTtlMs: number): void {
     const expired = lease.how === "expired";
     const forgetAt = now + (expired ? expiredRetentionMs(leaseTtlMs) : REPORTED_RETENTION_MS);
-    this.byId.set(leaseId, new Remembered(lease.provider, lease.keyId, lease.owner, lease.how, forgetAt));
-    (expired ? this.expired : this.reported).push(leaseId, forgetAt);
+    const slot = this.free.pop() ?? this.ids.length;
+    this.ids[slot] = leaseId;
+    this.providers[slot] = lease.provider;
+    this.keyIds[slot] = lease.keyId;
+    this.owners[slot] = lease.owner;
+    this.hows[slot] = expired ? EXPIRED : REPORTED;
+    this.forgetAts[slot] = forgetAt;
+    this.byId.set(leaseId, slot);
+    (expired ? this.expired : this.reported).push(slot, forgetAt);
     this.forgetDue(this.reported, now);
     this.forgetDue(this.expired, now);
     while (this.byId.size > MAX_REMEMBERED) {
@@ -100,26 +126,35 @@ export class EndedLeases {
     }
   }
 
-  /** The ended lease, while it is remembered. */
+  /** The ended lease, while it is remembered (a new record: this is the rare path of a repeated report). */
   get(leaseId: string, now: number): EndedLease | undefined {
-    const r = this.byId.get(leaseId);
+    const slot = this.byId.get(leaseId);
     // Expired leases of different TTLs share a queue, so one may outstay its time there; it is over all the same.
-    return r === undefined || r.forgetAt <= now ? undefined : r;
+    if (slot === undefined || (this.forgetAts[slot] as number) <= now) return undefined;
+    return {
+      provider: this.providers[slot] as string,
+      keyId: this.keyIds[slot] as string,
+      owner: this.owners[slot] as string,
+      how: this.hows[slot] === EXPIRED ? "expired" : "reported",
+    };
   }
 
   get size(): number {
     return this.byId.size;
   }
 
-  private forgetDue(queue: IdQueue, now: number): void {
+  private forgetDue(queue: SlotQueue, now: number): void {
     while (queue.peekTime() <= now) this.forgetHead(queue);
   }
 
-  private forgetHead(queue: IdQueue): void {
-    const id = queue.peek();
-    if (id === undefined) return;
+  private forgetHead(queue: SlotQueue): void {
+    const slot = queue.peek();
+    if (slot < 0) return;
+    const id = this.ids[slot] as string;
     // A lease ends once, so an id is queued once; the check only guards against a caller that breaks that.
-    if (this.byId.get(id)?.forgetAt === queue.peekTime()) this.byId.delete(id);
+    if (this.byId.get(id) === slot) this.byId.delete(id);
+    // The slot's strings are left to be overwritten by its next record: clearing them would only cost stores.
+    this.free.push(slot);
     queue.shift();
   }
 }

@@ -60,19 +60,35 @@ export class KeyIndex {
   private readonly slots = new Map<PooledKey, Slot>();
   /** Every open key, for requests that name no model. */
   private readonly all = new MinHeap<Slot>(before);
-  /** Open keys without a model list: they serve every model. */
-  private readonly anyModel = new MinHeap<Slot>(before);
+  /** Open keys without a model list: they serve every model. The same heap as `all` when no key has a model list. */
+  private readonly anyModel: MinHeap<Slot>;
   /** Open keys with a model list, under each model they list. */
   private readonly byModel = new Map<string, MinHeap<Slot>>();
   private readonly due = new MinHeap<Slot>((a, b) => a.dueAt < b.dueAt);
-  private readonly unlistedHeaps = [this.all, this.anyModel];
+  private readonly unlistedHeaps: readonly MinHeap<Slot>[];
+  /** The request being chosen for, read by `fits`: one predicate for every choice instead of a closure per choice. */
+  private tokens = 0;
+  private model = "";
+  private now = 0;
+  private stale: Slot[] = [];
+  private readonly fits = (slot: Slot): boolean => {
+    if (slot.key.canServe(this.tokens, this.model, this.now)) return true;
+    // Only the request's own needs should turn an open key down; anything
+    // else means an event was missed, and the key is re-read after the choice.
+    if (slot.key.servableAt(this.now) !== this.now) this.stale.push(slot);
+    return false;
+  };
 
   constructor(keys: Iterable<PooledKey>, now: number) {
-    for (const key of keys) this.add(key, now);
+    const list = [...keys];
+    // Without model lists every key serves every model: one heap is both orders, and each event moves a key in one heap, not two.
+    this.anyModel = list.some((k) => k.config.models !== undefined) ? new MinHeap<Slot>(before) : this.all;
+    this.unlistedHeaps = this.anyModel === this.all ? [this.all] : [this.all, this.anyModel];
+    for (const key of list) this.add(key, now);
   }
 
   /** Starts tracking a key. A draining key is left out: it is never leased again. */
-  add(key: PooledKey, now: number): void {
+  private add(key: PooledKey, now: number): void {
     if (key.draining || this.slots.has(key)) return;
     const models = key.config.models;
     const heaps = models === undefined ? this.unlistedHeaps : [this.all, ...[...new Set(models)].map((m) => this.modelHeap(m))];
@@ -102,23 +118,22 @@ export class KeyIndex {
    */
   choose(tokens: number, model: string, now: number): PooledKey | undefined {
     this.catchUp(now);
-    let stale: Slot[] | undefined;
-    const fits = (slot: Slot): boolean => {
-      if (slot.key.canServe(tokens, model, now)) return true;
-      // Only the request's own needs should turn an open key down; anything
-      // else means an event was missed, and the key is re-read below.
-      if (slot.key.servableAt(now) !== now) (stale ??= []).push(slot);
-      return false;
-    };
+    this.tokens = tokens;
+    this.model = model;
+    this.now = now;
     let chosen: Slot | undefined;
     if (model === "") {
-      chosen = this.all.find(fits);
+      chosen = this.all.find(this.fits);
     } else {
-      const listed = this.byModel.get(model)?.find(fits);
-      const unlisted = this.anyModel.find(fits);
+      const listed = this.byModel.get(model)?.find(this.fits);
+      const unlisted = this.anyModel.find(this.fits);
       chosen = listed === undefined || (unlisted !== undefined && before(unlisted, listed)) ? unlisted : listed;
     }
-    if (stale !== undefined) for (const slot of stale) this.refresh(slot, now);
+    if (this.stale.length > 0) {
+      const stale = this.stale;
+      this.stale = [];
+      for (const slot of stale) this.refresh(slot, now);
+    }
     return chosen?.key;
   }
 
@@ -135,13 +150,18 @@ export class KeyIndex {
     const servableAt = key.servableAt(now);
     if (servableAt === now) {
       // Computed exactly as chooseKey computes it, so that ties compare the same.
-      slot.load = key.requestsThisMinute(now) / key.config.weight;
-      slot.seq = key.lastUsedSeq;
-      if (slot.open) {
-        slot.heaps.forEach((heap, i) => heap.update(slot.handles[i] as HeapHandle<Slot>));
-      } else {
+      const load = key.requestsThisMinute(now) / key.config.weight;
+      const seq = key.lastUsedSeq;
+      if (!slot.open) {
+        slot.load = load;
+        slot.seq = seq;
         slot.handles = slot.heaps.map((heap) => heap.push(slot));
         slot.open = true;
+      } else if (load !== slot.load || seq !== slot.seq) {
+        // Unchanged (a report, most often), the key keeps its place: the order reads nothing else.
+        slot.load = load;
+        slot.seq = seq;
+        for (let i = 0; i < slot.heaps.length; i++) (slot.heaps[i] as MinHeap<Slot>).update(slot.handles[i] as HeapHandle<Slot>);
       }
       slot.dueAt = key.usage.leavesAt(0);
     } else {
@@ -160,7 +180,7 @@ export class KeyIndex {
 
   private close(slot: Slot): void {
     if (!slot.open) return;
-    slot.heaps.forEach((heap, i) => heap.remove(slot.handles[i] as HeapHandle<Slot>));
+    for (let i = 0; i < slot.heaps.length; i++) (slot.heaps[i] as MinHeap<Slot>).remove(slot.handles[i] as HeapHandle<Slot>);
     slot.handles = NONE;
     slot.open = false;
   }

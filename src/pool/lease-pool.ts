@@ -1,5 +1,6 @@
 import type { PoolConfig, PoolSettings } from "../config/types.js";
 import type { KeyAction } from "./key-action.js";
+import type { RecheckVerdict } from "./key-recheck.js";
 import type { PooledKey } from "./pooled-key.js";
 import type { PoolSnapshot } from "./stats-types.js";
 import type { AcquireRequest, ConfigDiff, KeyStateName, Lease, PoolEvent, ReportResult, ReporterRights, UsageReport } from "./types.js";
@@ -22,6 +23,14 @@ export interface KeyActionResult {
   readonly changed: boolean;
   /** Why the key is in its state now ("disabled by operator alice: rotating"); empty when active. */
   readonly stateReason: string;
+}
+
+/** What the sidecar's recheck of a key did to it. */
+export interface KeyRecheckResult {
+  readonly from: KeyStateName;
+  readonly to: KeyStateName;
+  /** False when the key no longer waited for a recheck (an operator or a reload acted meanwhile). */
+  readonly changed: boolean;
 }
 
 /**
@@ -52,6 +61,13 @@ export interface LeasePool {
    * a shared store takes the action in one round trip.
    */
   setKeyState(provider: string, keyId: string, action: KeyAction, reason: string, by: string): Promise<KeyActionResult>;
+  /**
+   * The sidecar's own recheck of a key that 401/403 reports disabled
+   * (`probe: true`): valid makes it active, invalid or unchecked keeps it out
+   * until the next recheck. `detail` is the provider's words, redacted here
+   * too. NOT_FOUND for a provider or key not configured.
+   */
+  recheckKey(provider: string, keyId: string, verdict: RecheckVerdict, detail: string): Promise<KeyRecheckResult>;
   /** Swaps in a validated configuration in one step; keys that stay keep their state. */
   applyConfig(config: PoolConfig): ConfigDiff;
   /** Statistics of every key now, restricted to `providers` when given (empty: all). */

@@ -1,5 +1,6 @@
 import type { KeyConfig, PoolSettings } from "../config/types.js";
 import { HEALTHY, healthAvailableAt, healthConfigured, healthLeasable, type KeyHealth } from "./key-health.js";
+import { awaitsRecheck } from "./key-recheck.js";
 import { LatencyWindow } from "./latency-window.js";
 import type { QuotaScope } from "./quota-scope.js";
 import { Quota } from "./quota.js";
@@ -96,7 +97,7 @@ export class PooledKey {
   /** Milliseconds until this key could take one more request of `tokens` tokens; 0 when it can now. */
   waitFor(tokens: number, model: string, now: number): number {
     if (this.draining || !this.serves(model)) return Infinity;
-    const healthAt = healthLeasable(this.health, now) ? undefined : healthAvailableAt(this.health, now);
+    const healthAt = this.leasable(now) ? undefined : this.availableAt(now);
     let wait = healthAt === undefined ? 0 : healthAt - now;
     wait = Math.max(wait, this.roomAt(tokens, model, now) - now);
     const max = this.config.maxConcurrent;
@@ -105,10 +106,20 @@ export class PooledKey {
   }
 
   canServe(tokens: number, model: string, now: number): boolean {
-    if (this.draining || !this.serves(model) || !healthLeasable(this.health, now)) return false;
+    if (this.draining || !this.serves(model) || !this.leasable(now)) return false;
     const max = this.config.maxConcurrent;
     if (max !== undefined && this.inFlight >= max) return false;
     return this.roomAt(tokens, model, now) === now;
+  }
+
+  /** Its health lets a lease through now; a key waiting for the sidecar's recheck never goes to a caller. */
+  private leasable(now: number): boolean {
+    return healthLeasable(this.health, now) && !awaitsRecheck(this.health, this.config.probe, now);
+  }
+
+  /** When its health lets a lease through, by time alone; Infinity when only an event (a recheck) can. */
+  private availableAt(now: number): number | undefined {
+    return awaitsRecheck(this.health, this.config.probe, now) ? Infinity : healthAvailableAt(this.health, now);
   }
 
   /** When its own windows and its scope's have room for a request of `tokens` for `model`, by time alone. */
@@ -131,7 +142,7 @@ export class PooledKey {
     if (this.draining) return Infinity;
     const max = this.config.maxConcurrent;
     if (max !== undefined && this.inFlight >= max) return Infinity;
-    const healthAt = healthLeasable(this.health, now) ? now : (healthAvailableAt(this.health, now) ?? Infinity);
+    const healthAt = this.leasable(now) ? now : (this.availableAt(now) ?? Infinity);
     // What bounds every request alike: a model's own limits are checked per request, walking the index.
     return Math.max(healthAt, this.roomAt(0, undefined, now));
   }

@@ -1,7 +1,7 @@
 import type { LimitSet, PoolSettings } from "../config/types.js";
-import { chargeLearned, freshLearned, learnedRoomAt, learnFacts, nextLearnedExpiry, ownShare, type LearnedLimit } from "./learned-limits.js";
+import { chargeLearned, freshLearned, learnedRoomAt, learnFacts, MAX_LEARNED_LIMITS, nextLearnedExpiry, ownShare, type LearnedLimit } from "./learned-limits.js";
 import type { RateLimitFact } from "../provider-http/rate-limits/rate-limit-facts.js";
-import { UsageLog, type UsageEntry, type WindowSpec } from "./usage-log.js";
+import { UsageLog, type WindowSpec } from "./usage-log.js";
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -9,7 +9,8 @@ const DAY = 24 * 60 * MINUTE;
 /** One request counted in one log, so that its report settles the real tokens there. */
 export interface Charge {
   readonly log: UsageLog;
-  readonly entry: UsageEntry;
+  /** The request's sequence number in that log. */
+  readonly seq: number;
 }
 
 /** The windows of a set of limits (a model's, a scope's), with the window margin. */
@@ -69,9 +70,9 @@ export class Quota {
 
   /** Counts a request of `tokens` for `model` in every window that bounds it. */
   record(now: number, tokens: number, model: string, charges: Charge[]): void {
-    charges.push({ log: this.usage, entry: this.usage.record(now, tokens) });
+    charges.push({ log: this.usage, seq: this.usage.record(now, tokens) });
     const log = this.modelLogs?.get(model);
-    if (log !== undefined) charges.push({ log, entry: log.record(now, tokens) });
+    if (log !== undefined) charges.push({ log, seq: log.record(now, tokens) });
     if (this.learned.length > 0) this.learned = chargeLearned(this.learned, model, tokens);
   }
 
@@ -107,6 +108,36 @@ export class Quota {
     this.learned = freshLearned(this.learned, now);
     this.learnedExpiry = nextLearnedExpiry(this.learned);
     this.rebuildIfChanged();
+  }
+
+  /** The requests each model's windows still count, `[at, tokens]` oldest first, for a state file. */
+  modelHistories(now: number): Record<string, [number, number][]> {
+    const out: Record<string, [number, number][]> = {};
+    for (const [model, log] of this.modelLogs ?? []) {
+      log.advance(now);
+      const entries = log.history().map((e): [number, number] => [e.at, e.tokens]);
+      if (entries.length > 0) out[model] = entries;
+    }
+    return out;
+  }
+
+  /**
+   * Takes back what a state file kept: learned limits still fresh first (they
+   * may create model windows), then each model's counted requests. A model
+   * with no window now has nothing to count them in.
+   */
+  restore(models: Readonly<Record<string, readonly (readonly [number, number])[]>>, learned: readonly LearnedLimit[], now: number): void {
+    if (learned.length > 0) {
+      this.learned = freshLearned(learned, now).slice(-MAX_LEARNED_LIMITS);
+      this.learnedExpiry = nextLearnedExpiry(this.learned);
+      this.rebuildIfChanged();
+    }
+    for (const [model, entries] of Object.entries(models)) {
+      const log = this.modelLogs?.get(model);
+      if (log === undefined) continue;
+      for (const [at, tokens] of entries) log.record(Math.min(at, now), tokens);
+      log.advance(now);
+    }
   }
 
   /**
@@ -162,5 +193,5 @@ function shapeOf(learned: readonly LearnedLimit[]): string {
 
 /** Settles the real token count of a lease in every log that counted it. */
 export function settleCharges(charges: readonly Charge[], tokens: number, now: number): void {
-  for (const c of charges) c.log.settle(c.entry, tokens, now);
+  for (const c of charges) c.log.settle(c.seq, tokens, now);
 }

@@ -11,7 +11,14 @@ export function refusalError(provider: string, disabledReasons: readonly string[
   }
   if (Number.isFinite(retryMs)) {
     const ms = Math.max(1, Math.ceil(retryMs));
-    return poolBusy(`every key of provider ${provider} is at its limits or cooling down; retry in ${ms} ms`, ms);
+    // The common refusal, answered to every call of a flood: its stack is never shown (only its code, message and delay go out), so none is captured.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return poolBusy(`every key of provider ${provider} is at its limits or cooling down; retry in ${ms} ms`, ms);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
   }
   return noKeyCanServe(
     `no key of provider ${provider} can ever serve this request (model not served, or estimated_tokens above every key's token limit)`,

@@ -105,6 +105,18 @@ export type PoolEvent =
       limit: "retry_after_clamped" | "key_action_budget";
       detail: string;
     }
+  | {
+      /** A quota scope was held (cooled down or exhausted) by an answer the provider put on the whole scope. */
+      type: "scope_state";
+      provider: string;
+      scope: string;
+      state: "cooling_down" | "exhausted";
+      reason: string;
+      until: number;
+      /** The key whose report held it, and who reported. */
+      keyId: string;
+      by: string;
+    }
   | { type: "lease_expired"; provider: string; keyId: string; model?: string }
   | { type: "acquired"; provider: string; keyId: string; waitedMs: number; model?: string }
   | { type: "refused"; provider: string; code: string; retryAfterMs: number | undefined; limit?: "client_rate" | "client_open_leases" | "waiting_queue" }

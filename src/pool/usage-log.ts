@@ -7,7 +7,7 @@
 
 export interface UsageEntry {
   readonly at: number;
-  tokens: number;
+  readonly tokens: number;
 }
 
 export interface WindowSpec {
@@ -31,9 +31,16 @@ interface WindowCounter {
   tokens: number;
 }
 
+/**
+ * A key's recent requests as two columns of numbers (time, tokens) indexed
+ * by sequence number: a request is counted for a minute or more, and an
+ * object per request kept that long would be promoted and collected with
+ * the old generation, on every call.
+ */
 export class UsageLog {
-  private entries: UsageEntry[] = [];
-  /** Index in `entries` of sequence number `baseSeq`. */
+  private ats: number[] = [];
+  private tokenCounts: number[] = [];
+  /** Index in the columns of sequence number `baseSeq`. */
   private head = 0;
   private baseSeq = 0;
   private nextSeq = 0;
@@ -56,9 +63,8 @@ export class UsageLog {
     this.windows = specs.map((spec) => ({ spec, startSeq: this.baseSeq, requests: 0, tokens: 0 }));
     for (const w of this.windows) {
       for (let seq = this.baseSeq; seq < this.nextSeq; seq++) {
-        const e = this.at(seq);
         w.requests += 1;
-        w.tokens += e.tokens;
+        w.tokens += this.tokensOf(seq);
       }
     }
   }
@@ -67,29 +73,35 @@ export class UsageLog {
     return this.windows.map((w) => w.spec);
   }
 
-  record(now: number, tokens: number): UsageEntry {
+  /** Counts a request; returns its sequence number, by which its report settles its tokens. */
+  record(now: number, tokens: number): number {
     this.advance(now);
     // Keep the log in time order even if the wall clock steps back.
-    const last = this.nextSeq > this.baseSeq ? this.at(this.nextSeq - 1).at : -Infinity;
-    const entry: UsageEntry = { at: Math.max(now, last), tokens };
-    this.entries.push(entry);
+    const last = this.nextSeq > this.baseSeq ? this.atOf(this.nextSeq - 1) : -Infinity;
+    this.ats.push(Math.max(now, last));
+    this.tokenCounts.push(tokens);
+    const seq = this.nextSeq;
     this.nextSeq += 1;
     for (const w of this.windows) {
       w.requests += 1;
       w.tokens += tokens;
     }
-    return entry;
+    return seq;
   }
 
-  /** Replaces an entry's token count (estimate → real usage) in every window still holding it. */
-  settle(entry: UsageEntry, tokens: number, now: number): void {
+  /** Replaces request `seq`'s token count (estimate → real usage) in every window still holding it. */
+  settle(seq: number, tokens: number, now: number): void {
     this.advance(now);
-    const delta = tokens - entry.tokens;
-    entry.tokens = tokens;
+    // A request no window holds any more has nothing left to correct.
+    if (seq < this.baseSeq || seq >= this.nextSeq) return;
+    const i = this.head + (seq - this.baseSeq);
+    const at = this.ats[i] as number;
+    const delta = tokens - (this.tokenCounts[i] as number);
+    this.tokenCounts[i] = tokens;
     if (delta === 0) return;
     for (const w of this.windows) {
       // After advance(now) a window holds exactly the entries younger than its span.
-      if (now < entry.at + w.spec.perMs + w.spec.marginMs) w.tokens += delta;
+      if (now < at + w.spec.perMs + w.spec.marginMs) w.tokens += delta;
     }
   }
 
@@ -99,10 +111,9 @@ export class UsageLog {
     for (const w of this.windows) {
       const span = w.spec.perMs + w.spec.marginMs;
       while (w.startSeq < this.nextSeq) {
-        const e = this.at(w.startSeq);
-        if (e.at + span > now) break;
+        if (this.atOf(w.startSeq) + span > now) break;
         w.requests -= 1;
-        w.tokens -= e.tokens;
+        w.tokens -= this.tokensOf(w.startSeq);
         w.startSeq += 1;
       }
       if (w.startSeq < minStart) minStart = w.startSeq;
@@ -111,8 +122,9 @@ export class UsageLog {
       this.head += minStart - this.baseSeq;
       this.baseSeq = minStart;
       // Compact now and then so the array does not grow with the key's lifetime.
-      if (this.head > 1024 && this.head * 2 > this.entries.length) {
-        this.entries = this.entries.slice(this.head);
+      if (this.head > 1024 && this.head * 2 > this.ats.length) {
+        this.ats = this.ats.slice(this.head);
+        this.tokenCounts = this.tokenCounts.slice(this.head);
         this.head = 0;
       }
     }
@@ -137,7 +149,7 @@ export class UsageLog {
     const w = this.windows[i];
     if (w === undefined || w.startSeq >= this.nextSeq) return Infinity;
     const span = w.spec.perMs + w.spec.marginMs;
-    return this.at(w.startSeq).at + span;
+    return this.atOf(w.startSeq) + span;
   }
 
   /**
@@ -165,17 +177,15 @@ export class UsageLog {
         if (w.requests + 1 <= w.spec.limit) continue;
         if (w.spec.limit < 1) return Infinity;
         // The oldest (requests + 1 - limit) entries must leave first.
-        const e = this.at(w.startSeq + (w.requests - w.spec.limit));
-        at = Math.max(at, e.at + span);
+        at = Math.max(at, this.atOf(w.startSeq + (w.requests - w.spec.limit)) + span);
       } else {
         if (w.tokens + tokens <= w.spec.limit) continue;
         if (tokens > w.spec.limit) return Infinity;
         let remaining = w.tokens;
         for (let seq = w.startSeq; seq < this.nextSeq; seq++) {
-          const e = this.at(seq);
-          remaining -= e.tokens;
+          remaining -= this.tokensOf(seq);
           if (remaining + tokens <= w.spec.limit) {
-            at = Math.max(at, e.at + span);
+            at = Math.max(at, this.atOf(seq) + span);
             break;
           }
         }
@@ -184,10 +194,10 @@ export class UsageLog {
     return at;
   }
 
-  /** The entries some window still counts, oldest first. */
+  /** The entries some window still counts, oldest first (copies: for snapshots and the state file, not the hot path). */
   history(): UsageEntry[] {
     const out: UsageEntry[] = [];
-    for (let seq = this.baseSeq; seq < this.nextSeq; seq++) out.push(this.at(seq));
+    for (let seq = this.baseSeq; seq < this.nextSeq; seq++) out.push({ at: this.atOf(seq), tokens: this.tokensOf(seq) });
     return out;
   }
 
@@ -196,8 +206,12 @@ export class UsageLog {
     return this.nextSeq - this.baseSeq;
   }
 
-  private at(seq: number): UsageEntry {
-    return this.entries[this.head + (seq - this.baseSeq)] as UsageEntry;
+  private atOf(seq: number): number {
+    return this.ats[this.head + (seq - this.baseSeq)] as number;
+  }
+
+  private tokensOf(seq: number): number {
+    return this.tokenCounts[this.head + (seq - this.baseSeq)] as number;
   }
 }
 

@@ -16,6 +16,11 @@ const LISTING_PATHS: Readonly<Record<ProviderApi, string | undefined>> = {
   azure: undefined,
 };
 
+/** True when the provider's API has a call that checks a key ({@link probeKey} can judge it). */
+export function canProbeKeys(provider: string): boolean {
+  return LISTING_PATHS[apiForProvider(provider)] !== undefined;
+}
+
 /** Anthropic refuses calls without a version. */
 const ANTHROPIC_VERSION = "2023-06-01";
 

@@ -1,4 +1,5 @@
 import type { Counter, Histogram, Meter, ObservableGauge } from "@opentelemetry/api";
+import { EventTallies } from "./event-tallies.js";
 import { keyLimitPoints } from "./key-limit-points.js";
 import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
 import { defaultResource, resourceFromAttributes } from "@opentelemetry/resources";
@@ -14,9 +15,7 @@ import type { StatsSubscribers, StatsTransport } from "./stats-subscribers.js";
 export type ReloadResult = "applied" | "unchanged" | "rejected";
 const reloadResults: readonly ReloadResult[] = ["applied", "unchanged", "rejected"];
 
-/** Acquisition results: at once, after waiting, refused for lack of capacity, refused for another reason. */
-export type AcquisitionResult = "granted" | "waited" | "exhausted" | "error";
-const acquisitionResults: readonly AcquisitionResult[] = ["granted", "waited", "exhausted", "error"];
+export type { AcquisitionResult } from "./event-tallies.js";
 
 /** The keypool_key_state value of each state: the proto's KeyState numbers. */
 export const KEY_STATE_VALUES: Readonly<Record<KeyStateName, number>> = {
@@ -42,7 +41,7 @@ export interface KeypoolMetricsOptions {
 /**
  * keypool's OpenTelemetry instruments, read by a Prometheus exporter that the
  * admin HTTP server mounts at /metrics. Counters follow pool events as they
- * happen; gauges (in-flight, state, utilization, balance) are read from one
+ * happen, as plain numbers read at scrape time (event-tallies.ts); gauges (in-flight, state, utilization, balance) are read from one
  * statistics snapshot per scrape, so they always agree with /v1/stats.
  * Labels are provider, key id and small fixed sets (result, outcome, kind):
  * never a secret, never caller input. Each server has its own meter provider,
@@ -52,9 +51,7 @@ export class KeypoolMetrics {
   /** Serves Prometheus text; mount its getMetricsRequestHandler on an HTTP route. */
   readonly exporter: PrometheusExporter;
   private readonly provider: MeterProvider;
-  private readonly acquisitions: Counter;
-  private readonly leases: Counter;
-  private readonly tokens: Counter;
+  private readonly tallies: EventTallies;
   private readonly latency: Histogram;
   private readonly reloads: Counter;
   private readonly reportLimits: Counter;
@@ -67,18 +64,8 @@ export class KeypoolMetrics {
       readers: [this.exporter],
     });
     const meter = this.provider.getMeter("keypool");
-    this.acquisitions = meter.createCounter("keypool_acquisitions", {
-      description: "AcquireKey outcomes by provider: granted at once, granted after waiting, refused for lack of capacity (exhausted), refused otherwise (error)",
-      unit: "{acquisition}",
-    });
-    this.leases = meter.createCounter("keypool_leases", {
-      description: "Leases ended, by key and outcome: the reported outcome (success, rate_limited, ...) or expired",
-      unit: "{lease}",
-    });
-    this.tokens = meter.createCounter("keypool_tokens", {
-      description: "Tokens reported, by key and kind (prompt, completion)",
-      unit: "{token}",
-    });
+    this.tallies = new EventTallies(pool.providerNames());
+    this.observeTallies(meter);
     this.latency = meter.createHistogram("keypool_upstream_latency_seconds", {
       description: "Latency of the provider calls made with leased keys, as reported by callers, by key",
       unit: "s",
@@ -94,9 +81,6 @@ export class KeypoolMetrics {
       unit: "{report}",
     });
     for (const result of reloadResults) this.reloads.add(0, { result });
-    for (const provider of pool.providerNames()) {
-      for (const result of acquisitionResults) this.acquisitions.add(0, { provider, result });
-    }
     this.observeSnapshots(meter, pool, subscribers);
     if (authFailures !== undefined) observeAuthFailures(meter, authFailures);
     this.unsubscribe = pool.subscribe((e) => this.onEvent(e));
@@ -114,30 +98,37 @@ export class KeypoolMetrics {
   }
 
   private onEvent(e: PoolEvent): void {
-    switch (e.type) {
-      case "acquired":
-        this.acquisitions.add(1, { provider: e.provider, result: e.waitedMs > 0 ? "waited" : "granted" });
-        break;
-      case "refused":
-        this.acquisitions.add(1, { provider: e.provider, result: e.code === "RESOURCE_EXHAUSTED" ? "exhausted" : "error" });
-        break;
-      case "reported": {
-        const key = { provider: e.provider, key_id: e.keyId };
-        this.leases.add(1, { ...key, outcome: e.outcome });
-        if (e.promptTokens > 0) this.tokens.add(e.promptTokens, { ...key, kind: "prompt" });
-        if (e.completionTokens > 0) this.tokens.add(e.completionTokens, { ...key, kind: "completion" });
-        if (e.latencyMs !== undefined) this.latency.record(e.latencyMs / 1000, key);
-        break;
-      }
-      case "lease_expired":
-        this.leases.add(1, { provider: e.provider, key_id: e.keyId, outcome: "expired" });
-        break;
-      case "report_limited":
-        this.reportLimits.add(1, { provider: e.provider, key_id: e.keyId, client: e.client, limit: e.limit });
-        break;
-      case "key_state":
-        break;
-    }
+    const key = this.tallies.count(e);
+    // A histogram has no observable form: recorded per report, with the key's labels built once.
+    if (key !== undefined && e.type === "reported" && e.latencyMs !== undefined) this.latency.record(e.latencyMs / 1000, key.attributes);
+    if (e.type === "report_limited") this.reportLimits.add(1, { provider: e.provider, key_id: e.keyId, client: e.client, limit: e.limit });
+  }
+
+  /** The per-call counters, read from the tallies at scrape time. */
+  private observeTallies(meter: Meter): void {
+    const acquisitions = meter.createObservableCounter("keypool_acquisitions", {
+      description: "AcquireKey outcomes by provider: granted at once, granted after waiting, refused for lack of capacity (exhausted), refused otherwise (error)",
+      unit: "{acquisition}",
+    });
+    const leases = meter.createObservableCounter("keypool_leases", {
+      description: "Leases ended, by key and outcome: the reported outcome (success, rate_limited, ...) or expired",
+      unit: "{lease}",
+    });
+    const tokens = meter.createObservableCounter("keypool_tokens", {
+      description: "Tokens reported, by key and kind (prompt, completion)",
+      unit: "{token}",
+    });
+    meter.addBatchObservableCallback(
+      (result) => {
+        for (const t of this.tallies.acquisitions()) result.observe(acquisitions, t.value, t.attributes);
+        for (const k of this.tallies.keys()) {
+          for (const t of k.leases.values()) result.observe(leases, t.value, t.attributes);
+          if (k.prompt.value > 0) result.observe(tokens, k.prompt.value, k.prompt.attributes);
+          if (k.completion.value > 0) result.observe(tokens, k.completion.value, k.completion.attributes);
+        }
+      },
+      [acquisitions, leases, tokens],
+    );
   }
 
   /** Gauges read at scrape time from one snapshot, so that they agree with each other. */

@@ -6,6 +6,7 @@ import type { PoolEvent } from "../../src/pool/types.js";
 import { MemoryLeasePool } from "../../src/store/memory/memory-lease-pool.js";
 import { parsePersistedState } from "../../src/store/memory/persisted-state.js";
 import { ManualClock } from "../support/manual-clock.js";
+import { poolLeasedIds } from "../support/leased-keys.js";
 import { poolConfig, type TestKey } from "../support/pool-config.js";
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -97,15 +98,6 @@ function pool(clock: ManualClock, keys: TestKey[] = KEYS): { pool: MemoryLeasePo
   return { pool: p, events };
 }
 
-async function leasedIds(p: MemoryLeasePool, n: number): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const l = await p.acquire({ provider: "openai" });
-    ids.push(l.keyId);
-    await p.report(l.leaseId, { outcome: "success" });
-  }
-  return ids;
-}
 
 describe("MemoryLeasePool.setKeyState", () => {
   it("a disabled key is never leased, through a reload and a change of its secret, until enabled; each step is an attributed key_state event", async () => {
@@ -114,17 +106,17 @@ describe("MemoryLeasePool.setKeyState", () => {
     const r = await p.setKeyState("openai", "a", "disable", "rotating", "ops");
     expect(r).toMatchObject({ from: "active", to: "disabled", changed: true, stateReason: "disabled by operator ops: rotating" });
     expect(events.at(-1)).toEqual({ type: "key_state", provider: "openai", keyId: "a", from: "active", to: "disabled", reason: "operator disable: rotating", by: "ops" });
-    expect(await leasedIds(p, 4)).toEqual(["b", "b", "b", "b"]);
+    expect(await poolLeasedIds(p, 4)).toEqual(["b", "b", "b", "b"]);
 
     p.applyConfig(poolConfig({ openai: KEYS }));
-    expect(await leasedIds(p, 2)).toEqual(["b", "b"]);
+    expect(await poolLeasedIds(p, 2)).toEqual(["b", "b"]);
     p.applyConfig(poolConfig({ openai: [{ id: "a", secret: "sk-test-action-a2", rpm: 5 }, KEYS[1]!] }));
-    expect(await leasedIds(p, 2)).toEqual(["b", "b"]);
+    expect(await poolLeasedIds(p, 2)).toEqual(["b", "b"]);
     const a = p.snapshot().providers[0]!.keys.find((k) => k.keyId === "a")!;
     expect(a).toMatchObject({ state: "disabled", changedBy: "ops", stateReason: "disabled by operator ops: rotating (the key's configuration changed since)" });
 
     await expect(p.setKeyState("openai", "a", "enable", "rotated", "ops2")).resolves.toMatchObject({ from: "disabled", to: "active", changed: true });
-    expect(await leasedIds(p, 2)).toContain("a");
+    expect(await poolLeasedIds(p, 2)).toContain("a");
     p.close();
   });
 
@@ -199,7 +191,7 @@ describe("MemoryLeasePool.setKeyState", () => {
       b: ["draining", "drained by operator ops", "ops"],
       c: ["active", "", ""],
     });
-    expect(await leasedIds(after, 2)).toEqual(["c", "c"]);
+    expect(await poolLeasedIds(after, 2)).toEqual(["c", "c"]);
     expect(parsePersistedState(text.replace('"kind":"disabled"', '"kind":"asleep"'))).toMatchObject({ ok: false, error: "keys[0].health: expected state, reason, until and counts" });
     before.close();
     after.close();

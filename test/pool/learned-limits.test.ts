@@ -1,3 +1,4 @@
+import type { PoolEvent } from "../../src/pool/types.js";
 import { describe, expect, it } from "vitest";
 import { parseConfigDocument } from "../../src/config/parse-config-document.js";
 import type { PoolConfig } from "../../src/config/types.js";
@@ -89,6 +90,8 @@ describe("limits learned from answers, at the pool", () => {
     );
     if (!r.ok) throw new Error(r.errors.join("\n"));
     const { clock, pool } = setup(r.config);
+    const events: PoolEvent[] = [];
+    pool.subscribe((e) => events.push(e));
     const leases = [await pool.acquire({ provider: "openai" }), await pool.acquire({ provider: "openai" }), await pool.acquire({ provider: "openai" })];
     const s1 = leases.find((l) => l.keyId === "s1");
     await pool.report(s1!.leaseId, { httpStatus: 429, retryAfterMs: 10_000, answer: { headers: { "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "10s", "retry-after": "10" } } });
@@ -97,6 +100,10 @@ describe("limits learned from answers, at the pool", () => {
     const scopeOf = (id: string) => pool.snapshot().providers[0]?.keys.find((k) => k.keyId === id);
     expect(scopeOf("s2")?.scope).toMatchObject({ name: "org", state: "cooling_down" });
     expect(scopeOf("x")?.scope).toBeUndefined();
+    // One event says so, for the log: which scope, until when, through which key and whose report.
+    expect(events.filter((e) => e.type === "scope_state")).toEqual([
+      { type: "scope_state", provider: "openai", scope: "org", state: "cooling_down", reason: expect.stringContaining("scope org: rate limited (429)"), until: clock.now() + 10_000, keyId: "s1", by: "anonymous" },
+    ]);
     clock.advance(10_000);
     const next = await Promise.all([pool.acquire({ provider: "openai" }), pool.acquire({ provider: "openai" })]);
     expect(next.map((l) => l.keyId).sort()).toEqual(["s1", "s2"]);

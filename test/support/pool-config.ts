@@ -38,6 +38,7 @@ export function testKey(provider: string, k: TestKey): KeyConfig {
     models: k.models,
     baseUrl: k.baseUrl,
     enabled: k.enabled ?? true,
+    ...(k.probe === undefined ? {} : { probe: k.probe }),
     ...(k.scope === undefined ? {} : { scope: k.scope }),
     ...(k.modelLimits === undefined ? {} : { modelLimits: k.modelLimits }),
   };

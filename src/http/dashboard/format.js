@@ -55,16 +55,21 @@ export function level(fraction) {
   return fraction >= 0.9 ? "hot" : fraction >= 0.7 ? "warm" : "ok";
 }
 
-/** A key's configured limits in one line: "60 rpm · 40k tpm · 4 open · 5/10 s"; "" without any. */
+/** A key's configured limits in one line: "60 rpm · 40k tpm · 5k rpd · 4 open · 5/10 s"; "" without any. */
 export function limitsText(limits) {
+  return limitParts(limits).join(" · ");
+}
+
+/** The same, one entry a limit: ["60 rpm", "40k tpm", "4 open"]. */
+export function limitParts(limits) {
   const parts = [];
   if (limits.rpm !== null) parts.push(`${compact(limits.rpm)} rpm`);
   if (limits.tpm !== null) parts.push(`${compact(limits.tpm)} tpm`);
-  if (limits.rpd !== null) parts.push(`${compact(limits.rpd)}/day`);
+  if (limits.rpd !== null) parts.push(`${compact(limits.rpd)} rpd`);
   if (limits.max_concurrent !== null) parts.push(`${compact(limits.max_concurrent)} open`);
   for (const w of limits.windows) {
     const tokens = w.requests === undefined;
     parts.push(`${compact(tokens ? w.tokens : w.requests)}${tokens ? " tok" : ""}/${per(w.per_ms)}`);
   }
-  return parts.join(" · ");
+  return parts;
 }

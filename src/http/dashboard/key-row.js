@@ -1,13 +1,14 @@
 /*
- * One row of a provider's key table: id, label and masked key, configured
- * (and, once the statistics carry them, learned) limits, state with its
+ * One row of a provider's key table: id, label and masked key, its limits
+ * (configured, per model, its scope's and learned), state with its
  * countdown, reason and who changed it, use against each limit, requests
  * with a sparkline, latency, 429s and errors; and a slot for the actions.
  */
 import { el, setText, setTitle } from "./dom.js";
-import { clockTime, compact, latency, level, limitsText, per, timeLeft } from "./format.js";
+import { clockTime, compact, latency, level, per, timeLeft } from "./format.js";
 import { changedByText } from "./key-actions.js";
 import { errorRate, problemOf } from "./key-order.js";
+import { keyLimitLines } from "./limit-text.js";
 import { drawSpark, spark } from "./sparkline.js";
 
 export const STATE_LABEL = {
@@ -19,7 +20,7 @@ export const STATE_LABEL = {
 };
 
 export const COLUMNS = [
-  ["Key", "c-key", "Key id, label, masked key (last four characters at most) and configured limits."],
+  ["Key", "c-key", "Key id, label, masked key (last four characters at most) and limits: configured for the key and per model, its scope's, and learned from the provider's answers."],
   ["State", "c-state", ""],
   ["In flight", "c-num c-inflight", "Open leases."],
   ["Utilization", "c-util", "Use against each limit now; peak is the highest fraction of any limit, per-day and custom windows included."],
@@ -46,12 +47,11 @@ export function keyRow(keyId) {
   const weight = el("span", "key-weight");
   const line = el("div", "key-line");
   line.append(mask, weight);
-  const limits = el("div", "key-limits");
-  const learned = el("div", "key-limits key-learned");
+  const limits = el("div", "key-limit-lines");
   // Actions on this key (key-action-view.js), filled in by the page, shown to an administrator only.
   const actions = el("div", "key-actions");
   actions.hidden = true;
-  cells["c-key"].append(id, label, line, limits, learned, actions);
+  cells["c-key"].append(id, label, line, limits, actions);
 
   const badge = el("span", "badge");
   const countdown = el("span", "countdown");
@@ -67,7 +67,7 @@ export function keyRow(keyId) {
   rpmWrap.append(rpmValue, rpmSpark.svg);
   cells["c-rpm"].append(rpmWrap);
 
-  return { tr, cells, id, label, mask, weight, limits, learned, actions, badge, countdown, reason, changedBy, rpmValue, rpmSpark, utilSignature: "", cooldownUntil: null, state: "" };
+  return { tr, cells, id, label, mask, weight, limits, actions, badge, countdown, reason, changedBy, rpmValue, rpmSpark, utilSignature: "", limitSignature: "", cooldownUntil: null, state: "" };
 }
 
 /** Brings a row up to a key's snapshot; `history` is its requests-per-minute samples since the page opened. */
@@ -80,12 +80,7 @@ export function updateRow(row, k, history, yMax, now, span, offsetMs) {
   setText(row.mask, k.masked_key);
   setText(row.weight, k.weight !== 1 ? `weight ${k.weight}` : "");
   row.weight.hidden = k.weight === 1;
-  const configured = limitsText(k.limits);
-  setText(row.limits, configured ? `limits ${configured}` : "no limits configured");
-  // Limits learned from the provider's rate-limit headers, when the statistics carry them.
-  const learned = k.learned_limits ? limitsText({ rpm: null, tpm: null, rpd: null, max_concurrent: null, windows: [], ...k.learned_limits }) : "";
-  setText(row.learned, learned ? `learned ${learned}` : "");
-  row.learned.hidden = learned === "";
+  renderLimits(row, k);
 
   setText(row.badge, STATE_LABEL[k.state] || k.state);
   row.badge.dataset.state = k.state;
@@ -138,6 +133,26 @@ export function updateCountdown(row, now, offsetMs) {
   row.countdown.title = `until ${clockTime(until - offsetMs)}`;
 }
 
+/** The key's limit lines; rebuilt only when they change, since learned counts move with every answer. */
+function renderLimits(row, k) {
+  const lines = keyLimitLines(k);
+  const signature = JSON.stringify(lines);
+  if (signature === row.limitSignature) return;
+  row.limitSignature = signature;
+  // More than its own limits: at phone width the key then takes the card's whole width (dashboard.css).
+  row.tr.dataset.limits = lines.some((l) => l.kind !== "configured" && l.kind !== "none") ? "detailed" : "plain";
+  row.limits.replaceChildren(
+    ...lines.map((l) => {
+      const div = el("div", "key-limits");
+      // The space between pieces is where the line may break.
+      for (const [i, piece] of l.pieces.entries()) div.append(...(i > 0 ? [" "] : []), el("span", "", piece));
+      div.dataset.kind = l.kind;
+      if (l.title) div.title = l.title;
+      return div;
+    }),
+  );
+}
+
 /**
  * A bar against each limit whose use the snapshot carries (rpm, tpm, open
  * leases). Per-day and custom windows are not counted in the snapshot, but
@@ -174,7 +189,9 @@ function renderUtilization(row, k) {
       note = `also ${others.map((o) => o.long).join(", ")}`;
     }
   }
-  const signature = JSON.stringify([bars.map((b) => [b.name, b.fraction.toFixed(3), b.text]), note]);
+  // Bounded by its scope's, a model's or learned limits alone, a key is not "unlimited": the lines under its id say by what.
+  const empty = row.tr.dataset.limits === "detailed" ? "none of its own" : "no limits";
+  const signature = JSON.stringify([bars.map((b) => [b.name, b.fraction.toFixed(3), b.text]), note, empty]);
   if (signature === row.utilSignature) return;
   row.utilSignature = signature;
   const cell = row.cells["c-util"];
@@ -182,7 +199,7 @@ function renderUtilization(row, k) {
   cell.title = `utilization ${Math.round(k.utilization * 100)}%: the highest fraction of any limit in use now`;
   cell.dataset.utilization = k.utilization.toFixed(3);
   if (bars.length === 0) {
-    cell.append(el("span", "muted", "no limits"));
+    cell.append(el("span", "muted", empty));
     return;
   }
   const grid = el("div", "util-grid");

@@ -18,12 +18,20 @@ export function loadProviderHistory(getJson, provider, range) {
 }
 
 /**
+ * The buckets the sums are read in: a twelfth of the range or so. Buckets
+ * start on multiples of their width, so one bucket as wide as the range
+ * would hold only the time since the top of the current hour (or day);
+ * twelve of them cover the range but for part of the oldest.
+ */
+const SUM_RESOLUTION = { "15m": "1m", "1h": "5m", "6h": "30m", "24h": "2h" };
+
+/**
  * Per-model and per-(key, model) sums over `range` for one provider:
  * { byModel: Map model -> sum, byKey: Map keyId -> Map model -> sum }.
- * One bucket as wide as the range per request, so each answer is small.
+ * A dozen buckets per request, so each answer is small.
  */
 export async function loadModelUsage(getJson, provider, models, keyIds, range) {
-  const whole = { provider, range, resolution: range };
+  const whole = { provider, range, resolution: SUM_RESOLUTION[range] ?? range };
   const byModel = new Map();
   const byKey = new Map();
   const modelSums = models.map(async (model) => {

@@ -5,13 +5,14 @@ import type { PoolConfig, PoolSettings } from "../../config/types.js";
 import { KeypoolError, notFound } from "../../protocol/keypool-error.js";
 import { ClientLimits } from "../../pool/client-limits.js";
 import type { KeyActionDecision } from "../../pool/key-action-budget.js";
-import { EndedLeases } from "../../pool/ended-leases.js";
+import { EndedLeases, type EndedLease } from "../../pool/ended-leases.js";
 import { exhaustionOf, holdScopeFromAnswer, learnFromAnswer, readAnswer } from "../../pool/answer-transitions.js";
 import { attribution, clampNotice, healthAvailableAt, healthReason, unauthorizedQuorum } from "../../pool/key-health.js";
 import { KeyIndex } from "../../pool/key-index.js";
 import { drainKey, expireKey, grantKey, keyStateAt, settleKey } from "../../pool/key-transitions.js";
 import { applyKeyAction, keyActionReason, validateKeyActionReason, type KeyAction } from "../../pool/key-action.js";
-import type { KeyActionResult, LeasePool, PoolKeyView } from "../../pool/lease-pool.js";
+import type { KeyActionResult, KeyRecheckResult, LeasePool, PoolKeyView } from "../../pool/lease-pool.js";
+import { applyRecheck, RECHECK_BY, type RecheckVerdict } from "../../pool/key-recheck.js";
 import { newLeaseId } from "../../pool/lease-id.js";
 import { outcomeFromHttpStatus, type Outcome } from "../../protocol/outcome.js";
 import type { PooledKey } from "../../pool/pooled-key.js";
@@ -23,7 +24,8 @@ import type { Charge } from "../../pool/quota.js";
 import { normalizeAcquire, validateReport, type NormalizedAcquire } from "../../pool/validate-request.js";
 import { DeadlineScheduler, type DeadlineHandle } from "./deadline-scheduler.js";
 import { KeyActionBudgets } from "./key-action-budgets.js";
-import { persistKey, restoreKey } from "./key-persistence.js";
+import { persistKey, persistScope, restoreKey, restoreScope } from "./key-persistence.js";
+import type { PersistedScope } from "./persisted-quota.js";
 import { STATE_VERSION, type PersistedKey, type PersistedState } from "./persisted-state.js";
 import type { ProviderKeys } from "./provider-keys.js";
 import { linkScopes } from "./link-scopes.js";
@@ -31,8 +33,10 @@ import { reconcileConfig } from "./reconcile-config.js";
 import { queueFull, refusal, retryDelay } from "./refusal.js";
 import { WaitQueue } from "./wait-queue.js";
 
-class OpenLease {
+/** A lease in flight; once ended, also the record the ended leases copy (so that ending one allocates none). */
+class OpenLease implements EndedLease {
   deadline: DeadlineHandle | undefined;
+  how: EndedLease["how"] = "reported";
   constructor(
     readonly lease: Lease,
     readonly key: PooledKey,
@@ -40,6 +44,18 @@ class OpenLease {
     /** The model asked for, for the events of this lease ("" for any). */
     readonly model: string,
   ) {}
+
+  get provider(): string {
+    return this.lease.provider;
+  }
+
+  get keyId(): string {
+    return this.key.id;
+  }
+
+  get owner(): string {
+    return this.lease.owner;
+  }
 }
 
 /** A cooldown or exhaustion that ends by time alone, to be announced when it does. */
@@ -192,7 +208,10 @@ export class MemoryLeasePool implements LeasePool {
     if (parsed !== undefined) {
       learnFromAnswer(key, parsed, open.model, now);
       // A client past its key-action budget may not take a whole scope out either.
-      if (budget?.allowed !== false) holdScopeFromAnswer(key, parsed, outcome, key.health.until, now, settings);
+      if (budget?.allowed !== false && holdScopeFromAnswer(key, parsed, outcome, key.health.until, now, settings) && key.scope !== undefined) {
+        const { state, reason, until } = key.scope.hold;
+        if (state !== "active") this.emit({ type: "scope_state", provider: lease.provider, scope: key.scope.name, state, reason, until, keyId: key.id, by });
+      }
     }
     const after = keyStateAt(key, now);
     this.emit({ type: "reported", provider: lease.provider, keyId: key.id, outcome, latencyMs: report.latencyMs, promptTokens, completionTokens, model: open.model });
@@ -256,6 +275,25 @@ export class MemoryLeasePool implements LeasePool {
     return { provider: rt.name, keyId: key.id, action, from, to, changed, stateReason: healthReason(key.health, now) };
   }
 
+  recheckKey(provider: string, keyId: string, verdict: RecheckVerdict, detail: string): Promise<KeyRecheckResult> {
+    try {
+      const rt = this.runtimeFor(provider);
+      const key = rt.keys.get(keyId);
+      if (key === undefined || key.draining) throw notFound("key_id: not configured for this provider");
+      const now = this.clock.now();
+      const from = keyStateAt(key, now);
+      const next = applyRecheck(key.health, verdict, redactSecret(detail, key.config.secret), now, this.settings);
+      const changed = next !== key.health;
+      key.health = next;
+      const to = keyStateAt(key, now);
+      if (from !== to) this.emit({ type: "key_state", provider: rt.name, keyId: key.id, from, to, reason: "provider accepted the key on recheck", by: RECHECK_BY });
+      if (changed) this.keyChanged(rt.name, key, now);
+      return Promise.resolve({ from, to, changed });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
   applyConfig(config: PoolConfig): ConfigDiff {
     const now = this.clock.now();
     const first = this.config === undefined;
@@ -303,13 +341,18 @@ export class MemoryLeasePool implements LeasePool {
   exportState(): PersistedState {
     const now = this.clock.now();
     const keys: PersistedKey[] = [];
+    const scopes: PersistedScope[] = [];
     for (const rt of this.providers.values()) {
       for (const key of rt.keys.values()) {
         const saved = key.draining ? undefined : persistKey(rt.name, key, now);
         if (saved !== undefined) keys.push(saved);
       }
+      for (const scope of rt.scopes.values()) {
+        const saved = persistScope(rt.name, scope, now);
+        if (saved !== undefined) scopes.push(saved);
+      }
     }
-    return { version: STATE_VERSION, savedAt: now, keys };
+    return { version: STATE_VERSION, savedAt: now, keys, ...(scopes.length > 0 ? { scopes } : {}) };
   }
 
   /**
@@ -330,6 +373,13 @@ export class MemoryLeasePool implements LeasePool {
       if (s === "cooling_down" || s === "exhausted") this.watchRecovery(key, s, now);
       touched.add(rt);
       restored += 1;
+    }
+    for (const saved of state.scopes ?? []) {
+      const rt = this.providers.get(saved.provider);
+      const scope = rt?.scopes.get(saved.name);
+      if (rt === undefined || scope === undefined) continue;
+      restoreScope(scope, saved, now);
+      touched.add(rt);
     }
     for (const rt of touched) rt.index = new KeyIndex(rt.keys.values(), now);
     return restored;
@@ -426,12 +476,8 @@ export class MemoryLeasePool implements LeasePool {
     if (open.deadline !== undefined) this.deadlines.cancel(open.deadline);
     this.leases.delete(open.lease.leaseId);
     this.clientLimits.leaseEnded(open.lease.owner);
-    this.ended.add(
-      open.lease.leaseId,
-      { provider: open.lease.provider, keyId: open.key.id, owner: open.lease.owner, how },
-      now,
-      open.lease.expiresAt - open.lease.acquiredAt,
-    );
+    open.how = how;
+    this.ended.add(open.lease.leaseId, open, now, open.lease.expiresAt - open.lease.acquiredAt);
   }
 
   /** After an event on a key: a draining key leaves with its last lease, the index re-reads it, waiters get a chance. */
@@ -458,7 +504,7 @@ export class MemoryLeasePool implements LeasePool {
   }
 
   private refuse(rt: ProviderKeys, retryMs: number): KeypoolError {
-    const err = refusal(rt.name, rt.keys.values(), retryMs, this.clock.now());
+    const err = refusal(rt.name, rt.keys, retryMs, this.clock.now());
     this.emit({ type: "refused", provider: rt.name, code: err.code, retryAfterMs: err.retryAfterMs });
     return err;
   }

@@ -1,4 +1,5 @@
 import type { HealthState, KeyHealth, OperatorHold } from "../../pool/key-health.js";
+import { isNumber, isObject, parseQuotaParts, parseScopeHold, parseUsage, type PersistedQuotaParts, type PersistedScope, type PersistedUsage } from "./persisted-quota.js";
 
 /** The version of the state file's layout; a file of another version is not read. */
 export const STATE_VERSION = 1;
@@ -9,13 +10,13 @@ export type PersistedHealth = Pick<KeyHealth, "state" | "reason" | "until" | "co
 
 /**
  * What survives a restart of one key: the requests its windows still count
- * (time and tokens, as `[at, tokens]`), and its health. Key ids only, never
- * a secret.
+ * (time and tokens, as `[at, tokens]`), its model windows and learned limits,
+ * and its health. Key ids only, never a secret.
  */
-export interface PersistedKey {
+export interface PersistedKey extends PersistedQuotaParts {
   readonly provider: string;
   readonly id: string;
-  readonly usage: readonly (readonly [number, number])[];
+  readonly usage: PersistedUsage;
   readonly health: PersistedHealth | undefined;
 }
 
@@ -23,6 +24,8 @@ export interface PersistedState {
   readonly version: number;
   readonly savedAt: number;
   readonly keys: readonly PersistedKey[];
+  /** Quota scopes keys share; absent in files written before scopes existed. */
+  readonly scopes?: readonly PersistedScope[];
 }
 
 const HEALTH_STATES: readonly HealthState[] = ["active", "cooling_down", "exhausted", "disabled"];
@@ -44,16 +47,40 @@ export function parsePersistedState(text: string): { ok: true; state: PersistedS
   for (const [i, k] of keys.entries()) {
     const at = `keys[${i}]`;
     if (!isObject(k)) return { ok: false, error: `${at}: expected an object` };
-    const { provider, id, usage, health } = k;
+    const { provider, id, health } = k;
     if (typeof provider !== "string" || typeof id !== "string") return { ok: false, error: `${at}: provider and id must be strings` };
-    if (!Array.isArray(usage) || !usage.every((e) => Array.isArray(e) && e.length === 2 && isNumber(e[0]) && isNumber(e[1]) && e[1] >= 0)) {
-      return { ok: false, error: `${at}.usage: expected [time, tokens] pairs` };
-    }
+    const usage = parseUsage(k["usage"]);
+    if (usage === null) return { ok: false, error: `${at}.usage: expected [time, tokens] pairs` };
     const h = health === undefined || health === null ? undefined : parseHealth(health);
     if (h === null) return { ok: false, error: `${at}.health: expected state, reason, until and counts` };
-    out.push({ provider, id, usage: usage as [number, number][], health: h });
+    const quota = parseQuotaParts(k, at);
+    if (!quota.ok) return quota;
+    out.push({ provider, id, usage, health: h, ...quota.parts });
   }
-  return { ok: true, state: { version: STATE_VERSION, savedAt: doc["savedAt"], keys: out } };
+  const scopes = parseScopes(doc["scopes"]);
+  if (!scopes.ok) return scopes;
+  const state: PersistedState = { version: STATE_VERSION, savedAt: doc["savedAt"], keys: out, ...(scopes.scopes.length > 0 ? { scopes: scopes.scopes } : {}) };
+  return { ok: true, state };
+}
+
+function parseScopes(v: unknown): { ok: true; scopes: PersistedScope[] } | { ok: false; error: string } {
+  if (v === undefined) return { ok: true, scopes: [] };
+  if (!Array.isArray(v)) return { ok: false, error: "scopes: expected an array" };
+  const scopes: PersistedScope[] = [];
+  for (const [i, s] of v.entries()) {
+    const at = `scopes[${i}]`;
+    if (!isObject(s)) return { ok: false, error: `${at}: expected an object` };
+    const { provider, name, hold } = s;
+    if (typeof provider !== "string" || typeof name !== "string") return { ok: false, error: `${at}: provider and name must be strings` };
+    const usage = parseUsage(s["usage"]);
+    if (usage === null) return { ok: false, error: `${at}.usage: expected [time, tokens] pairs` };
+    const h = hold === undefined ? undefined : parseScopeHold(hold);
+    if (h === null) return { ok: false, error: `${at}.hold: expected state, reason and until` };
+    const quota = parseQuotaParts(s, at);
+    if (!quota.ok) return quota;
+    scopes.push({ provider, name, usage, ...quota.parts, ...(h === undefined ? {} : { hold: h }) });
+  }
+  return { ok: true, scopes };
 }
 
 function parseHealth(h: unknown): PersistedHealth | null {
@@ -85,12 +112,4 @@ function parseHold(h: unknown): OperatorHold | null {
   if (kind !== "disabled" && kind !== "draining") return null;
   if (typeof reason !== "string" || typeof by !== "string" || !isNumber(at) || typeof configChanged !== "boolean") return null;
   return { kind, reason, by, at, configChanged };
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function isNumber(v: unknown): v is number {
-  return typeof v === "number" && Number.isFinite(v);
 }

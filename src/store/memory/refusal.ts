@@ -12,11 +12,22 @@ export function retryDelay(keys: Iterable<PooledKey>, req: NormalizedAcquire, no
 }
 
 /** The error for an acquisition that cannot be served now, saying why and when to retry. */
-export function refusal(provider: string, keys: Iterable<PooledKey>, retryMs: number, now: number): KeypoolError {
-  const live = [...keys].filter((k) => !k.draining);
-  // A key an operator drained serves no lease either, until an operator enables it.
-  const allOut = live.length > 0 && live.every((k) => k.health.hold !== undefined || healthState(k.health, now) === "disabled");
-  return refusalError(provider, allOut ? live.map((k) => healthReason(k.health, now)) : undefined, retryMs);
+export function refusal(provider: string, keys: ReadonlyMap<string, PooledKey>, retryMs: number, now: number): KeypoolError {
+  if (!allDisabled(keys.values(), now)) return refusalError(provider, undefined, retryMs);
+  const reasons: string[] = [];
+  for (const k of keys.values()) if (!k.draining) reasons.push(healthReason(k.health, now));
+  return refusalError(provider, reasons, retryMs);
+}
+
+/** True when there are live keys and every one is disabled or held (a key an operator drained serves no lease either, until enabled). */
+function allDisabled(keys: Iterable<PooledKey>, now: number): boolean {
+  let live = 0;
+  for (const k of keys) {
+    if (k.draining) continue;
+    live += 1;
+    if (k.health.hold === undefined && healthState(k.health, now) !== "disabled") return false;
+  }
+  return live > 0;
 }
 
 /** The error for an acquisition turned away because too many already wait. */

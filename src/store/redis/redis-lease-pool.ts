@@ -10,7 +10,10 @@ import { REPORTED_RETENTION_MS } from "../../pool/ended-leases.js";
 import { applyKeyAction, keyActionReason, validateKeyActionReason, type KeyAction } from "../../pool/key-action.js";
 import { attribution, clampNotice, HEALTHY, healthConfigured, healthReason } from "../../pool/key-health.js";
 import { keyStateAt } from "../../pool/key-transitions.js";
-import type { KeyActionResult, LeasePool, PoolKeyView } from "../../pool/lease-pool.js";
+import type { KeyActionResult, KeyRecheckResult, LeasePool, PoolKeyView } from "../../pool/lease-pool.js";
+import { applyRecheck, RECHECK_BY, type RecheckVerdict } from "../../pool/key-recheck.js";
+import type { KeyHealth } from "../../pool/key-health.js";
+import { redactSecret } from "../../pool/redact.js";
 import { newLeaseId } from "../../pool/lease-id.js";
 import type { PooledKey } from "../../pool/pooled-key.js";
 import { refusalError } from "../../pool/refusal-error.js";
@@ -362,18 +365,42 @@ export class RedisLeasePool implements LeasePool {
 
   async setKeyState(provider: string, keyId: string, action: KeyAction, reason: string, by: string): Promise<KeyActionResult> {
     const why = validateKeyActionReason(reason);
+    const { p, key } = this.configuredKey(provider, keyId);
+    const r = await this.changeHealth(p, key, (h, now) => applyKeyAction(h, action, why, by, now));
+    if (r.changed) this.emit({ type: "key_state", provider: p.name, keyId, from: r.from, to: r.to, reason: keyActionReason(action, why), by });
+    return { provider: p.name, keyId, action, ...r, stateReason: healthReason(key.health, this.clock.now()) };
+  }
+
+  async recheckKey(provider: string, keyId: string, verdict: RecheckVerdict, detail: string): Promise<KeyRecheckResult> {
+    const { p, key } = this.configuredKey(provider, keyId);
+    const why = redactSecret(detail, key.config.secret);
+    const r = await this.changeHealth(p, key, (h, now) => applyRecheck(h, verdict, why, now, this.settings));
+    if (r.from !== r.to) this.emit({ type: "key_state", provider: p.name, keyId, from: r.from, to: r.to, reason: "provider accepted the key on recheck", by: RECHECK_BY });
+    return r;
+  }
+
+  private configuredKey(provider: string, keyId: string): { p: FleetProvider; key: MirroredKey } {
     const p = this.providerFor(provider);
     const key = p.keys.get(keyId);
     if (key === undefined || key.draining) throw notFound("key_id: not configured for this provider");
+    return { p, key };
+  }
+
+  /**
+   * Changes a key's health by a pure function of (health, now), starting
+   * from the store's health, not a view half a second old: it is read first
+   * (version -1 never matches), then written if no one changed it meanwhile.
+   * Operators' actions and rechecks are rare; two round trips are fine.
+   */
+  private async changeHealth(p: FleetProvider, key: MirroredKey, change: (h: KeyHealth, now: number) => KeyHealth): Promise<KeyRecheckResult> {
     await this.written;
-    const [kh] = keyTriple(p.names, keyId);
-    // An action is rare and must start from the store's health, not a view half a second old: read it first (version -1 never matches).
+    const [kh] = keyTriple(p.names, key.id);
     let seen = -1;
     for (let attempt = 0; attempt < STALE_RETRIES; attempt++) {
       const now = this.clock.now();
       const from = keyStateAt(key, now);
-      const next = seen < 0 ? key.health : applyKeyAction(key.health, action, why, by, now);
-      if (seen >= 0 && next === key.health) return { provider: p.name, keyId, action, from, to: from, changed: false, stateReason: healthReason(key.health, now) };
+      const next = seen < 0 ? key.health : change(key.health, now);
+      if (seen >= 0 && next === key.health) return { from, to: from, changed: false };
       const keys = [p.names.leases, p.names.expiries, p.names.ended, p.names.endedAt, kh];
       const args = [seen, healthToJson(next), p.names.channel, now, REPORTED_RETENTION_MS, p.names.keyPrefix];
       const [reply, expired] = JSON.parse(await this.call("health", keys, args)) as [["ok", number] | ["stale", string, number] | ["missing"], ExpiredLease[] | object];
@@ -386,11 +413,9 @@ export class RedisLeasePool implements LeasePool {
       }
       key.health = next;
       key.healthVersion = reply[1];
-      const to = keyStateAt(key, now);
-      this.emit({ type: "key_state", provider: p.name, keyId, from, to, reason: keyActionReason(action, why), by });
-      return { provider: p.name, keyId, action, from, to, changed: true, stateReason: healthReason(key.health, now) };
+      return { from, to: keyStateAt(key, now), changed: true };
     }
-    throw new KeypoolError("UNAVAILABLE", "the key's state kept changing under this action; retry it");
+    throw new KeypoolError("UNAVAILABLE", "the key's state kept changing under this change; retry it");
   }
 
   applyConfig(config: PoolConfig): ConfigDiff {

@@ -59,6 +59,7 @@ export class StatsHistory {
   private readonly keyMarkers = new MarkerLog(KEY_STATE_MARKERS);
   private generation: number;
   private lastPrune: number;
+  private readonly eventSeries: HistorySeries[] = [];
 
   constructor(options: StatsHistoryOptions) {
     this.clock = options.clock;
@@ -204,12 +205,18 @@ export class StatsHistory {
     return ph;
   }
 
-  /** The series an event of (provider, key, model) counts in: the provider's, the key's, and the key's model's when tracked. */
-  private seriesFor(provider: string, keyId: string, model: string): HistorySeries[] {
+  /**
+   * The series an event of (provider, key, model) counts in: the provider's,
+   * the key's, and the key's model's when tracked. One array, refilled for
+   * each event (every call records two), read at once by the caller.
+   */
+  private seriesFor(provider: string, keyId: string, model: string): readonly HistorySeries[] {
     const ph = this.providerHistory(provider);
     let kh = ph.keys.get(keyId);
     if (kh === undefined) ph.keys.set(keyId, (kh = { series: new HistorySeries(), models: new Map() }));
-    const out = [ph.series, kh.series];
+    const out = this.eventSeries;
+    out.length = 0;
+    out.push(ph.series, kh.series);
     if (model === "") return out;
     if (!ph.models.includes(model)) {
       if (ph.models.length >= this.maxModels) return out;

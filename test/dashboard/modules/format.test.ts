@@ -26,7 +26,7 @@ describe("dashboard formatting", () => {
   it("names every configured limit of a key in one line, and nothing when there is none", () => {
     const limits = { rpm: 60, tpm: 40_000, rpd: null, max_concurrent: 4, windows: [{ requests: 5, per_ms: 10_000 }, { tokens: 1_000_000, per_ms: 86_400_000 }] };
     expect(limitsText(limits)).toBe("60 rpm · 40k tpm · 4 open · 5/10 s · 1M tok/24 h");
-    expect(limitsText({ rpm: null, tpm: null, rpd: 5_000, max_concurrent: null, windows: [] })).toBe("5k/day");
+    expect(limitsText({ rpm: null, tpm: null, rpd: 5_000, max_concurrent: null, windows: [] })).toBe("5k rpd");
     expect(limitsText({ rpm: null, tpm: null, rpd: null, max_concurrent: null, windows: [] })).toBe("");
   });
 });
