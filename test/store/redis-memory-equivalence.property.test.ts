@@ -39,7 +39,8 @@ function keys(variant: number): TestKey[] {
   const burst = { kind: "requests" as const, limit: variant === 0 ? 3 : 2, perMs: 1_000 };
   const slow = { kind: "requests" as const, limit: 6, perMs: 5_000 };
   return [
-    { id: "a", secret: "sk-test-equiv-aaaa", tpm: 600, windows: [burst], maxConcurrent: 2 },
+    // In variant 1 a 401 on "a" waits for the sidecar's recheck instead of a caller's probe lease.
+    { id: "a", secret: "sk-test-equiv-aaaa", tpm: 600, windows: [burst], maxConcurrent: 2, ...(variant === 1 ? { probe: true } : {}) },
     { id: "b", secret: "sk-test-equiv-bbbb", weight: variant === 0 ? 2 : 1, windows: [burst, slow] },
     { id: "c", secret: "sk-test-equiv-cccc", rpm: 8, models: ["m1"], windows: [{ kind: "tokens", limit: 400, perMs: 1_000 }] },
     { id: "d", secret: "sk-test-equiv-dddd", windows: [burst], maxConcurrent: 1, enabled: variant !== 2 },
@@ -53,7 +54,8 @@ type Command =
   | (ReportCommand & { again: boolean; admin: boolean; client: string })
   | { kind: "advance"; ms: number }
   | { kind: "action"; key: string; action: KeyAction }
-  | { kind: "reload"; variant: number };
+  | { kind: "reload"; variant: number }
+  | { kind: "recheck"; key: string; verdict: "valid" | "invalid" | "unchecked" };
 
 const command: fc.Arbitrary<Command> = fc.oneof(
   {
@@ -77,6 +79,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("action" as const), key: fc.constantFrom("a", "b", "c", "d", "x"), action: fc.constantFrom(...KEY_ACTIONS) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("reload" as const), variant: fc.integer({ min: 0, max: 2 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("recheck" as const), key: fc.constantFrom("a", "b"), verdict: fc.constantFrom("valid" as const, "invalid" as const, "unchecked" as const) }) },
 );
 
 /** What a call came to, in terms both stores must agree on. */
@@ -89,7 +92,7 @@ async function decision<T>(work: Promise<T>, pick: (v: T) => unknown): Promise<u
   }
 }
 
-const seen = { runs: 0, commands: 0, grants: 0, refusals: 0, reports: 0, expired: 0, reloads: 0, actions: 0, disabledRefusals: 0 };
+const seen = { rechecks: 0, runs: 0, commands: 0, grants: 0, refusals: 0, reports: 0, expired: 0, reloads: 0, actions: 0, disabledRefusals: 0 };
 
 let server: RedisServer;
 beforeAll(async () => {
@@ -172,6 +175,15 @@ async function runHistory(commands: readonly Command[]): Promise<void> {
           ];
           expect(both[1], at).toEqual(both[0]);
           seen.actions += 1;
+          break;
+        }
+        case "recheck": {
+          const both = [
+            await decision(memory.recheckKey("openai", c.key, c.verdict, "checked"), (r) => [r.from, r.to, r.changed]),
+            await decision(redis.recheckKey("openai", c.key, c.verdict, "checked"), (r) => [r.from, r.to, r.changed]),
+          ];
+          expect(both[1], at).toEqual(both[0]);
+          seen.rechecks += 1;
           break;
         }
         case "reload": {

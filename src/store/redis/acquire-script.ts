@@ -38,7 +38,8 @@ for i = 9, #ARGV do
       local counts = window_counts(logk, tokk, cfg, now)
       local full = cfg.c >= 0 and inflight >= cfg.c
       local room = room_at(logk, tokk, cfg, counts, tokens, now)
-      if leasable(h, now) and not full and room == now then
+      local recheck = awaits_recheck(h, cfg, now)
+      if leasable(h, now) and not recheck and not full and room == now then
         local load = counts[1][1] / cfg.wt
         local seq = tonumber(f[4]) or -1
         if best == nil or load < best_load or (load == best_load and (seq < best_seq or (seq == best_seq and id < best_id))) then
@@ -47,6 +48,7 @@ for i = 9, #ARGV do
       else
         -- src/pool/pooled-key.ts waitFor: health, then room, then the concurrency hint
         local at = available_at(h, now)
+        if recheck then at = INF end
         local wait = 0
         if at ~= nil then wait = at - now end
         wait = math.max(wait, room - now)

@@ -49,6 +49,10 @@ local function available_at(h, now)
   if h.probeDue == true and not probing(h) then return now end
   return num(h['until'])
 end
+-- A key with probe: true, disabled by a 401/403 report, waits for the sidecar's recheck (src/pool/key-recheck.ts awaitsRecheck).
+local function awaits_recheck(h, cfg, now)
+  return cfg.p == true and not held(h) and h.disabledByConfig ~= true and health_state(h, now) == 'disabled'
+end
 -- the key's state name, draining included (src/pool/key-transitions.ts keyStateAt)
 local function key_state(draining, h, now)
   if draining or (held(h) and h.hold.kind == 'draining') then return 'draining' end
