@@ -216,6 +216,25 @@ describe("RedisLeasePool key actions and reloads", () => {
     await b.quit();
   });
 
+  it("a key with probe: true that a 401 disabled is never a caller's probe; one sidecar's valid recheck brings it back for all", async () => {
+    const clock = new ManualClock();
+    const prefix = freshPrefix();
+    const config = poolConfig({ openai: [{ id: "p", secret: "sk-test-probe-0001", probe: true }] }, { unauthorizedRecheckMs: 60_000 });
+    const a = await redisPool(server, clock, config, { prefix });
+    const b = await redisPool(server, clock, config, { prefix });
+    const l = await a.acquire({ provider: "openai" });
+    await a.report(l.leaseId, { httpStatus: 401 });
+    clock.advance(60_000);
+    await expect(b.acquire({ provider: "openai" })).rejects.toMatchObject({ reason: "ALL_KEYS_DISABLED" });
+    await expect(b.recheckKey("openai", "p", "invalid", "still refused for sk-test-probe-0001")).resolves.toMatchObject({ from: "disabled", to: "disabled", changed: true });
+    await b.refreshViews();
+    expect(b.snapshot().providers[0]!.keys[0]!.stateReason).not.toContain("sk-test-probe-0001");
+    await expect(a.recheckKey("openai", "p", "valid", "")).resolves.toMatchObject({ from: "disabled", to: "active", changed: true });
+    expect((await b.acquire({ provider: "openai" })).keyId).toBe("p");
+    await a.quit();
+    await b.quit();
+  });
+
   it("a reload keeps the windows and state of keys that stay, drains removed ones, and refuses scopes and per-model limits", async () => {
     const clock = new ManualClock();
     const p = await redisPool(server, clock, poolConfig({ openai: fakeKeys(2, { rpm: 2 }) }));
