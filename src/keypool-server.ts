@@ -10,6 +10,7 @@ import { invalidConfig, KeypoolError } from "./protocol/keypool-error.js";
 import { GrpcServer } from "./grpc/grpc-server.js";
 import type { TlsFiles } from "./listen/server-credentials.js";
 import { startObservability } from "./observability.js";
+import { fleetConfigJson } from "./http/fleet-status-json.js";
 import { MemoryLeasePool } from "./store/memory/memory-lease-pool.js";
 import { openRedisPool } from "./store/redis/open-redis-pool.js";
 import { parseStoreLocation, parseStorePrefix } from "./config/store-location.js";
@@ -20,6 +21,8 @@ import { ProxyServer } from "./proxy/proxy-server.js";
 import { KeyRechecker, type RecheckOutcome } from "./recheck/key-rechecker.js";
 import type { ConfigDiff, PoolEvent } from "./pool/types.js";
 import { ConfigReloader, type ReloadEvent } from "./reload/config-reloader.js";
+import { startFleetConfigSync } from "./reload/start-fleet-config-sync.js";
+import type { ConfigAnnouncements } from "./config/config-announcement.js";
 import { watchSources, type SourceWatcher } from "./reload/watch-sources.js";
 import { followPool } from "./telemetry/history/pool-history-feed.js";
 import { StatsHistory } from "./telemetry/history/stats-history.js";
@@ -127,6 +130,7 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
   /** Closes the shared store's connections, once the last report is in. */
   let quitStore: (() => Promise<void>) | undefined;
   let diff: ConfigDiff;
+  let announcements: ConfigAnnouncements | undefined;
   if (location.kind === "redis") {
     const prefix = parseStorePrefix(options.storePrefix ?? config.settings.storePrefix);
     const redisPool = await openRedisPool({
@@ -147,6 +151,7 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
       throw err;
     }
     quitStore = () => redisPool.quit();
+    announcements = redisPool.configAnnouncements();
     log.info({ store: location.masked, prefix }, "pool state in the shared redis store");
     if ((options.stateFile ?? config.settings.stateFile) !== undefined) log.warn("the state file is the memory store's; with a Redis store the state lives in Redis, and the file is not used");
     pool = redisPool;
@@ -175,6 +180,7 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
   reloader.subscribe((e) => {
     if (e.result === "applied") history.recordReload(e.diff.generation, reloadSummary(e.diff));
   });
+  const fleetConfig = announcements === undefined ? undefined : await startFleetConfigSync(announcements, reloader, config, diff.generation, clock, log);
   await auth.load();
   for (const [file, what] of [
     [configFile, "config file"],
@@ -217,6 +223,7 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
     insecure: options.insecure,
     socketMode: options.socketMode,
     history,
+    fleet: fleetConfig === undefined ? undefined : () => ({ config: fleetConfigJson(fleetConfig.status()) }),
   }).catch(async (err: unknown) => {
     await closeWatchers();
     await quitStore?.();
@@ -295,6 +302,7 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
       stopping ??= (async () => {
         log.info({ graceMs }, "keypool shutting down");
         await closeWatchers();
+        fleetConfig?.close();
         rechecker.close();
         // Waiting acquisitions get an answer now instead of holding the shutdown for their max wait.
         pool.close();

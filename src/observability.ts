@@ -32,6 +32,8 @@ export interface ObservabilityOptions {
   readonly socketMode?: number | undefined;
   /** Served at /v1/stats/history. */
   readonly history: StatsHistory;
+  /** The fleet's part of /v1/stats (shared store only). */
+  readonly fleet?: (() => Record<string, unknown>) | undefined;
 }
 
 /** Metrics, tracing, statistics streams and the admin server of one keypool server. */
@@ -71,6 +73,7 @@ export async function startObservability(options: ObservabilityOptions): Promise
         insecure: options.insecure,
         socketMode: options.socketMode,
         history: options.history,
+        fleet: options.fleet,
       });
       try {
         adminAddress = await admin.listen(address);

@@ -46,6 +46,8 @@ export interface AdminServerOptions {
   readonly socketMode?: number | undefined;
   /** Served at /v1/stats/history; without it that path is not served. */
   readonly history?: StatsHistory | undefined;
+  /** What this sidecar knows of the fleet sharing its store, in /v1/stats for administrators; undefined alone. */
+  readonly fleet?: (() => Record<string, unknown>) | undefined;
 }
 
 /**
@@ -184,7 +186,10 @@ export class AdminServer {
           return;
         case "/v1/stats": {
           const { providers } = parseStatsRequest(queryProviders(url), undefined, visible);
-          sendJson(res, 200, snapshotToJson(scopedSnapshot(pool.snapshot(providers), client)));
+          const body = snapshotToJson(scopedSnapshot(pool.snapshot(providers), client));
+          // Another sidecar's key ids and settings are an administrator's business.
+          if (client.admin && this.options.fleet !== undefined) body["fleet"] = this.options.fleet();
+          sendJson(res, 200, body);
           return;
         }
         case "/v1/stats/history":

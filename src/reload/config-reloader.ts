@@ -1,13 +1,14 @@
 import { loadConfig, parseConfigDocument, resolveEnv, type ConfigResult } from "../config/index.js";
 import { KeypoolError, invalidConfig } from "../protocol/keypool-error.js";
+import type { PoolConfig } from "../config/types.js";
 import type { LeasePool } from "../pool/lease-pool.js";
 import type { ConfigDiff } from "../pool/types.js";
 
-/** What started a reload, for the log line and the metrics. */
-export type ReloadTrigger = "rpc" | "file" | "signal" | "api";
+/** What started a reload, for the log line and the metrics; "fleet": another sidecar announced a configuration. */
+export type ReloadTrigger = "rpc" | "file" | "signal" | "api" | "fleet";
 
 export type ReloadEvent =
-  | { result: "applied" | "unchanged"; trigger: ReloadTrigger; diff: ConfigDiff }
+  | { result: "applied" | "unchanged"; trigger: ReloadTrigger; diff: ConfigDiff; config: PoolConfig }
   | { result: "rejected"; trigger: ReloadTrigger; errors: readonly string[] };
 
 export interface ReloadSources {
@@ -79,7 +80,7 @@ export class ConfigReloader {
       if (err instanceof KeypoolError) this.emit({ result: "rejected", trigger, errors: err.details.length > 0 ? err.details : [err.message] });
       throw err;
     }
-    this.emit({ result: diff.generation === before ? "unchanged" : "applied", trigger, diff });
+    this.emit({ result: diff.generation === before ? "unchanged" : "applied", trigger, diff, config: result.config });
     return diff;
   }
 

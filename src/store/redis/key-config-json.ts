@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { secretFingerprint } from "../../config/config-fingerprint.js";
 import type { KeyConfig, PoolSettings } from "../../config/types.js";
 import { windowSpecs } from "../../pool/pooled-key.js";
 
@@ -27,7 +28,4 @@ export function keyConfigJson(config: KeyConfig, settings: PoolSettings): string
   });
 }
 
-/** Tells one secret from another for the same key id; a salted digest, never the secret. */
-export function secretFingerprint(config: KeyConfig): string {
-  return createHash("sha256").update("keypool-fingerprint:").update(config.secret).digest("base64url").slice(0, 16);
-}
+export { secretFingerprint };

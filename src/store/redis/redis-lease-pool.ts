@@ -23,6 +23,7 @@ import type { AcquireRequest, ConfigDiff, KeyStateName, Lease, PoolEvent, Report
 import { normalizeAcquire, validateReport, type NormalizedAcquire } from "../../pool/validate-request.js";
 import { KeyActionBudgets } from "../memory/key-action-budgets.js";
 import { queueFull } from "../memory/refusal.js";
+import { FleetConfigChannel } from "./fleet-config-channel.js";
 import { FleetWaiters } from "./fleet-waiters.js";
 import { healthFromJson, healthToJson } from "./health-json.js";
 import { keyConfigJson, secretFingerprint } from "./key-config-json.js";
@@ -177,6 +178,11 @@ export class RedisLeasePool implements LeasePool {
 
   providerNames(): string[] {
     return this.config === undefined ? [] : [...this.config.providers.keys()];
+  }
+
+  /** Configuration announcements between the sidecars sharing this store. */
+  configAnnouncements(): FleetConfigChannel {
+    return new FleetConfigChannel(this.redis, this.subscriber, this.prefix);
   }
 
   /** Resolves once the last configuration is in the store; rejects with why it could not be written. */

@@ -1,0 +1,44 @@
+import { hostname } from "node:os";
+import type { Clock } from "../clock/clock.js";
+import type { ConfigAnnouncements } from "../config/config-announcement.js";
+import type { PoolConfig } from "../config/types.js";
+import type { Logger } from "../telemetry/logger.js";
+import type { ConfigReloader } from "./config-reloader.js";
+import { FleetConfigSync } from "./fleet-config-sync.js";
+
+/**
+ * Joins the fleet's configuration announcements, with a log line whenever
+ * this sidecar falls out of step with the fleet or back into it. A store
+ * that cannot be listened to is a warning: the sidecar serves on, following
+ * its own sources only.
+ */
+export async function startFleetConfigSync(
+  announcements: ConfigAnnouncements,
+  reloader: ConfigReloader,
+  config: PoolConfig,
+  generation: number,
+  clock: Clock,
+  log: Logger,
+): Promise<FleetConfigSync> {
+  const sync = new FleetConfigSync(
+    {
+      reloader,
+      announcements,
+      // Host name and process id: tells sidecars apart in a log, and says nothing secret.
+      sidecar: `${hostname()}/${process.pid}`,
+      clock,
+      onDiffer: (s) =>
+        log.warn({ fleetLatest: s.latest, differences: s.differences }, "configuration differs from the one the fleet last announced; this sidecar keeps its own"),
+      onInStep: (s) => log.info({ fleetLatest: s.latest }, "configuration in step with the fleet"),
+      onAnnounceError: (message) => log.warn({ err: message }, "could not announce this configuration to the fleet"),
+    },
+    config,
+    generation,
+  );
+  try {
+    await sync.start();
+  } catch (err) {
+    log.warn({ err: err instanceof Error ? err.message : String(err) }, "cannot follow the fleet's configuration announcements; following this sidecar's sources only");
+  }
+  return sync;
+}
