@@ -30,6 +30,7 @@ import { STATE_VERSION, type PersistedKey, type PersistedState } from "./persist
 import type { ProviderKeys } from "./provider-keys.js";
 import { linkScopes } from "./link-scopes.js";
 import { reconcileConfig } from "./reconcile-config.js";
+import { waitIsHopeless } from "../../pool/hopeless-wait.js";
 import { queueFull, refusal, retryDelay } from "./refusal.js";
 import { WaitQueue } from "./wait-queue.js";
 
@@ -136,11 +137,12 @@ export class MemoryLeasePool implements LeasePool {
       rt.waiters.serve();
       const lease = this.tryGrant(rt, req, 0);
       if (lease !== undefined) return Promise.resolve(lease);
-      if (req.maxWaitMs <= 0 || request.signal?.aborted === true) {
-        return Promise.reject(this.refuse(rt, retryDelay(rt.keys.values(), req, this.clock.now())));
+      const retryMs = retryDelay(rt.keys.values(), req, this.clock.now());
+      if (req.maxWaitMs <= 0 || request.signal?.aborted === true || waitIsHopeless(retryMs, req.maxWaitMs, rt.keys.values())) {
+        return Promise.reject(this.refuse(rt, retryMs));
       }
       if (rt.waiters.length >= this.settings.maxWaitingPerProvider) {
-        const err = queueFull(rt.name, rt.waiters.length, retryDelay(rt.keys.values(), req, this.clock.now()));
+        const err = queueFull(rt.name, rt.waiters.length, retryMs);
         this.emit({ type: "refused", provider: rt.name, code: err.code, retryAfterMs: err.retryAfterMs, limit: "waiting_queue" });
         return Promise.reject(err);
       }

@@ -11,6 +11,7 @@ import { applyKeyAction, keyActionReason, validateKeyActionReason, type KeyActio
 import { attribution, clampNotice, HEALTHY, healthConfigured, healthReason } from "../../pool/key-health.js";
 import { keyStateAt } from "../../pool/key-transitions.js";
 import type { KeyActionResult, KeyRecheckResult, LeasePool, PoolKeyView } from "../../pool/lease-pool.js";
+import { waitIsHopeless } from "../../pool/hopeless-wait.js";
 import { applyRecheck, RECHECK_BY, type RecheckVerdict } from "../../pool/key-recheck.js";
 import type { KeyHealth } from "../../pool/key-health.js";
 import { redactSecret } from "../../pool/redact.js";
@@ -202,6 +203,8 @@ export class RedisLeasePool implements LeasePool {
       if (typeof outcome !== "number") return outcome;
       const now = this.clock.now();
       if (req.maxWaitMs <= 0 || request.signal?.aborted === true || now >= deadline) throw this.refuse(p, outcome);
+      // The fleet's open leases, as of the last view: a report of any of them could free a key sooner than time.
+      if (waitIsHopeless(outcome, deadline - now, p.keys.values())) throw this.refuse(p, outcome);
       if (p.waiters.length >= this.settings.maxWaitingPerProvider) {
         const err = queueFull(p.name, p.waiters.length, outcome);
         this.emit({ type: "refused", provider: p.name, code: err.code, retryAfterMs: err.retryAfterMs, limit: "waiting_queue" });
