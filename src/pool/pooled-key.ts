@@ -105,6 +105,18 @@ export class PooledKey {
     return wait;
   }
 
+  /**
+   * Whether a report of one of its open leases could let it serve sooner
+   * than time alone: the report frees a concurrency slot, or settles a
+   * token estimate. A request window is not freed by a report (the request
+   * was made), nor is a cooldown.
+   */
+  reportCouldFree(): boolean {
+    if (this.inFlight === 0) return false;
+    if (this.config.maxConcurrent !== undefined) return true;
+    return this.quota.boundsTokens() || this.scope?.quota.boundsTokens() === true;
+  }
+
   canServe(tokens: number, model: string, now: number): boolean {
     if (this.draining || !this.serves(model) || !this.leasable(now)) return false;
     const max = this.config.maxConcurrent;

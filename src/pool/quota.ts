@@ -63,6 +63,18 @@ export class Quota {
     this.rebuild();
   }
 
+  /**
+   * Whether any of its limits counts tokens: then a report, which settles a
+   * lease's estimate to what the call really used, can free room sooner
+   * than time alone would.
+   */
+  boundsTokens(): boolean {
+    for (const s of this.baseSpecs) if (s.kind === "tokens" && Number.isFinite(s.limit)) return true;
+    for (const l of Object.values(this.modelLimits)) if (l.tpm !== undefined) return true;
+    for (const l of this.learned) if (l.dimension === "tokens") return true;
+    return false;
+  }
+
   /** True when nothing but the general windows can limit it: the common case, kept cheap. */
   get plain(): boolean {
     return this.modelLogs === undefined && this.learned.length === 0;

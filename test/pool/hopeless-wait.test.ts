@@ -53,4 +53,19 @@ describe("a wait that cannot end in a lease", () => {
     await pool.report(open.leaseId, { outcome: "success" });
     expect((await waiting).keyId).toBe("k1");
   });
+  it("is refused at once despite an open lease when the key's limits count requests only: its report frees nothing", async () => {
+    const { pool } = setup(fakeKeys(1, { rpm: 1 }));
+    await pool.acquire({ provider: "openai" });
+    const err = await settledNow(pool.acquire({ provider: "openai", maxWaitMs: 5_000 }));
+    expect((err as KeypoolError).code).toBe("RESOURCE_EXHAUSTED");
+  });
+
+  it("waits when an open lease holds a token estimate its report could settle lower", async () => {
+    const { pool } = setup(fakeKeys(1, { tpm: 1_000 }));
+    const open = await pool.acquire({ provider: "openai", estimatedTokens: 900 });
+    const waiting = pool.acquire({ provider: "openai", maxWaitMs: 5_000, estimatedTokens: 500 });
+    expect(await settledNow(waiting)).toBe("pending");
+    await pool.report(open.leaseId, { outcome: "success", promptTokens: 100, completionTokens: 50 });
+    expect((await waiting).keyId).toBe("k1");
+  });
 });
