@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../support/manual-clock.js";
 import { fakeKeys, poolConfig } from "../support/pool-config.js";
-import { freshPrefix, redisPool } from "../support/redis-pool.js";
+import { freshPrefix, redisPool, waiterWokenByReport } from "../support/redis-pool.js";
 import { startRedisServer, type RedisServer } from "../support/redis-server.js";
 import { waitUntil } from "../support/wait-until.js";
 
@@ -27,15 +27,7 @@ describe("between sidecars", () => {
     const config = poolConfig({ openai: fakeKeys(1, { maxConcurrent: 1 }) });
     const a = await redisPool(server, clock, config, { prefix });
     const b = await redisPool(server, clock, config, { prefix });
-    const held = await a.acquire({ provider: "openai" });
-    let got: string | undefined;
-    const waiting = b.acquire({ provider: "openai", maxWaitMs: 30_000 }).then((l) => (got = l.keyId));
-    await waitUntil(() => b.waitingCount("openai") === 1, "the acquisition to wait");
-    expect(got).toBeUndefined();
-    // The manual clock does not move: only the message from a's report can wake b's waiter.
-    await a.report(held.leaseId, { outcome: "success" });
-    await waiting;
-    expect(got).toBe("k1");
+    expect(await waiterWokenByReport(a, b, "openai")).toEqual({ before: undefined, after: "k1" });
     await a.quit();
     await b.quit();
   });

@@ -5,6 +5,7 @@ import { openRedisPool } from "../../src/store/redis/open-redis-pool.js";
 import type { RedisLeasePool } from "../../src/store/redis/redis-lease-pool.js";
 import type { ManualClock } from "./manual-clock.js";
 import type { RedisServer } from "./redis-server.js";
+import { waitUntil } from "./wait-until.js";
 
 let prefixes = 0;
 
@@ -20,7 +21,7 @@ export function freshPrefix(): string {
  * of the store is one the test caused.
  */
 export async function redisPool(
-  server: RedisServer,
+  server: Pick<RedisServer, "url">,
   clock: ManualClock,
   config: PoolConfig,
   options: { prefix?: string; events?: PoolEvent[] } = {},
@@ -38,4 +39,20 @@ export async function redisPool(
   pool.applyConfig(config);
   await pool.ready();
   return pool;
+}
+
+/**
+ * Holds `provider`'s only key through `a`, starts a wait for it on `b`, then
+ * reports through `a`: with the manual clock standing still, only the store's
+ * pub/sub message can wake b's waiter. Resolves to the key b's waiter got.
+ */
+export async function waiterWokenByReport(a: RedisLeasePool, b: RedisLeasePool, provider: string): Promise<{ before: string | undefined; after: string | undefined }> {
+  const held = await a.acquire({ provider });
+  let got: string | undefined;
+  const waiting = b.acquire({ provider, maxWaitMs: 30_000 }).then((l) => (got = l.keyId));
+  await waitUntil(() => b.waitingCount(provider) === 1, "the acquisition to wait");
+  const before = got;
+  await a.report(held.leaseId, { outcome: "success" });
+  await waiting;
+  return { before, after: got };
 }

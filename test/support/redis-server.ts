@@ -17,6 +17,8 @@ export interface RedisServerOptions {
   readonly password?: string;
   /** Keep data in an append-only file, so that a restart finds it again. Off: a restart comes back empty. */
   readonly persist?: boolean;
+  /** Run as a node of a Redis Cluster (see redis-cluster.ts); the cluster's own state file goes in the node's directory. */
+  readonly clusterNode?: boolean;
 }
 
 /**
@@ -51,6 +53,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     "--logfile", join(dir, "redis.log"),
   ];
   if (options.password !== undefined) args.push("--requirepass", options.password);
+  if (options.clusterNode === true) args.push("--cluster-enabled", "yes", "--cluster-config-file", join(dir, "nodes.conf"));
 
   const start = async (): Promise<void> => {
     const proc = spawn(REDIS_SERVER, args, { stdio: "ignore" });

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { StoreConnection } from "./store-connection.js";
 import type { ConfigAnnouncement, ConfigAnnouncements } from "../../config/config-announcement.js";
 import { parseConfigAnnouncement } from "../../config/config-announcement.js";
 
@@ -13,8 +13,8 @@ export class FleetConfigChannel implements ConfigAnnouncements {
   private readonly channel: string;
 
   constructor(
-    private readonly redis: Redis,
-    private readonly subscriber: Redis,
+    private readonly redis: StoreConnection,
+    private readonly subscriber: StoreConnection,
     prefix: string,
   ) {
     // Outside every provider's hash tag: one key, so Redis Cluster places it alone.

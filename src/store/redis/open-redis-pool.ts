@@ -1,4 +1,3 @@
-import { Redis } from "ioredis";
 import type { Clock } from "../../clock/clock.js";
 import type { StoreLocation } from "../../config/store-location.js";
 import { KeypoolError } from "../../protocol/keypool-error.js";
@@ -6,6 +5,7 @@ import type { PoolEvent } from "../../pool/types.js";
 import { schemaKey } from "./redis-key-names.js";
 import { RedisLeasePool } from "./redis-lease-pool.js";
 import { StoreScripts } from "./store-scripts.js";
+import { connectStore, keepReconnecting, type StoreConnection } from "./store-connection.js";
 
 /** The layout of the data this version writes; a store holding another refuses to start. */
 export const SCHEMA_VERSION = "keypool-redis-1";
@@ -35,24 +35,6 @@ export async function openRedisPool(options: OpenRedisPoolOptions): Promise<Redi
   const { location, prefix } = options;
   const timeoutMs = options.connectTimeoutMs ?? 5_000;
   const where = location.masked;
-  const connect = (): Redis =>
-    new Redis({
-      host: location.host,
-      port: location.port,
-      db: location.db,
-      ...(location.username === undefined ? {} : { username: location.username }),
-      ...(location.password === undefined ? {} : { password: location.password }),
-      ...(location.tls ? { tls: { servername: location.host } } : {}),
-      lazyConnect: true,
-      connectTimeout: timeoutMs,
-      commandTimeout: timeoutMs,
-      // A decision waits for no reconnect: it fails at once with UNAVAILABLE, and the caller retries.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-  const redis = connect();
-  const subscriber = connect();
   // During start the last error is the reason given; afterwards errors go to the log (reconnects).
   let started = false;
   let lastError: string | undefined;
@@ -61,16 +43,17 @@ export async function openRedisPool(options: OpenRedisPoolOptions): Promise<Redi
     if (started) options.onConnectionError?.(message);
     else lastError = message;
   };
-  redis.on("error", noteError);
-  subscriber.on("error", noteError);
+  let connections: [StoreConnection, StoreConnection] | undefined;
+  const pending = connectStore(location, timeoutMs, noteError);
   try {
-    await withTimeout(Promise.all([redis.connect(), subscriber.connect()]), timeoutMs, where);
+    connections = await withTimeout(pending, timeoutMs, where);
+    const [redis] = connections;
     await withTimeout(checkSchema(redis, prefix, where), timeoutMs, where);
     const scripts = new StoreScripts(redis);
     await withTimeout(scripts.load(), timeoutMs, where);
-    // From now on, a lost connection is retried in the background; calls made meanwhile fail with UNAVAILABLE.
-    for (const c of [redis, subscriber]) c.options.retryStrategy = (times: number) => Math.min(100 * times, 2_000);
+    for (const c of connections) keepReconnecting(c);
     started = true;
+    const [, subscriber] = connections;
     return new RedisLeasePool({
       redis,
       subscriber,
@@ -85,15 +68,16 @@ export async function openRedisPool(options: OpenRedisPoolOptions): Promise<Redi
       claimSchema: () => checkSchema(redis, prefix, where),
     });
   } catch (err) {
-    redis.disconnect();
-    subscriber.disconnect();
+    for (const c of connections ?? []) c.disconnect();
+    // Connections still being made when the timeout struck are closed when they are.
+    if (connections === undefined) void pending.then((cs) => cs.forEach((c) => c.disconnect()), () => undefined);
     if (err instanceof KeypoolError) throw err;
     const message = safeMessage(err, location.password);
     throw new KeypoolError("UNAVAILABLE", storeFailure(where, lastError !== undefined && /Connection is closed/.test(message) ? lastError : message));
   }
 }
 
-async function checkSchema(redis: Redis, prefix: string, where: string): Promise<void> {
+async function checkSchema(redis: StoreConnection, prefix: string, where: string): Promise<void> {
   const key = schemaKey(prefix);
   let found: string | null;
   try {

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { StoreConnection } from "./store-connection.js";
 import type { Clock, TimerHandle } from "../../clock/clock.js";
 import type { KeyConfig, PoolConfig, PoolSettings, ProviderConfig } from "../../config/types.js";
 import { KeypoolError, notFound } from "../../protocol/keypool-error.js";
@@ -51,9 +51,9 @@ interface FleetProvider {
 }
 
 export interface RedisLeasePoolOptions {
-  readonly redis: Redis;
+  readonly redis: StoreConnection;
   /** A second connection, for pub/sub (a subscribed connection can do nothing else). */
-  readonly subscriber: Redis;
+  readonly subscriber: StoreConnection;
   readonly scripts: StoreScripts;
   readonly prefix: string;
   /** The store's address with the password masked, for error messages. */
@@ -98,8 +98,8 @@ type ExpiredLease = [string, string, string];
  * key, refreshed from every answer and by a periodic read.
  */
 export class RedisLeasePool implements LeasePool {
-  private readonly redis: Redis;
-  private readonly subscriber: Redis;
+  private readonly redis: StoreConnection;
+  private readonly subscriber: StoreConnection;
   private readonly scripts: StoreScripts;
   private readonly clock: Clock;
   private readonly prefix: string;

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import { scriptServers, type StoreConnection } from "./store-connection.js";
 import { ACQUIRE_SCRIPT } from "./acquire-script.js";
 import { CONFIG_SCRIPT } from "./config-script.js";
 import { HEALTH_SCRIPT } from "./health-script.js";
@@ -24,11 +24,13 @@ export class StoreScripts {
    */
   afterReload: (() => Promise<void>) | undefined;
 
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: StoreConnection) {}
 
+  /** Loads every script on every server that may run it: each master of a cluster, whichever holds a provider's slot. */
   async load(): Promise<void> {
     for (const [name, source] of Object.entries(SOURCES) as [ScriptName, string][]) {
-      this.shas.set(name, (await this.redis.script("LOAD", source)) as string);
+      const shas = await Promise.all(scriptServers(this.redis).map((server) => server.script("LOAD", source) as Promise<string>));
+      this.shas.set(name, shas[0] as string);
     }
   }
 
