@@ -67,3 +67,17 @@ export function round(value: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }
+
+/** Count, p50, p90, p99 and max, rounded to whole units: a latency distribution as results files quote it. */
+export interface LatencySummary {
+  readonly count: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+export function latencySummary(samples: ArrayLike<number>): LatencySummary {
+  const s = summarize(samples);
+  return { count: s.count, p50: round(s.p50, 0), p90: round(s.p90, 0), p99: round(s.p99, 0), max: round(s.max, 0) };
+}
