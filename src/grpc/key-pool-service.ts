@@ -78,19 +78,35 @@ function granted(pool: LeasePool, call: ServerUnaryCall<AcquireKeyRequest, Acqui
   });
 }
 
-/** An acquisition that may wait: the wait ends early when the caller cancels. */
+/**
+ * An acquisition that may wait: the wait ends early when the caller cancels.
+ * The abort signal is made only when the pool asks for it, that is when the
+ * acquisition really waits: most are granted or refused at once, and a
+ * controller and a listener per call were a visible share of a refusal
+ * flood's cost.
+ */
 async function acquireWaiting(
   pool: LeasePool,
   call: ServerUnaryCall<AcquireKeyRequest, AcquireKeyResponse>,
   request: AcquireRequest,
 ): Promise<AcquireKeyResponse> {
-  const abort = new AbortController();
-  const onCancel = () => abort.abort();
-  call.once("cancelled", onCancel);
+  let abort: AbortController | undefined;
+  const onCancel = () => abort?.abort();
+  const waiting: AcquireRequest = {
+    ...request,
+    get signal() {
+      if (abort === undefined) {
+        abort = new AbortController();
+        if (call.cancelled) abort.abort();
+        else call.once("cancelled", onCancel);
+      }
+      return abort.signal;
+    },
+  };
   try {
-    return await granted(pool, call, await pool.acquire({ ...request, signal: abort.signal }));
+    return await granted(pool, call, await pool.acquire(waiting));
   } finally {
-    call.removeListener("cancelled", onCancel);
+    if (abort !== undefined) call.removeListener("cancelled", onCancel);
   }
 }
 

@@ -1,4 +1,4 @@
-import { status } from "@grpc/grpc-js";
+import { status, type ServiceError } from "@grpc/grpc-js";
 import { describe, expect } from "vitest";
 import { durationFromMs } from "../../src/protocol/duration.js";
 import { KeyState, Outcome } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
@@ -111,6 +111,22 @@ describe("AcquireKey and ReportUsage over gRPC", () => {
     );
     expect(await c.report({ leaseId: lease.leaseId, outcome: Outcome.OUTCOME_SUCCESS })).toMatchObject({ alreadyReported: false });
     expect(await c.report({ leaseId: lease.leaseId, outcome: Outcome.OUTCOME_SUCCESS })).toMatchObject({ alreadyReported: true });
+  });
+
+  it("a waiting acquisition the caller cancels leaves the queue, and the freed key goes to the next caller", async ({ keypool }) => {
+    const { server, client: c } = await start(keypool, fakeKeys(1, { maxConcurrent: 1 }));
+    const held = await c.acquire({ provider: "openai" });
+    const request = { provider: "openai", model: "", estimatedTokens: 0, maxWait: durationFromMs(30_000), leaseTtl: undefined, clientId: "" };
+    let answered: ServiceError | null | undefined;
+    const call = c.raw.acquireKey(request, (err) => (answered = err));
+    await waitUntil(() => server.pool.waitingCount("openai") === 1, "the acquisition to queue");
+    call.cancel();
+    await waitUntil(() => server.pool.waitingCount("openai") === 0, "the cancelled acquisition to leave the queue");
+    expect(answered?.code).toBe(status.CANCELLED);
+    await c.report({ leaseId: held.leaseId, outcome: Outcome.OUTCOME_SUCCESS });
+    // Nobody took the key meanwhile: the cancelled waiter was not served.
+    expect((await c.acquire({ provider: "openai" })).keyId).toBe(held.keyId);
+    expect(server.pool.openLeaseCount()).toBe(1);
   });
 
   it("a waiting acquisition gives up before the caller's deadline with RESOURCE_EXHAUSTED, not DEADLINE_EXCEEDED", async ({ keypool }) => {

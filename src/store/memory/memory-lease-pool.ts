@@ -138,7 +138,8 @@ export class MemoryLeasePool implements LeasePool {
       const lease = this.tryGrant(rt, req, 0);
       if (lease !== undefined) return Promise.resolve(lease);
       const retryMs = retryDelay(rt.keys.values(), req, this.clock.now());
-      if (req.maxWaitMs <= 0 || request.signal?.aborted === true || waitIsHopeless(retryMs, req.maxWaitMs, rt.keys.values())) {
+      // The signal is read last: a caller may make it only when asked (the gRPC service does), and most refusals need none.
+      if (req.maxWaitMs <= 0 || waitIsHopeless(retryMs, req.maxWaitMs, rt.keys.values()) || request.signal?.aborted === true) {
         return Promise.reject(this.refuse(rt, retryMs));
       }
       if (rt.waiters.length >= this.settings.maxWaitingPerProvider) {
