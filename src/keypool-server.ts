@@ -180,7 +180,7 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
   reloader.subscribe((e) => {
     if (e.result === "applied") history.recordReload(e.diff.generation, reloadSummary(e.diff));
   });
-  const fleetConfig = announcements === undefined ? undefined : await startFleetConfigSync(announcements, reloader, config, diff.generation, clock, log);
+  const fleetConfig = announcements === undefined ? undefined : await startFleetConfigSync(announcements, reloader, config, diff.generation, clock, log, options.config === undefined);
   await auth.load();
   for (const [file, what] of [
     [configFile, "config file"],

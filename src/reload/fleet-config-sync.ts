@@ -23,6 +23,12 @@ export interface FleetConfigSyncOptions {
   readonly announcements: ConfigAnnouncements;
   readonly sidecar: string;
   readonly clock: Clock;
+  /**
+   * Re-read the sources when another sidecar announces a configuration.
+   * False for a server embedded with a configuration object: its sources did
+   * not make its configuration, so it only compares and reports.
+   */
+  readonly rereads: boolean;
   readonly onDiffer?: ((status: FleetConfigStatus) => void) | undefined;
   readonly onInStep?: ((status: FleetConfigStatus) => void) | undefined;
   readonly onAnnounceError?: ((message: string) => void) | undefined;
@@ -90,6 +96,10 @@ export class FleetConfigSync {
   private onAnnouncement(a: ConfigAnnouncement): void {
     this.latest = a;
     if (a.sidecar === this.options.sidecar || a.fingerprint.digest === this.own.digest) {
+      this.settle([]);
+      return;
+    }
+    if (!this.options.rereads) {
       this.settle([]);
       return;
     }

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Clock } from "../clock/clock.js";
 import type { ConfigAnnouncements } from "../config/config-announcement.js";
@@ -19,14 +20,16 @@ export async function startFleetConfigSync(
   generation: number,
   clock: Clock,
   log: Logger,
+  rereads: boolean,
 ): Promise<FleetConfigSync> {
   const sync = new FleetConfigSync(
     {
       reloader,
       announcements,
-      // Host name and process id: tells sidecars apart in a log, and says nothing secret.
-      sidecar: `${hostname()}/${process.pid}`,
+      // Host name and process id tell sidecars apart in a log and say nothing secret; the suffix, servers embedded in one process.
+      sidecar: `${hostname()}/${process.pid}-${randomBytes(2).toString("hex")}`,
       clock,
+      rereads,
       onDiffer: (s) =>
         log.warn({ fleetLatest: s.latest, differences: s.differences }, "configuration differs from the one the fleet last announced; this sidecar keeps its own"),
       onInStep: (s) => log.info({ fleetLatest: s.latest }, "configuration in step with the fleet"),
