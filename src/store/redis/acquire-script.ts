@@ -35,7 +35,7 @@ for i = 9, #ARGV do
     live = live + 1
     if held(h) or health_state(h, now) == 'disabled' then out_of_service = out_of_service + 1 end
     if serves(cfg, model) then
-      local counts = window_counts(logk, tokk, cfg, now)
+      local counts = window_counts(kh, logk, tokk, cfg, now)
       local full = cfg.c >= 0 and inflight >= cfg.c
       local room = room_at(logk, tokk, cfg, counts, tokens, now)
       local recheck = awaits_recheck(h, cfg, now)
@@ -73,6 +73,8 @@ if #old > 0 then
   redis.call('ZREM', logk, unpack(old))
   redis.call('HDEL', tokk, unpack(old))
 end
+-- The entry's tokens join the sums before the entry joins the log: a sum rebuilt now must not count it twice.
+add_tokens(kh, logk, tokk, cfg, now, tokens, now)
 redis.call('ZADD', logk, now, lid)
 redis.call('HSET', tokk, lid, tokens)
 local seq = redis.call('INCR', KEYS[5])

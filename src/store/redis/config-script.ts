@@ -39,6 +39,7 @@ for i = 0, n - 1 do
       h.by = old.by
     end
     redis.call('DEL', logk, tokk)
+    redis.call('HDEL', kh, 'tsum')
     redis.call('HSET', kh, 'cfg', cfg, 'fp', fp, 'draining', '0', 'health', cjson.encode(h), 'hv', hv + 1,
       'last', '-1', 'seq', '-1', 'counters', '{}')
     if not f[1] then redis.call('HSET', kh, 'inflight', 0) end

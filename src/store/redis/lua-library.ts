@@ -59,23 +59,86 @@ local function key_state(draining, h, now)
   return health_state(h, now)
 end
 
+-- The tokens each token window counts are kept as running sums in the key's hash (field tsum), so that a
+-- decision costs the same however many requests the window holds: each window has a sum and a cursor,
+-- every entry scored at or before the cursor having been taken out of the sum. Reading at now moves the
+-- cursor to now - span, taking out the entries that left; a reader whose clock is behind the cursor (a
+-- sidecar's clock a little behind another's) adds back the few entries between its window start and the
+-- cursor, and moves nothing. sig names the spans the sums were made for: a changed configuration rebuilds.
+local function token_sig(cfg)
+  local parts = {}
+  for _, w in ipairs(cfg.w) do if w.k == 't' then parts[#parts + 1] = fmt(w.s) end end
+  return table.concat(parts, ',')
+end
+local function sum_tokens(tokk, ids)
+  local t = 0
+  for j = 1, #ids, 500 do
+    local ts = redis.call('HMGET', tokk, unpack(ids, j, math.min(#ids, j + 499)))
+    for _, x in ipairs(ts) do t = t + (tonumber(x) or 0) end
+  end
+  return t
+end
+-- Stored as "sig|i:sum:cursor;..." with every number at full precision (cjson would round a time to 14 digits).
+local function load_sums(kh, logk, tokk, cfg, now)
+  local sig = token_sig(cfg)
+  local raw = redis.call('HGET', kh, 'tsum')
+  if raw then
+    local stored_sig, body = string.match(raw, '^([^|]*)|(.*)$')
+    if stored_sig == sig then
+      local st = { sig = sig, w = {} }
+      for i, sum, cursor in string.gmatch(body, '(%d+):([^:;]+):([^:;]+)') do st.w[i] = { tonumber(sum), tonumber(cursor) } end
+      return st
+    end
+  end
+  local st = { sig = sig, w = {} }
+  for i, w in ipairs(cfg.w) do
+    if w.k == 't' then
+      local cursor = now - w.s
+      st.w[tostring(i)] = { sum_tokens(tokk, redis.call('ZRANGEBYSCORE', logk, '(' .. fmt(cursor), '+inf')), cursor }
+    end
+  end
+  return st
+end
+local function save_sums(kh, st)
+  local parts = {}
+  for i, ws in pairs(st.w) do parts[#parts + 1] = i .. ':' .. fmt(ws[1]) .. ':' .. fmt(ws[2]) end
+  redis.call('HSET', kh, 'tsum', st.sig .. '|' .. table.concat(parts, ';'))
+end
+
 -- Requests and tokens each window counts now: an entry counts while at + span > now.
-local function window_counts(logk, tokk, cfg, now)
+local function window_counts(kh, logk, tokk, cfg, now)
   local out = {}
+  local st
   for i, w in ipairs(cfg.w) do
     local from = '(' .. fmt(now - w.s)
     local r = redis.call('ZCOUNT', logk, from, '+inf')
     local t = 0
     if w.k == 't' then
-      local ids = redis.call('ZRANGEBYSCORE', logk, from, '+inf')
-      for j = 1, #ids, 500 do
-        local ts = redis.call('HMGET', tokk, unpack(ids, j, math.min(#ids, j + 499)))
-        for _, x in ipairs(ts) do t = t + (tonumber(x) or 0) end
+      st = st or load_sums(kh, logk, tokk, cfg, now)
+      local ws = st.w[tostring(i)]
+      local start = now - w.s
+      if start >= ws[2] then
+        ws[1] = ws[1] - sum_tokens(tokk, redis.call('ZRANGEBYSCORE', logk, '(' .. fmt(ws[2]), fmt(start)))
+        ws[2] = start
+        t = ws[1]
+      else
+        t = ws[1] + sum_tokens(tokk, redis.call('ZRANGEBYSCORE', logk, from, fmt(ws[2])))
       end
     end
     out[i] = { r, t }
   end
+  if st then save_sums(kh, st) end
   return out
+end
+
+-- Tokens of an entry scored at: added to (or changed by delta in) every sum whose window still counts it.
+local function add_tokens(kh, logk, tokk, cfg, at, delta, now)
+  if delta == 0 or token_sig(cfg) == '' then return end
+  local st = load_sums(kh, logk, tokk, cfg, now)
+  for _, ws in pairs(st.w) do
+    if at > ws[2] then ws[1] = ws[1] + delta end
+  end
+  save_sums(kh, st)
 end
 
 -- The time from which every window has room for one more request of tokens; INF when never.
@@ -119,7 +182,7 @@ local function key_view(kh, logk, tokk, now)
   local f = redis.call('HMGET', kh, 'cfg', 'health', 'hv', 'inflight', 'last', 'seq', 'draining', 'counters')
   if not f[1] then return false end
   local cfg = cjson.decode(f[1])
-  local counts = window_counts(logk, tokk, cfg, now)
+  local counts = window_counts(kh, logk, tokk, cfg, now)
   return { h = f[2], hv = tonumber(f[3]) or 0, inflight = tonumber(f[4]) or 0, last = tonumber(f[5]) or -1,
     seq = tonumber(f[6]) or -1, draining = f[7] == '1', counters = f[8] or '{}', counts = counts }
 end

@@ -52,7 +52,15 @@ local hv = tonumber(redis.call('HGET', kh, 'hv')) or 0
 if hv ~= seen_hv then
   return reply({ 'stale', redis.call('HGET', kh, 'health'), hv, key_view(kh, logk, tokk, now) })
 end
-if settle >= 0 and redis.call('ZSCORE', logk, lid) then redis.call('HSET', tokk, lid, settle) end
+if settle >= 0 then
+  local at = redis.call('ZSCORE', logk, lid)
+  if at then
+    local before = tonumber(redis.call('HGET', tokk, lid)) or 0
+    -- The sums change first: a sum rebuilt now reads the entry's old tokens, and the change applies once.
+    add_tokens(kh, logk, tokk, cjson.decode(redis.call('HGET', kh, 'cfg')), tonumber(at), settle - before, now)
+    redis.call('HSET', tokk, lid, settle)
+  end
+end
 redis.call('HINCRBY', kh, 'inflight', -1)
 local c = cjson.decode(redis.call('HGET', kh, 'counters') or '{}')
 c['o:' .. outcome] = (c['o:' .. outcome] or 0) + 1
