@@ -6,7 +6,7 @@
 import { performance } from "node:perf_hooks";
 import { Outcome } from "../clients/typescript/src/gen/keypool/v1/keypool.js";
 import { BenchClient } from "./lib/grpc-client.js";
-import { round, summarize } from "./lib/percentile.js";
+import { latencyUs, round, type LatencyUs } from "./lib/percentile.js";
 import { drive } from "./lib/load-loop.js";
 
 export interface LoadJob {
@@ -20,14 +20,6 @@ export interface LoadJob {
   readonly rate: number;
   readonly warmupMs: number;
   readonly durationMs: number;
-}
-
-export interface LatencyUs {
-  readonly p50: number;
-  readonly p90: number;
-  readonly p99: number;
-  readonly max: number;
-  readonly mean: number;
 }
 
 export interface LoadResult {
@@ -109,11 +101,6 @@ async function run(job: LoadJob): Promise<LoadResult> {
     unfinished,
     completedBetweenMarks,
   };
-}
-
-function latencyUs(samples: readonly number[]): LatencyUs {
-  const s = summarize(samples);
-  return { p50: round(s.p50, 0), p90: round(s.p90, 0), p99: round(s.p99, 0), max: round(s.max, 0), mean: round(s.mean, 0) };
 }
 
 process.once("message", (job: LoadJob) => {

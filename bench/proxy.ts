@@ -37,7 +37,7 @@ import { request } from "undici";
 import { startSimulator, type Simulator } from "../src/simulator/index.js";
 import { parseArgs, sleep } from "./lib/args.js";
 import { fakeSecret } from "./lib/fake-keys.js";
-import { round } from "./lib/percentile.js";
+import { round, type LatencyUs } from "./lib/percentile.js";
 import {
   addedLatency,
   chatBody,
@@ -50,7 +50,7 @@ import {
 import { machine, repoRoot, writeResult } from "./lib/results.js";
 import { readProfileDir, writeProfileSummary } from "./lib/cpu-profile-files.js";
 import type { ProxyScenarioResult } from "./lib/report.js";
-import type { LatencyUs, ProxyLoadJob, ProxyLoadResult } from "./proxy-load.js";
+import type { ProxyLoadJob, ProxyLoadResult } from "./proxy-load.js";
 import { runInFork } from "./lib/load-loop.js";
 import { cpuMs, spawnKeypoolServe, stopChild, track } from "./lib/keypool-process.js";
 

@@ -67,3 +67,17 @@ export function round(value: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }
+
+/** p50, p90, p99, max and mean of samples in microseconds, rounded to whole microseconds, as the load generators report them. */
+export interface LatencyUs {
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly mean: number;
+}
+
+export function latencyUs(samplesUs: ArrayLike<number>): LatencyUs {
+  const s = summarize(samplesUs);
+  return { p50: round(s.p50, 0), p90: round(s.p90, 0), p99: round(s.p99, 0), max: round(s.max, 0), mean: round(s.mean, 0) };
+}
