@@ -18,7 +18,7 @@
  * idle, is subtracted for the net figure.
  *
  *   node dist/bench/fleet.js [--sidecars 1,2,4] [--concurrency 32] [--warmup-ms 2000] [--duration-ms 6000]
- *       [--latency-rate 200] [--latency-ms 5000] [--goodput-seconds 15] [--goodput-load 0.9] [--throughput-tpm 0]
+ *       [--latency-rate 200] [--latency-ms 5000] [--goodput-seconds 15] [--goodput-load 0.9] [--throughput-tpm 0] [--name fleet]
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -36,6 +36,7 @@ import { cpuMs, spawnKeypoolServe, stopChild } from "./lib/keypool-process.js";
 import { runInFork } from "./lib/load-loop.js";
 import { round, type LatencyUs } from "./lib/percentile.js";
 import { ProviderCaller } from "./lib/provider-call.js";
+import { fleetTable } from "./lib/report.js";
 import { keypoolProxyConfig } from "./lib/proxy-workload.js";
 import { countersSince, parseRedisCounters, type RedisCounters } from "./lib/redis-counters.js";
 import { machine, repoRoot, writeResult } from "./lib/results.js";
@@ -64,6 +65,8 @@ const opts = parseArgs(process.argv.slice(2), {
   providerLatencyMs: 100,
   providerJitterMs: 100,
   seed: 42,
+  /** Result file name under bench/results/ (without .json). */
+  name: "fleet",
 });
 
 const LOADER = fileURLToPath(new URL("./broker-load.js", import.meta.url));
@@ -277,27 +280,6 @@ async function measureFleet(n: number | "memory", redis: RedisServer | undefined
 
 type FleetRun = Awaited<ReturnType<typeof measureFleet>>;
 
-function table(runs: readonly FleetRun[]): string {
-  const head =
-    "| store | sidecars | pairs/s | sidecars' CPU µs/pair | Redis CPU µs/pair | Redis round trips/pair | AcquireKey p50 / p99, closed loop | " +
-    `AcquireKey p50 / p99 at ${opts.latencyRate}/s | goodput at ${round(opts.goodputLoad * 100, 0)}% (ok / offered, 429s) |\n` +
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
-  return (
-    head +
-    runs
-      .map((r) => {
-        const c = r.closedLoop;
-        const rt = c.redis === undefined ? "–" : `${c.redis.scriptCallsPerPairNet} (${c.redis.scriptCallsPerPair} raw)`;
-        return (
-          `| ${r.store} | ${r.sidecars} | ${c.pairsPerSecond} | ${c.serverCpuUsPerPair} | ${c.redis?.cpuUsPerPair ?? "–"} | ${rt} | ` +
-          `${us(c.acquireLatencyUs)} | ${us(r.openLoop.acquireLatencyUs)} | ${r.goodput.successes} / ${r.goodput.offered}, ${r.goodput.simulator429} |`
-        );
-      })
-      .join("\n") +
-    "\n"
-  );
-}
-
 async function main(): Promise<void> {
   const started = Date.now();
   const startMachine = machine();
@@ -355,7 +337,7 @@ async function main(): Promise<void> {
       /** Closed loop, background reads subtracted (target: exactly 2). */
       roundTripsPerPair: r.closedLoop.redis?.scriptCallsPerPairNet ?? Number.NaN,
     }));
-  const file = writeResult("fleet", {
+  const file = writeResult(opts.name, {
     benchmark: "fleet",
     startedAt: new Date(started).toISOString(),
     elapsedSeconds: round((Date.now() - started) / 1000, 1),
@@ -389,7 +371,7 @@ async function main(): Promise<void> {
     runs,
     targets,
   });
-  process.stdout.write(`\n${table(runs)}\n`);
+  process.stdout.write(`\n${fleetTable(runs, opts.latencyRate, opts.goodputLoad)}\n`);
   for (const t of targets) {
     process.stdout.write(
       `  ${t.sidecars} sidecar(s): AcquireKey p50 ${t.acquireP50OverMemoryUs >= 0 ? "+" : ""}${t.acquireP50OverMemoryUs} µs over the memory store (target ≤ 1000), ` +
