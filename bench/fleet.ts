@@ -74,8 +74,9 @@ const KEYPOOL_CLI = resolve(repoRoot(), "dist", "src", "cli", "main.js");
 /**
  * Per key in the throughput runs: far above them, so that the limits are
  * checked and never bind. A token limit (--throughput-tpm) is off by default:
- * the Redis store sums a token window over every request in it, so its cost
- * grows with the rate and the run's length rather than being a figure of the fleet.
+ * in the Redis store it adds a second sum over every request of the key's
+ * window to each decision, beside the one its statistics always make, so it
+ * is measured on request rather than folded into the fleet's figures.
  */
 const OPEN_LIMITS = { rpm: 1_000_000, ...(opts.throughputTpm > 0 ? { tpm: opts.throughputTpm } : {}) };
 
