@@ -6,11 +6,13 @@
 import { performance } from "node:perf_hooks";
 import { Outcome } from "../clients/typescript/src/gen/keypool/v1/keypool.js";
 import { BenchClient } from "./lib/grpc-client.js";
-import { round, summarize } from "./lib/percentile.js";
+import { latencyUs, round, type LatencyUs } from "./lib/percentile.js";
 import { drive } from "./lib/load-loop.js";
 
 export interface LoadJob {
   readonly address: string;
+  /** Several servers (a fleet of sidecars): pairs go to each in turn, one channel each; `address` is then unused. */
+  readonly addresses?: readonly string[] | undefined;
   readonly mode: "closed" | "open";
   /** Closed loop: pairs in flight at once. */
   readonly concurrency: number;
@@ -25,7 +27,9 @@ export interface LoadResult {
   readonly seconds: number;
   readonly pairsPerSecond: number;
   /** Per pair (AcquireKey then ReportUsage), in microseconds. */
-  readonly latencyUs: { p50: number; p90: number; p99: number; max: number; mean: number };
+  readonly latencyUs: LatencyUs;
+  /** AcquireKey alone, from the moment it was sent (not scheduled) to its answer, in microseconds. */
+  readonly acquireLatencyUs: LatencyUs;
   readonly errors: number;
   readonly firstError: string | undefined;
   /** Open loop: pairs that were still unanswered when the run ended. */
@@ -35,12 +39,14 @@ export interface LoadResult {
 }
 
 async function run(job: LoadJob): Promise<LoadResult> {
-  const client = new BenchClient(job.address);
-  await client.ready();
+  const clients = (job.addresses ?? [job.address]).map((a) => new BenchClient(a));
+  await Promise.all(clients.map((c) => c.ready()));
+  let turn = 0;
   const start = performance.now();
   const measureFrom = start + job.warmupMs;
   const end = measureFrom + job.durationMs;
   const latencies: number[] = [];
+  const acquireLatencies: number[] = [];
   let pairs = 0;
   let errors = 0;
   let firstError: string | undefined;
@@ -55,14 +61,18 @@ async function run(job: LoadJob): Promise<LoadResult> {
   const marks = [mark("start", "between"), mark("end", "after")];
 
   const pair = async (scheduled: number): Promise<void> => {
+    const client = clients[turn++ % clients.length] as BenchClient;
     try {
+      const sent = performance.now();
       const lease = await client.acquire("openai");
+      const acquired = performance.now();
       await client.report({ leaseId: lease.leaseId, outcome: Outcome.OUTCOME_SUCCESS, promptTokens: 10, completionTokens: 10 });
       const done = performance.now();
       if (marked === "between") completedBetweenMarks += 1;
       if (scheduled >= measureFrom && done <= end) {
         pairs += 1;
         latencies.push((done - scheduled) * 1000);
+        acquireLatencies.push((acquired - sent) * 1000);
       }
     } catch (err) {
       errors += 1;
@@ -78,14 +88,14 @@ async function run(job: LoadJob): Promise<LoadResult> {
     marked = "after";
     process.send?.({ mark: "end" });
   }
-  client.close();
-  const s = summarize(latencies);
+  for (const c of clients) c.close();
   const seconds = job.durationMs / 1000;
   return {
     pairs,
     seconds,
     pairsPerSecond: round(pairs / seconds, 0),
-    latencyUs: { p50: round(s.p50, 0), p90: round(s.p90, 0), p99: round(s.p99, 0), max: round(s.max, 0), mean: round(s.mean, 0) },
+    latencyUs: latencyUs(latencies),
+    acquireLatencyUs: latencyUs(acquireLatencies),
     errors,
     firstError,
     unfinished,

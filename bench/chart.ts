@@ -15,6 +15,7 @@ import {
   type AllResults,
   type BalancerResult,
   type BrokerResult,
+  type FleetResult,
   type GoodputResult,
   type ProxyResult,
   type SoakResult,
@@ -28,6 +29,7 @@ const all: AllResults = {
   proxy: readResult<ProxyResult>("proxy"),
   soak: readResult<SoakResult>("soak"),
   soakLong: readResult<SoakResult>("soak-long"),
+  fleet: readResult<FleetResult>("fleet"),
 };
 const dir = resultsDir();
 const written: string[] = [];

@@ -10,20 +10,18 @@
  *
  *   node dist/bench/goodput.js [--duration 30] [--load 1] [--keys 5] [--limit 60] [--window-ms 6000]
  */
-import { performance } from "node:perf_hooks";
-import { durationFromMs } from "../src/protocol/duration.js";
-import { Outcome } from "../clients/typescript/src/gen/keypool/v1/keypool.js";
 import { startKeypoolServer, type KeypoolServer } from "../src/keypool-server.js";
 import { seededRandom } from "../src/simulator/seeded-random.js";
 import { startSimulator, type Simulator } from "../src/simulator/index.js";
 import { silentLogger } from "../src/telemetry/logger.js";
 import { parseArgs, sleep } from "./lib/args.js";
 import { benchPoolConfig, fakeSecret } from "./lib/fake-keys.js";
-import { BenchClient, isServiceError, status } from "./lib/grpc-client.js";
-import { round, summarize, type Summary } from "./lib/percentile.js";
-import { ProviderCaller, type ProviderResult } from "./lib/provider-call.js";
+import { BenchClient } from "./lib/grpc-client.js";
+import { round } from "./lib/percentile.js";
+import { ProviderCaller } from "./lib/provider-call.js";
 import { machine, writeResult } from "./lib/results.js";
 import { countWithin, oracleSchedule, poissonArrivals } from "./lib/workload.js";
+import { driveArrivals, emptyRecord, finish, leasedCall, tally, type ArrivalHandler, type RequestRecord } from "./lib/goodput-run.js";
 
 const opts = parseArgs(process.argv.slice(2), {
   duration: 30,
@@ -49,19 +47,8 @@ const STRATEGY_LABELS: Record<string, string> = {
   "retry-backoff": "round-robin + retry 429 with backoff",
 };
 
-interface RequestRecord {
-  ok: boolean;
-  /** When the successful attempt was sent, ms from the start. */
-  sentAt: number;
-  /** Arrival to the provider's answer (success or final failure), ms. */
-  latencyMs: number;
-  rateLimited: number;
-  attempts: number;
-  failure: "" | "rate_limited" | "refused" | "gave_up" | "error";
-}
-
 interface Strategy {
-  handle(arrival: number, now: () => number): Promise<RequestRecord>;
+  handle: ArrivalHandler;
   close(): Promise<void>;
 }
 
@@ -103,7 +90,7 @@ async function main(): Promise<void> {
     for (const name of opts.strategies.split(",").map((s) => s.trim()).filter(Boolean)) {
       sim.reset();
       const strategy = await makeStrategy(name, sim);
-      const records = await drive(arrivals, strategy);
+      const records = await driveArrivals(arrivals, strategy.handle);
       await strategy.close();
       const res = analyse(name, records, sim, capacityInRun, oracle.successesInRun);
       results.push(res);
@@ -201,28 +188,7 @@ async function keypoolStrategy(sim: Simulator, caller: ProviderCaller): Promise<
   const client = new BenchClient(server.grpcAddress);
   await client.ready();
   return {
-    async handle(arrival, now) {
-      const rec = emptyRecord();
-      for (;;) {
-        const remaining = arrival + opts.budgetMs - now();
-        if (remaining <= 0) return finish(rec, false, now(), arrival, now(), "gave_up");
-        let lease;
-        try {
-          lease = await client.acquire("openai", { maxWaitMs: remaining, deadlineMs: remaining + 1000 });
-        } catch (err) {
-          const refused = isServiceError(err) && err.code === status.RESOURCE_EXHAUSTED;
-          return finish(rec, false, now(), arrival, now(), refused ? "refused" : "error");
-        }
-        rec.attempts += 1;
-        const sentAt = now();
-        const r = await caller.chat(lease.apiKey);
-        const answeredAt = now();
-        await client.report(reportFor(lease.leaseId, r, answeredAt - sentAt));
-        if (r.status === 200) return finish(rec, true, sentAt, arrival, answeredAt, "");
-        if (r.status !== 429) return finish(rec, false, sentAt, arrival, answeredAt, "error");
-        rec.rateLimited += 1;
-      }
-    },
+    handle: leasedCall(() => client, caller, opts.budgetMs),
     async close() {
       client.close();
       await caller.close();
@@ -231,92 +197,18 @@ async function keypoolStrategy(sim: Simulator, caller: ProviderCaller): Promise<
   };
 }
 
-function reportFor(leaseId: string, r: ProviderResult, latencyMs: number) {
-  return {
-    leaseId,
-    outcome: r.status === 200 ? Outcome.OUTCOME_SUCCESS : r.status === 429 ? Outcome.OUTCOME_RATE_LIMITED : Outcome.OUTCOME_UNSPECIFIED,
-    httpStatus: r.status,
-    promptTokens: r.promptTokens,
-    completionTokens: r.completionTokens,
-    latency: durationFromMs(latencyMs),
-    retryAfter: r.retryAfterMs === undefined ? undefined : durationFromMs(r.retryAfterMs),
-  };
-}
-
-function emptyRecord(): RequestRecord {
-  return { ok: false, sentAt: -1, latencyMs: 0, rateLimited: 0, attempts: 0, failure: "" };
-}
-
-function finish(rec: RequestRecord, ok: boolean, sentAt: number, arrival: number, end: number, failure: RequestRecord["failure"]): RequestRecord {
-  rec.ok = ok;
-  rec.sentAt = sentAt;
-  rec.latencyMs = end - arrival;
-  rec.failure = failure;
-  return rec;
-}
-
-/** Fires each request at its arrival time (open loop: a slow answer never delays the next arrival). */
-async function drive(arrivals: readonly number[], strategy: Strategy): Promise<RequestRecord[]> {
-  const t0 = performance.now() + 20;
-  const now = () => performance.now() - t0;
-  const pending: Promise<RequestRecord>[] = [];
-  let i = 0;
-  while (i < arrivals.length) {
-    const t = now();
-    while (i < arrivals.length && (arrivals[i] as number) <= t) {
-      const a = arrivals[i] as number;
-      pending.push(
-        strategy.handle(a, now).catch((): RequestRecord => ({ ...emptyRecord(), failure: "error", latencyMs: now() - a })),
-      );
-      i += 1;
-    }
-    if (i < arrivals.length) await sleep(Math.max(0, (arrivals[i] as number) - now()));
-  }
-  return Promise.all(pending);
-}
-
 function analyse(name: string, records: RequestRecord[], sim: Simulator, capacityInRun: number, oracleInRun: number) {
-  const ok = records.filter((r) => r.ok);
-  const successesInRun = countWithin(
-    ok.map((r) => r.sentAt),
-    0,
-    durationMs,
-  );
+  const t = tally(records, durationMs, capacityInRun);
   const stats = sim.stats();
   const perKey = secrets.map((s) => stats.keys[s]?.successes ?? 0);
-  const latency: Summary = summarize(ok.map((r) => r.latencyMs));
   return {
     strategy: name,
     label: STRATEGY_LABELS[name] ?? name,
-    offered: records.length,
-    successes: ok.length,
-    successesInRun,
-    /** Successful calls sent within the run, over the keys' capacity in that time. */
-    goodputFraction: round(successesInRun / capacityInRun, 4),
+    ...t,
     /** The same over the best any strategy could do with this workload. */
-    fractionOfBestPossible: round(successesInRun / oracleInRun, 4),
-    successesPerMinute: round((successesInRun / durationMs) * 60_000, 1),
-    rateLimited429: records.reduce((n, r) => n + r.rateLimited, 0),
-    refusedByBroker: records.filter((r) => r.failure === "refused").length,
-    gaveUp: records.filter((r) => r.failure === "gave_up").length,
-    failedOn429: records.filter((r) => r.failure === "rate_limited").length,
-    otherErrors: records.filter((r) => r.failure === "error").length,
-    attempts: records.reduce((n, r) => n + r.attempts, 0),
+    fractionOfBestPossible: round(t.successesInRun / oracleInRun, 4),
     successesPerKey: perKey,
     simulatorPeakRequestsPerWindow: Math.max(...secrets.map((s) => stats.keys[s]?.peakRequestsPerWindow ?? 0)),
-    latencyMs: roundSummary(latency),
-  };
-}
-
-function roundSummary(s: Summary): Summary {
-  return {
-    count: s.count,
-    mean: round(s.mean, 1),
-    min: round(s.min, 1),
-    p50: round(s.p50, 1),
-    p90: round(s.p90, 1),
-    p99: round(s.p99, 1),
-    max: round(s.max, 1),
   };
 }
 

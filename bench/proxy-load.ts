@@ -6,7 +6,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { Agent, request } from "undici";
-import { round, summarize } from "./lib/percentile.js";
+import { latencyUs, round, type LatencyUs } from "./lib/percentile.js";
 import { checkChatAnswer } from "./lib/proxy-workload.js";
 import { drive } from "./lib/load-loop.js";
 
@@ -24,14 +24,6 @@ export interface ProxyLoadJob {
   readonly rate: number;
   readonly warmupMs: number;
   readonly durationMs: number;
-}
-
-export interface LatencyUs {
-  readonly p50: number;
-  readonly p90: number;
-  readonly p99: number;
-  readonly max: number;
-  readonly mean: number;
 }
 
 export interface ProxyLoadResult {
@@ -107,18 +99,13 @@ async function run(job: ProxyLoadJob): Promise<ProxyLoadResult> {
     ok,
     seconds,
     requestsPerSecond: round(ok / seconds, 1),
-    latencyUs: micros(latencies),
-    firstByteUs: micros(firstBytes),
+    latencyUs: latencyUs(latencies),
+    firstByteUs: latencyUs(firstBytes),
     errors,
     errorReasons,
     firstError,
     unfinished,
   };
-}
-
-function micros(samples: readonly number[]): LatencyUs {
-  const s = summarize(samples);
-  return { p50: round(s.p50, 0), p90: round(s.p90, 0), p99: round(s.p99, 0), max: round(s.max, 0), mean: round(s.mean, 0) };
 }
 
 process.once("message", (job: ProxyLoadJob) => {

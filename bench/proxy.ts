@@ -27,18 +27,17 @@
  *       [--targets direct,keypool,portkey] [--keypool-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"]
  *       [--portkey-node-args "..."] [--profile-ms 10000] [--keypool-cli dist/src/cli/main.js] [--name proxy]
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { request } from "undici";
 import { startSimulator, type Simulator } from "../src/simulator/index.js";
 import { parseArgs, sleep } from "./lib/args.js";
 import { fakeSecret } from "./lib/fake-keys.js";
-import { round } from "./lib/percentile.js";
+import { round, type LatencyUs } from "./lib/percentile.js";
 import {
   addedLatency,
   chatBody,
@@ -47,13 +46,13 @@ import {
   keypoolProxyConfig,
   median,
   portkeyLoadBalanceConfig,
-  procCpuMs,
 } from "./lib/proxy-workload.js";
 import { machine, repoRoot, writeResult } from "./lib/results.js";
 import { readProfileDir, writeProfileSummary } from "./lib/cpu-profile-files.js";
 import type { ProxyScenarioResult } from "./lib/report.js";
-import type { LatencyUs, ProxyLoadJob, ProxyLoadResult } from "./proxy-load.js";
+import type { ProxyLoadJob, ProxyLoadResult } from "./proxy-load.js";
 import { runInFork } from "./lib/load-loop.js";
+import { cpuMs, spawnKeypoolServe, stopChild, track } from "./lib/keypool-process.js";
 
 const opts = parseArgs(process.argv.slice(2), {
   keys: 5,
@@ -107,25 +106,6 @@ function load(job: ProxyLoadJob): Promise<ProxyLoadResult> {
   return runInFork<ProxyLoadJob, ProxyLoadResult>(LOADER, job);
 }
 
-/** Every child started, so that none outlives this process whatever happens. */
-const children = new Set<ChildProcess>();
-process.once("exit", () => {
-  for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
-});
-
-function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const t = setTimeout(() => child.kill("SIGKILL"), graceMs);
-    child.once("exit", () => {
-      clearTimeout(t);
-      children.delete(child);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
-}
-
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
@@ -144,31 +124,9 @@ async function startKeypool(secrets: readonly string[], simUrl: string, extraNod
   const configFile = join(dir, "keypool.json");
   writeFileSync(configFile, JSON.stringify(keypoolProxyConfig(secrets, `${simUrl}/v1`, { rpm: opts.rpm, tpm: opts.tpm })), { mode: 0o600 });
   const nodeArgs = [...opts.keypoolNodeArgs.split(" ").filter(Boolean), ...extraNodeArgs];
-  const args = [...nodeArgs, KEYPOOL_CLI, "serve", "--listen", "127.0.0.1:0", "--admin-listen", "off", "--proxy-listen", "127.0.0.1:0", "--no-watch", "--config", configFile];
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, KEYPOOL_ADMIN_LISTEN: "off" } });
-  children.add(child);
-  const proxy = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    const timer = setTimeout(() => reject(new Error("keypool did not report serving within 15 s")), 15_000);
-    lines.on("line", (line) => {
-      let entry: { msg?: unknown; proxy?: unknown; level?: unknown };
-      try {
-        entry = JSON.parse(line) as typeof entry;
-      } catch {
-        return;
-      }
-      if (entry.msg === "keypool serving" && typeof entry.proxy === "string") {
-        clearTimeout(timer);
-        resolve(entry.proxy);
-      } else if (typeof entry.level === "number" && entry.level >= 50) {
-        process.stderr.write(`keypool: ${line}\n`);
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`keypool exited with ${code} before serving`));
-    });
-  });
+  const args = ["--listen", "127.0.0.1:0", "--admin-listen", "off", "--proxy-listen", "127.0.0.1:0", "--no-watch", "--config", configFile];
+  const { child, serving } = await spawnKeypoolServe(KEYPOOL_CLI, args, nodeArgs, { ...process.env, KEYPOOL_ADMIN_LISTEN: "off" });
+  const proxy = serving.proxy;
   return {
     name: "keypool",
     label: "keypool serve --proxy-listen",
@@ -189,8 +147,7 @@ async function startPortkey(secrets: readonly string[], simUrl: string): Promise
   const port = await freePort();
   // --headless: no UI routes (the log middleware runs anyway). Its banner goes nowhere.
   const nodeArgs = opts.portkeyNodeArgs.split(" ").filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, GATEWAY_SCRIPT, `--port=${port}`, "--headless"], { stdio: ["ignore", "ignore", "inherit"] });
-  children.add(child);
+  const child = track(spawn(process.execPath, [...nodeArgs, GATEWAY_SCRIPT, `--port=${port}`, "--headless"], { stdio: ["ignore", "ignore", "inherit"] }));
   const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`@portkey-ai/gateway exited with ${code}`))));
   exited.catch(() => undefined);
   const deadline = Date.now() + 20_000;
@@ -232,15 +189,6 @@ function gatewayVersion(): string {
     return (JSON.parse(readFileSync(join(GATEWAY_DIR, "package.json"), "utf8")) as { version?: string }).version ?? "unknown";
   } catch {
     return "not installed";
-  }
-}
-
-function cpuMs(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    return procCpuMs(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return undefined;
   }
 }
 

@@ -3,6 +3,7 @@
  *
  *   npm run bench                       # builds, then everything (soak: a 60 s version)
  *   node dist/bench/run.js --only goodput,balancer --soak-seconds 120
+ *   node dist/bench/run.js --only fleet         # one section alone (the charts and summary follow)
  */
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -32,6 +33,7 @@ const steps: Step[] = [
     args: ["--duration", String(opts.soakSeconds)],
   },
   { name: "fairness", title: "6. fairness: one client's latency alone and during another's 10,000-call bursts", script: "fairness.js" },
+  { name: "fleet", title: "7. fleet: 1, 2 and 4 sidecars over one Redis vs the memory store", script: "fleet.js" },
 ];
 
 function run(step: Step): Promise<number> {

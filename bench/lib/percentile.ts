@@ -68,16 +68,25 @@ export function round(value: number, digits = 2): number {
   return Math.round(value * f) / f;
 }
 
-/** Count, p50, p90, p99 and max, rounded to whole units: a latency distribution as results files quote it. */
-export interface LatencySummary {
-  readonly count: number;
+/** p50, p90, p99, max and mean of samples in microseconds, rounded to whole microseconds, as the load generators report them. */
+export interface LatencyUs {
   readonly p50: number;
   readonly p90: number;
   readonly p99: number;
   readonly max: number;
+  readonly mean: number;
+}
+
+export function latencyUs(samplesUs: ArrayLike<number>): LatencyUs {
+  const s = summarize(samplesUs);
+  return { p50: round(s.p50, 0), p90: round(s.p90, 0), p99: round(s.p99, 0), max: round(s.max, 0), mean: round(s.mean, 0) };
+}
+
+/** The same with the number of samples, for results that quote how many calls a percentile stands on. */
+export interface LatencySummary extends LatencyUs {
+  readonly count: number;
 }
 
 export function latencySummary(samples: ArrayLike<number>): LatencySummary {
-  const s = summarize(samples);
-  return { count: s.count, p50: round(s.p50, 0), p90: round(s.p90, 0), p99: round(s.p99, 0), max: round(s.max, 0) };
+  return { count: samples.length, ...latencyUs(samples) };
 }

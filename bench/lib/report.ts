@@ -162,6 +162,27 @@ export interface ProxyResult {
   readonly scenarios: readonly ProxyScenarioResult[];
 }
 
+/** What the summary reads of one fleet of `bench/results/fleet.json`. */
+export interface FleetRunSummary {
+  readonly store: string;
+  readonly sidecars: number;
+  readonly closedLoop: {
+    readonly pairsPerSecond: number;
+    readonly serverCpuUsPerPair: number;
+    readonly acquireLatencyUs: { readonly p50: number; readonly p99: number };
+    readonly redis?: { readonly cpuUsPerPair: number; readonly scriptCallsPerPair: number; readonly scriptCallsPerPairNet: number } | undefined;
+  };
+  readonly openLoop: { readonly acquireLatencyUs: { readonly p50: number; readonly p99: number } };
+  readonly goodput: { readonly successes: number; readonly offered: number; readonly simulator429: number };
+}
+
+export interface FleetResult {
+  readonly machine: Machine;
+  readonly startedAt: string;
+  readonly setup: { readonly latencyRate: number; readonly goodput: { readonly offeredLoad: number } };
+  readonly runs: readonly FleetRunSummary[];
+}
+
 export interface AllResults {
   readonly goodput?: GoodputResult | undefined;
   readonly broker?: BrokerResult | undefined;
@@ -169,6 +190,7 @@ export interface AllResults {
   readonly proxy?: ProxyResult | undefined;
   readonly soak?: SoakResult | undefined;
   readonly soakLong?: SoakResult | undefined;
+  readonly fleet?: FleetResult | undefined;
 }
 
 const pct = (f: number) => `${(f * 100).toFixed(1)}%`;
@@ -488,5 +510,27 @@ export function summaryMarkdown(all: AllResults): string {
       "",
     );
   }
+  const f = all.fleet;
+  if (f !== undefined) {
+    out.push("## 7. A fleet over one Redis", "", machineLine(f.machine, f.startedAt), "", fleetTable(f.runs, f.setup.latencyRate, f.setup.goodput.offeredLoad));
+  }
   return out.join("\n");
+}
+
+/** The fleet benchmark's table, as it prints it and as the summary shows it. */
+export function fleetTable(runs: readonly FleetRunSummary[], latencyRate: number, goodputLoad: number): string {
+  const lat = (l: { readonly p50: number; readonly p99: number }) => `${ms(l.p50)} / ${ms(l.p99)} ms`;
+  const head =
+    "| store | sidecars | pairs/s | sidecars' CPU µs/pair | Redis CPU µs/pair | Redis round trips/pair, net (raw) | AcquireKey p50 / p99, closed loop | " +
+    `AcquireKey p50 / p99 at ${latencyRate}/s | goodput at ${Math.round(goodputLoad * 100)}% (ok / offered, 429s) |\n` +
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  const rows = runs.map((r) => {
+    const c = r.closedLoop;
+    const rt = c.redis === undefined ? "–" : `${c.redis.scriptCallsPerPairNet} (${c.redis.scriptCallsPerPair})`;
+    return (
+      `| ${r.store} | ${r.sidecars} | ${c.pairsPerSecond} | ${c.serverCpuUsPerPair} | ${c.redis?.cpuUsPerPair ?? "–"} | ${rt} | ` +
+      `${lat(c.acquireLatencyUs)} | ${lat(r.openLoop.acquireLatencyUs)} | ${r.goodput.successes} / ${r.goodput.offered}, ${r.goodput.simulator429} |\n`
+    );
+  });
+  return head + rows.join("");
 }
