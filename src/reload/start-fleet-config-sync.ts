@@ -6,6 +6,11 @@ import type { Logger } from "../telemetry/logger.js";
 import type { ConfigReloader } from "./config-reloader.js";
 import { FleetConfigSync } from "./fleet-config-sync.js";
 
+/** This sidecar's name in the fleet: host name and process id, which tell sidecars apart in a log and say nothing secret. */
+export function sidecarName(): string {
+  return `${hostname()}/${process.pid}`;
+}
+
 /**
  * Joins the fleet's configuration announcements, with a log line whenever
  * this sidecar falls out of step with the fleet or back into it. A store
@@ -24,8 +29,7 @@ export async function startFleetConfigSync(
     {
       reloader,
       announcements,
-      // Host name and process id: tells sidecars apart in a log, and says nothing secret.
-      sidecar: `${hostname()}/${process.pid}`,
+      sidecar: sidecarName(),
       clock,
       onDiffer: (s) =>
         log.warn({ fleetLatest: s.latest, differences: s.differences }, "configuration differs from the one the fleet last announced; this sidecar keeps its own"),

@@ -1,7 +1,7 @@
 import type { Clock, TimerHandle } from "../../clock/clock.js";
 import { RESOLUTIONS } from "./history-series.js";
 import type { HistoryShelf } from "./history-shelf.js";
-import { AT_FIELD, encodeBucket, encodeMeta, META_FIELD, RECORD_TTL_MS, slotField } from "./history-wire.js";
+import { AT_FIELD, encodeBucket, encodeMeta, META_FIELD, RECORD_TTL_MS, recordName, slotField } from "./history-wire.js";
 import type { StatsHistory } from "./stats-history.js";
 
 export interface FleetHistoryWriterOptions {
@@ -21,7 +21,6 @@ export interface FleetHistoryWriterOptions {
  * from its time to now), and the markers and series list when they changed.
  */
 export class FleetHistoryWriter {
-  /** One record per process: a restarted sidecar under the same host name and pid (pid 1 in a container) is a new history. */
   readonly record: string;
   private readonly intervalMs: number;
   /** Per ring, the first bucket number not yet known to be written in its final state. */
@@ -38,7 +37,7 @@ export class FleetHistoryWriter {
     private readonly clock: Clock,
     private readonly options: FleetHistoryWriterOptions = {},
   ) {
-    this.record = `${history.sidecar}@${history.recordingSince}`;
+    this.record = recordName(history.sidecar, history.recordingSince);
     this.intervalMs = options.intervalMs ?? 5_000;
     this.from = RESOLUTIONS.map((r) => Math.floor(history.recordingSince / r.widthMs));
   }

@@ -18,6 +18,11 @@ export const AT_FIELD = "at";
 export const META_FIELD = "meta";
 const VERSION = 1;
 
+/** One record per process: a sidecar restarted under the same host name and pid (pid 1 in a container) starts a new one. */
+export function recordName(sidecar: string, recordingSince: number): string {
+  return `${sidecar}@${recordingSince}`;
+}
+
 export function slotField(ring: number, slot: number): string {
   return `${ring}:${slot}`;
 }

@@ -43,6 +43,8 @@ export interface StatsHistoryOptions {
   readonly maxModels?: number | undefined;
   /** Configuration generation at the start. */
   readonly configGeneration?: number | undefined;
+  /** When recording began; default: now. */
+  readonly recordingSince?: number | undefined;
   /** This sidecar's name in a fleet (host name and process id), carried by its markers. */
   readonly sidecar?: string | undefined;
   /** The other sidecars' histories (the shared store's); without it the history is this process's alone. */
@@ -88,7 +90,7 @@ export class StatsHistory {
     this.generation = options.configGeneration ?? 0;
     this.sidecar = options.sidecar ?? "";
     this.fleet = options.fleet;
-    this.recordingSince = this.clock.now();
+    this.recordingSince = options.recordingSince ?? this.clock.now();
     this.lastPrune = this.recordingSince;
     const where = this.sidecar === "" ? "" : ` on ${this.sidecar}`;
     this.processMarkers.add(this.marker("start", "", "", undefined, `keypool started${where}; nothing before this is in its history`));
