@@ -29,15 +29,18 @@ export class RedisHistoryShelf {
     return `${this.prefix}history:${record}`;
   }
 
-  async write(record: string, fields: ReadonlyMap<string, string>, ttlMs: number, now: number): Promise<void> {
+  async write(record: string, fields: ReadonlyMap<string, string>, ttlMs: number, now: number): Promise<boolean> {
     const key = this.key(record);
-    await Promise.all([
+    // Sent in this order on one connection, so EXISTS sees the record as it was before this write.
+    const [existed] = await Promise.all([
+      this.redis.exists(key),
       this.redis.hset(key, Object.fromEntries(fields)),
       this.redis.pexpire(key, ttlMs),
       this.redis.zadd(this.names, now, record),
       this.redis.zremrangebyscore(this.names, "-inf", now - ttlMs),
       this.redis.pexpire(this.names, ttlMs),
     ]);
+    return existed === 1;
   }
 
   async read(fields: readonly string[], since: number, except: string): Promise<readonly StoredRecord[]> {

@@ -19,6 +19,7 @@ export interface FleetHistoryWriterOptions {
  * request path: a lease never waits for it. Each write carries only the
  * buckets that may have changed since the last one that succeeded (those
  * from its time to now), and the markers and series list when they changed.
+ * A store that lost the record gets all of it again with the next write.
  */
 export class FleetHistoryWriter {
   readonly record: string;
@@ -39,7 +40,11 @@ export class FleetHistoryWriter {
   ) {
     this.record = recordName(history.sidecar, history.recordingSince);
     this.intervalMs = options.intervalMs ?? 5_000;
-    this.from = RESOLUTIONS.map((r) => Math.floor(history.recordingSince / r.widthMs));
+    this.from = this.fromStart();
+  }
+
+  private fromStart(): number[] {
+    return RESOLUTIONS.map((r) => Math.floor(this.history.recordingSince / r.widthMs));
   }
 
   start(): void {
@@ -88,7 +93,13 @@ export class FleetHistoryWriter {
       }
       return last;
     });
-    await this.shelf.write(this.record, fields, RECORD_TTL_MS, now);
+    const kept = await this.shelf.write(this.record, fields, RECORD_TTL_MS, now);
+    if (!kept && this.metaWritten !== -1) {
+      // Lost: what this write left out was in the record and is gone with it.
+      this.from.splice(0, this.from.length, ...this.fromStart());
+      this.metaWritten = -1;
+      return this.write();
+    }
     // The bucket holding `now` may still grow: the next write starts with it.
     upTo.forEach((n, ring) => (this.from[ring] = n));
     this.metaWritten = changes;

@@ -4,8 +4,12 @@
  * stops writing disappears `ttlMs` after its last write.
  */
 export interface HistoryShelf {
-  /** Sets these fields of `record` (others stay) and keeps it, and its name in the list of records, for ttlMs from `now`. */
-  write(record: string, fields: ReadonlyMap<string, string>, ttlMs: number, now: number): Promise<void>;
+  /**
+   * Sets these fields of `record` (others stay) and keeps it, and its name in
+   * the list of records, for ttlMs from `now`. Resolves to whether the record
+   * was there before: false after the store lost it (flushed, restarted).
+   */
+  write(record: string, fields: ReadonlyMap<string, string>, ttlMs: number, now: number): Promise<boolean>;
   /** The records written at or after `since`, but `except`: for each, the fields asked for (null where absent). */
   read(fields: readonly string[], since: number, except: string): Promise<readonly ShelfRecord[]>;
 }

@@ -28,13 +28,15 @@ class MemoryShelf implements HistoryShelf {
 
   constructor(private readonly clock: ManualClock) {}
 
-  write(record: string, fields: ReadonlyMap<string, string>, ttlMs: number, now: number): Promise<void> {
-    const r = this.records.get(record) ?? { fields: new Map<string, string>(), writtenAt: now, expiresAt: now + ttlMs };
+  write(record: string, fields: ReadonlyMap<string, string>, ttlMs: number, now: number): Promise<boolean> {
+    const held = this.records.get(record);
+    const existed = held !== undefined && held.expiresAt > now;
+    const r = existed ? held : { fields: new Map<string, string>(), writtenAt: now, expiresAt: now + ttlMs };
     for (const [k, v] of fields) r.fields.set(k, v);
     r.writtenAt = now;
     r.expiresAt = now + ttlMs;
     this.records.set(record, r);
-    return Promise.resolve();
+    return Promise.resolve(existed);
   }
 
   read(fields: readonly string[], since: number, except: string): Promise<readonly ShelfRecord[]> {
