@@ -5,6 +5,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Outcome, StatsHistoryMarkerKind, type GetStatsHistoryResponse } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
 import { TestClient } from "../support/grpc-client.js";
+import { unpack } from "../../src/telemetry/history/history-wire.js";
 import { startRedisServer, type RedisServer } from "../support/redis-server.js";
 import { startCli, type RunningCli } from "../support/run-cli.js";
 import { waitUntil } from "../support/wait-until.js";
@@ -126,7 +127,10 @@ describe("the statistics history of a fleet", () => {
     const client = new Redis(redis.port, "127.0.0.1");
     const keys = await client.keys(`${PREFIX}history*`);
     expect(keys.length).toBe(4);
-    const stored = await Promise.all(keys.map(async (k) => ((await client.type(k)) === "hash" ? JSON.stringify(await client.hgetall(k)) : JSON.stringify(await client.zrange(k, 0, -1)))));
+    // Slots and meta are packed: searched as stored and as unpacked.
+    const values = await Promise.all(keys.map(async (k) => ((await client.type(k)) === "hash" ? client.hvals(k) : client.zrange(k, 0, -1))));
+    const stored = values.flat().flatMap((v) => [v, unpack(v)]);
+    expect(stored.join("\n")).toContain("gpt-4o-mini");
     client.disconnect();
     const outputs = [...stored, ...running.map((r) => r.output()), JSON.stringify(await historyJson(a)), JSON.stringify(await a.grpc.history({ provider: "openai", keyId: "k2" }))];
     for (const secret of SECRETS) for (const out of outputs) expect(out).not.toContain(secret);

@@ -1,3 +1,4 @@
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 import type { KeyStateName } from "../../pool/types.js";
 import { FIELDS } from "./bucket-fields.js";
 import type { SeriesIndex, SeriesRow, SidecarBucket } from "./fleet-history-source.js";
@@ -11,7 +12,10 @@ import type { HistoryMarker, HistoryMarkerKind } from "./history-types.js";
  * of every series in it. Slots are reused round-robin, as in memory, so a
  * record never holds more buckets than the rings do; a reader ignores a slot
  * whose bucket number is not the one it asked for. Key ids, models and
- * counters only: nothing here can carry a secret.
+ * counters only: nothing here can carry a secret. "meta" and the slots are
+ * JSON, deflated and in base64: rows of similar counters under repeated
+ * names shrink about fourfold, and the store and every reader carry that
+ * much less.
  */
 
 export const AT_FIELD = "at";
@@ -38,12 +42,12 @@ type WireMarker = [number, HistoryMarkerKind, string, string, string, number, st
 
 export function encodeMeta(m: HistoryMeta): string {
   const markers = m.markers.map((k): WireMarker => [k.at, k.kind, k.provider, k.keyId, k.keyState ?? "", k.configGeneration, k.detail, k.changedBy]);
-  return JSON.stringify({ v: VERSION, sidecar: m.sidecar, since: m.recordingSince, markers, index: m.index });
+  return pack(JSON.stringify({ v: VERSION, sidecar: m.sidecar, since: m.recordingSince, markers, index: m.index }));
 }
 
 /** Undefined for anything this version did not write: another version's record is skipped, never a failed query. */
 export function decodeMeta(text: string): HistoryMeta | undefined {
-  const v = parse(text);
+  const v = parse(unpack(text));
   if (!isObject(v) || v["v"] !== VERSION || typeof v["sidecar"] !== "string" || typeof v["since"] !== "number") return undefined;
   const { markers, index } = v;
   if (!Array.isArray(markers) || !isIndex(index)) return undefined;
@@ -66,11 +70,11 @@ export function encodeBucket(b: SidecarBucket): string {
     while (end > 0 && r.counters[end - 1] === 0) end--;
     return [r.provider, r.keyId, r.model, ...r.counters.slice(0, end)];
   });
-  return JSON.stringify([b.n, ...rows]);
+  return pack(JSON.stringify([b.n, ...rows]));
 }
 
 export function decodeBucket(text: string): SidecarBucket | undefined {
-  const v = parse(text);
+  const v = parse(unpack(text));
   if (!Array.isArray(v) || typeof v[0] !== "number") return undefined;
   const rows: SeriesRow[] = [];
   for (const r of v.slice(1)) {
@@ -81,6 +85,22 @@ export function decodeBucket(text: string): SidecarBucket | undefined {
     rows.push({ provider: r[0], keyId: r[1], model: r[2], counters: counters as number[] });
   }
   return { n: v[0], rows };
+}
+
+/** Largest text a field may unpack to: far above any real bucket, and a bound on what a corrupt value can cost. */
+const MAX_UNPACKED = 16 * 1024 * 1024;
+
+function pack(json: string): string {
+  return deflateRawSync(json).toString("base64");
+}
+
+/** A field's JSON text; "" for a value that is not a packed field. */
+export function unpack(value: string): string {
+  try {
+    return inflateRawSync(Buffer.from(value, "base64"), { maxOutputLength: MAX_UNPACKED }).toString("utf8");
+  } catch {
+    return "";
+  }
 }
 
 function parse(text: string): unknown {
