@@ -21,10 +21,14 @@ import { ProxyServer } from "./proxy/proxy-server.js";
 import { KeyRechecker, type RecheckOutcome } from "./recheck/key-rechecker.js";
 import type { ConfigDiff, PoolEvent } from "./pool/types.js";
 import { ConfigReloader, type ReloadEvent } from "./reload/config-reloader.js";
-import { startFleetConfigSync } from "./reload/start-fleet-config-sync.js";
+import { sidecarName, startFleetConfigSync } from "./reload/start-fleet-config-sync.js";
 import type { ConfigAnnouncements } from "./config/config-announcement.js";
 import { watchSources, type SourceWatcher } from "./reload/watch-sources.js";
+import { FleetHistoryWriter } from "./telemetry/history/fleet-history-writer.js";
+import type { HistoryShelf } from "./telemetry/history/history-shelf.js";
+import { recordName } from "./telemetry/history/history-wire.js";
 import { followPool } from "./telemetry/history/pool-history-feed.js";
+import { shelfHistorySource } from "./telemetry/history/shelf-history-source.js";
 import { StatsHistory } from "./telemetry/history/stats-history.js";
 import type { KeypoolMetrics } from "./telemetry/keypool-metrics.js";
 import { keyStateMessage } from "./telemetry/key-state-message.js";
@@ -82,6 +86,8 @@ export interface KeypoolServerOptions {
   readonly authPenalty?: PenaltySettings | undefined;
   /** How often keys with `probe: true` are looked over for a due recheck; default 5 s. */
   readonly recheckScanMs?: number | undefined;
+  /** With the Redis store, how often this sidecar writes its statistics history for the fleet; default 5 s. */
+  readonly historyWriteIntervalMs?: number | undefined;
 }
 
 export const DEFAULT_GRPC_LISTEN = "127.0.0.1:50051";
@@ -131,6 +137,7 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
   let quitStore: (() => Promise<void>) | undefined;
   let diff: ConfigDiff;
   let announcements: ConfigAnnouncements | undefined;
+  let historyShelf: HistoryShelf | undefined;
   if (location.kind === "redis") {
     const prefix = parseStorePrefix(options.storePrefix ?? config.settings.storePrefix);
     const redisPool = await openRedisPool({
@@ -152,6 +159,7 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
     }
     quitStore = () => redisPool.quit();
     announcements = redisPool.configAnnouncements();
+    historyShelf = redisPool.historyShelf();
     log.info({ store: location.masked, prefix }, "pool state in the shared redis store");
     if ((options.stateFile ?? config.settings.stateFile) !== undefined) log.warn("the state file is the memory store's; with a Redis store the state lives in Redis, and the file is not used");
     pool = redisPool;
@@ -171,8 +179,17 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
     onRecheck: (r) => logRecheck(log, r),
     onError: (err, provider, keyId) => log.warn({ provider, keyId, err: err instanceof Error ? err.message : String(err) }, "key recheck failed"),
   });
-  const history = new StatsHistory({ clock, configGeneration: diff.generation });
+  const sidecar = sidecarName();
+  const recordingSince = clock.now();
+  const history = new StatsHistory({
+    clock,
+    configGeneration: diff.generation,
+    sidecar,
+    recordingSince,
+    fleet: historyShelf === undefined ? undefined : shelfHistorySource(historyShelf, recordName(sidecar, recordingSince), clock),
+  });
   const unfollowPool = followPool(pool, history);
+  const historyWriter = historyShelf === undefined ? undefined : startHistoryWriter(history, historyShelf, clock, log, options.historyWriteIntervalMs);
   for (const w of config.warnings) log.warn({ warning: w }, "configuration warning");
   const configFile = options.configFile ?? (env["KEYPOOL_CONFIG"] || undefined);
   const reloader = new ConfigReloader(pool, { configFile, envFile: options.envFile, env });
@@ -278,6 +295,7 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
   }
   keeper?.run();
   rechecker.start();
+  historyWriter?.start();
   serving = true;
   log.info(
     {
@@ -311,6 +329,8 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
         await Promise.all([grpc.shutdown(graceMs), proxy?.close(graceMs)]);
         // Saved once the last report is in, so the file holds every request counted.
         await keeper?.stop();
+        // Written last, so that the fleet keeps this sidecar's history up to its stop.
+        await historyWriter?.stop();
         await quitStore?.();
         await observability.stop();
         unfollowPool();
@@ -319,6 +339,15 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
       return stopping;
     },
   };
+}
+
+/** Writes the history for the fleet; one warning when writes start failing, one line when they succeed again. */
+function startHistoryWriter(history: StatsHistory, shelf: HistoryShelf, clock: Clock, log: Logger, intervalMs: number | undefined): FleetHistoryWriter {
+  return new FleetHistoryWriter(history, shelf, clock, {
+    intervalMs,
+    onError: (message) => log.warn({ err: message }, "could not write the statistics history to the shared store; the fleet sees this sidecar's as of its last write"),
+    onRecovered: () => log.info("statistics history written to the shared store again"),
+  });
 }
 
 /** Re-reads the tokens file; a rejected one leaves the previous tokens in force. */

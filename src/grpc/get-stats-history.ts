@@ -12,9 +12,9 @@ export interface GetStatsHistoryDeps {
   readonly directory: HistoryDirectory;
 }
 
-/** GetStatsHistory: the selected history, or INVALID_ARGUMENT / NOT_FOUND naming the field. */
+/** GetStatsHistory: the selected history (the fleet's, with a shared store), or INVALID_ARGUMENT / NOT_FOUND naming the field. */
 export function getStatsHistory({ history, directory }: GetStatsHistoryDeps) {
-  return (call: ServerUnaryCall<GetStatsHistoryRequest, GetStatsHistoryResponse>): GetStatsHistoryResponse => {
+  return async (call: ServerUnaryCall<GetStatsHistoryRequest, GetStatsHistoryResponse>): Promise<GetStatsHistoryResponse> => {
     const req = call.request;
     const query = parseHistoryQuery({
       provider: req.provider,
@@ -24,6 +24,6 @@ export function getStatsHistory({ history, directory }: GetStatsHistoryDeps) {
       resolutionMs: durationToMs(req.resolution),
     });
     setRpcAttributes(call, { "keypool.provider": query.provider, ...(query.keyId === "" ? {} : { "keypool.key_id": query.keyId }) });
-    return historyToProto(history.read(query, directory));
+    return historyToProto(await history.query(query, directory));
   };
 }

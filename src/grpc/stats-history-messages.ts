@@ -28,6 +28,8 @@ export function historyToProto(h: HistoryResult): GetStatsHistoryResponse {
     buckets: h.buckets.map(bucketToProto),
     markers: h.markers.map(markerToProto),
     models: [...h.models],
+    sidecars: [...h.sidecars],
+    fleetUnavailable: h.fleetUnavailable,
   };
 }
 
@@ -62,5 +64,6 @@ function markerToProto(m: HistoryMarker): StatsHistoryMarker {
     configGeneration: m.configGeneration,
     detail: m.detail,
     changedBy: m.changedBy,
+    sidecar: m.sidecar,
   };
 }

@@ -197,7 +197,7 @@ export class AdminServer {
           if (!mayUse(client, (url.searchParams.get("provider") ?? "").trim().toLowerCase())) {
             throw new KeypoolError("PERMISSION_DENIED", "provider: outside this client's providers");
           }
-          serveStatsHistory(res, url, this.options.history, poolDirectory(pool));
+          await serveStatsHistory(res, url, this.options.history, poolDirectory(pool));
           return;
         case "/v1/stats/stream":
           // A HEAD would open a stream whose body is never sent.

@@ -15,7 +15,7 @@ const PARAMS = ["provider", "key", "model", "range", "resolution"] as const;
  * unknown or repeated parameter is a 400 naming it: a typo would otherwise
  * answer a different question than the one asked.
  */
-export function serveStatsHistory(res: ServerResponse, url: URL, history: StatsHistory, directory: HistoryDirectory): void {
+export async function serveStatsHistory(res: ServerResponse, url: URL, history: StatsHistory, directory: HistoryDirectory): Promise<void> {
   for (const name of new Set(url.searchParams.keys())) {
     if (!(PARAMS as readonly string[]).includes(name)) {
       throw invalidArgument(`${JSON.stringify(name.slice(0, 64))}: unknown parameter (expected ${PARAMS.join(", ")})`);
@@ -33,7 +33,7 @@ export function serveStatsHistory(res: ServerResponse, url: URL, history: StatsH
     },
     { keyId: "key" },
   );
-  sendJson(res, 200, historyToJson(history.read(query, directory)));
+  sendJson(res, 200, historyToJson(await history.query(query, directory)));
 }
 
 function queryDuration(url: URL, name: string): number | undefined {

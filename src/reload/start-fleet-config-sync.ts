@@ -7,6 +7,11 @@ import type { Logger } from "../telemetry/logger.js";
 import type { ConfigReloader } from "./config-reloader.js";
 import { FleetConfigSync } from "./fleet-config-sync.js";
 
+/** This sidecar's name in the fleet: host name and process id, which tell sidecars apart in a log and say nothing secret. */
+export function sidecarName(): string {
+  return `${hostname()}/${process.pid}`;
+}
+
 /**
  * Joins the fleet's configuration announcements, with a log line whenever
  * this sidecar falls out of step with the fleet or back into it. A store
@@ -26,8 +31,8 @@ export async function startFleetConfigSync(
     {
       reloader,
       announcements,
-      // Host name and process id tell sidecars apart in a log and say nothing secret; the suffix, servers embedded in one process.
-      sidecar: `${hostname()}/${process.pid}-${randomBytes(2).toString("hex")}`,
+      // The suffix tells apart servers embedded in one process.
+      sidecar: `${sidecarName()}-${randomBytes(2).toString("hex")}`,
       clock,
       rereads,
       onDiffer: (s) =>

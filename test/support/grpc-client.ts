@@ -3,6 +3,8 @@ import {
   KeyPoolServiceClient,
   type AcquireKeyRequest,
   type AcquireKeyResponse,
+  type GetStatsHistoryRequest,
+  type GetStatsHistoryResponse,
   type ReportUsageRequest,
   type ReportUsageResponse,
 } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
@@ -60,6 +62,13 @@ export class TestClient {
       this.raw.reportUsage(full, this.metadata(), { deadline: Date.now() + 10_000 }, (err, res) =>
         err ? reject(err) : resolve(res),
       ),
+    );
+  }
+
+  history(req: Partial<GetStatsHistoryRequest>): Promise<GetStatsHistoryResponse> {
+    const full: GetStatsHistoryRequest = { provider: "", keyId: "", model: "", range: undefined, resolution: undefined, ...req };
+    return new Promise((resolve, reject) =>
+      this.raw.getStatsHistory(full, this.metadata(), { deadline: Date.now() + 10_000 }, (err, res) => (err ? reject(err) : resolve(res))),
     );
   }
 

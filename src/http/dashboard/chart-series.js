@@ -30,7 +30,7 @@ export function seriesFromHistory(h) {
   }
   const markers = h.markers
     .filter((m) => m.kind === "start" || m.kind === "reload")
-    .map((m) => ({ at: Date.parse(m.at), kind: m.kind, detail: m.detail, generation: m.config_generation }));
+    .map((m) => ({ at: Date.parse(m.at), kind: m.kind, detail: m.detail, generation: m.config_generation, sidecar: m.sidecar ?? "" }));
   return { resolutionMs: h.resolution_ms, buckets, markers, recordingSince: Date.parse(h.recording_since), totals: null };
 }
 
@@ -45,8 +45,10 @@ export function mergeSeries(old, fresh) {
   for (const [t, b] of old.buckets) {
     if (b.recorded && !(buckets.get(t)?.recorded ?? false)) buckets.set(t, b);
   }
-  const seen = new Set(fresh.markers.map((m) => `${m.at} ${m.kind}`));
-  const markers = [...fresh.markers, ...old.markers.filter((m) => !seen.has(`${m.at} ${m.kind}`))].sort((a, b) => a.at - b.at);
+  // With a shared store, two sidecars may start or reload in the same millisecond: the sidecar tells them apart.
+  const id = (m) => `${m.at} ${m.kind} ${m.sidecar ?? ""}`;
+  const seen = new Set(fresh.markers.map(id));
+  const markers = [...fresh.markers, ...old.markers.filter((m) => !seen.has(id(m)))].sort((a, b) => a.at - b.at);
   return { ...fresh, buckets: new Map([...buckets].sort((a, b) => a[0] - b[0])), markers };
 }
 

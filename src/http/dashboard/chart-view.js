@@ -76,7 +76,7 @@ export function createChart(kind, title, unit, lines) {
       g.dataset.kind = m.kind;
       g.append(svgEl("line", { x1: xx, x2: xx, y1: PAD.top, y2: HEIGHT - PAD.bottom }));
       const tip = svgEl("title");
-      tip.textContent = m.kind === "start" ? "sidecar started" : `configuration reloaded (generation ${m.generation})${m.detail ? `: ${m.detail}` : ""}`;
+      tip.textContent = m.kind === "start" ? `sidecar ${m.sidecar ? `${m.sidecar} ` : ""}started` : `configuration reloaded (generation ${m.generation})${m.detail ? `: ${m.detail}` : ""}`;
       g.append(tip);
       svg.append(g);
     }

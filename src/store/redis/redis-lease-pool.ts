@@ -24,6 +24,7 @@ import type { AcquireRequest, ConfigDiff, KeyStateName, Lease, PoolEvent, Report
 import { normalizeAcquire, validateReport, type NormalizedAcquire } from "../../pool/validate-request.js";
 import { KeyActionBudgets } from "../memory/key-action-budgets.js";
 import { queueFull } from "../memory/refusal.js";
+import { RedisHistoryShelf } from "./redis-history-shelf.js";
 import { FleetConfigChannel } from "./fleet-config-channel.js";
 import { FleetWaiters } from "./fleet-waiters.js";
 import { healthFromJson, healthToJson } from "./health-json.js";
@@ -184,6 +185,11 @@ export class RedisLeasePool implements LeasePool {
   /** Configuration announcements between the sidecars sharing this store. */
   configAnnouncements(): FleetConfigChannel {
     return new FleetConfigChannel(this.redis, this.subscriber, this.prefix);
+  }
+
+  /** Where each sidecar of the fleet keeps its statistics history for the others to read. */
+  historyShelf(): RedisHistoryShelf {
+    return new RedisHistoryShelf(this.redis, this.prefix);
   }
 
   /** Resolves once the last configuration is in the store; rejects with why it could not be written. */

@@ -35,6 +35,20 @@ export class BucketRing {
     this.rows[offset + field] = Math.min(MAX_COUNTER, Math.max(this.rows[offset + field] ?? 0, Math.round(value)));
   }
 
+  /**
+   * Adds another sidecar's counters (FIELDS - 1 of them, no epoch) to bucket
+   * number `n`: sums, but the largest latency is the largest of both.
+   */
+  merge(n: number, counters: readonly number[]): void {
+    const offset = this.rowFor(n * this.widthMs);
+    if (offset < 0) return;
+    for (let f = 1; f < FIELDS; f++) {
+      const v = counters[f - 1] ?? 0;
+      const held = this.rows[offset + f] ?? 0;
+      this.rows[offset + f] = f === F.latencyMaxMs ? Math.max(held, v) : Math.min(MAX_COUNTER, held + v);
+    }
+  }
+
   /** Row offset of bucket number `n`, or -1 when the ring no longer (or not yet) holds it. */
   offsetOf(n: number): number {
     const offset = (n % this.slots) * FIELDS;

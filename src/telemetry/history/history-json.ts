@@ -18,6 +18,8 @@ export function historyToJson(h: HistoryResult): Record<string, unknown> {
     buckets: h.buckets.map(bucketJson),
     markers: h.markers.map(markerJson),
     models: [...h.models],
+    sidecars: [...h.sidecars],
+    fleet_unavailable: h.fleetUnavailable === "" ? null : h.fleetUnavailable,
   };
 }
 
@@ -51,6 +53,7 @@ function markerJson(m: HistoryMarker): Record<string, unknown> {
     config_generation: m.configGeneration,
     detail: m.detail,
     changed_by: m.changedBy,
+    sidecar: m.sidecar,
   };
 }
 

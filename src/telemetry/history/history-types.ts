@@ -39,6 +39,8 @@ export interface HistoryMarker {
   readonly detail: string;
   /** Key state markers: who caused the change (a client's name, "anonymous", "config" or "time"); "" otherwise. */
   readonly changedBy: string;
+  /** The sidecar it happened on (host name and process id); "" when the history is one process's alone. */
+  readonly sidecar: string;
 }
 
 export interface HistoryResult {
@@ -49,7 +51,12 @@ export interface HistoryResult {
   readonly resolutionMs: number;
   readonly rangeStart: number;
   readonly rangeEnd: number;
+  /** When the earliest sidecar in this history started recording. */
   readonly recordingSince: number;
+  /** Whose history this is: this sidecar first, then the others of the fleet that wrote any. */
+  readonly sidecars: readonly string[];
+  /** Why the other sidecars' history is missing (the shared store could not be read); "" when it is not. */
+  readonly fleetUnavailable: string;
   readonly buckets: readonly HistoryBucket[];
   readonly markers: readonly HistoryMarker[];
   readonly models: readonly string[];

@@ -1,5 +1,6 @@
 import { BUCKET_OUTCOMES, F, FIELDS, LATENCY_BINS } from "./bucket-fields.js";
-import { RESOLUTIONS, type HistorySeries } from "./history-series.js";
+import type { BucketRing } from "./bucket-ring.js";
+import { RESOLUTIONS } from "./history-series.js";
 import type { HistoryBucket } from "./history-types.js";
 import { latencyPercentile } from "./latency-percentile.js";
 
@@ -10,18 +11,23 @@ export interface BucketWindow {
   readonly rangeEnd: number;
   readonly resolutionMs: number;
   readonly now: number;
-  /** When recording began: earlier buckets have no data. */
-  readonly recordingSince: number;
+  /** When something was recording (this sidecar since its start, another from its start to its last write); other times have no data. */
+  readonly recording: readonly RecordingSpan[];
+}
+
+export interface RecordingSpan {
+  readonly from: number;
+  readonly to: number;
 }
 
 /**
  * The buckets of [rangeStart, rangeEnd) at the window's resolution, each the
- * sum of the ring buckets inside it over all `series` (a model's history
- * over several keys is their sum). A bucket is `recorded` when any part of
- * it was both after recordingSince and still within the ring's retention.
+ * sum of the ring buckets inside it over all `rings` (a model's history over
+ * several keys, or over several sidecars, is their sum). A bucket is
+ * `recorded` when any part of it was both within a recording span and still
+ * within the ring's retention.
  */
-export function readBuckets(series: readonly HistorySeries[], w: BucketWindow): HistoryBucket[] {
-  const rings = series.map((s) => s.rings[w.ring]).filter((r) => r !== undefined);
+export function readBuckets(rings: readonly BucketRing[], w: BucketWindow): HistoryBucket[] {
   const resolution = RESOLUTIONS[w.ring];
   if (resolution === undefined) throw new RangeError(`no ring ${w.ring}`);
   const widthMs = resolution.widthMs;
@@ -34,7 +40,7 @@ export function readBuckets(series: readonly HistorySeries[], w: BucketWindow): 
     let recorded = false;
     for (let n = start / widthMs; n < (start + w.resolutionMs) / widthMs; n++) {
       const kept = n <= newest && n > newest - slots;
-      if (kept && (n + 1) * widthMs > w.recordingSince) recorded = true;
+      if (kept && w.recording.some((r) => (n + 1) * widthMs > r.from && n * widthMs <= r.to)) recorded = true;
       for (const ring of rings) {
         const offset = ring.offsetOf(n);
         if (offset < 0) continue;

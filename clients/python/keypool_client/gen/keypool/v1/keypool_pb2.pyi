@@ -96,8 +96,9 @@ class GetStatsHistoryRequest(_message.Message):
     def __init__(self, provider: _Optional[str] = ..., key_id: _Optional[str] = ..., model: _Optional[str] = ..., range: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., resolution: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class GetStatsHistoryResponse(_message.Message):
-    __slots__ = ["buckets", "key_id", "markers", "masked_key", "model", "models", "provider", "range_end", "range_start", "recording_since", "resolution"]
+    __slots__ = ["buckets", "fleet_unavailable", "key_id", "markers", "masked_key", "model", "models", "provider", "range_end", "range_start", "recording_since", "resolution", "sidecars"]
     BUCKETS_FIELD_NUMBER: _ClassVar[int]
+    FLEET_UNAVAILABLE_FIELD_NUMBER: _ClassVar[int]
     KEY_ID_FIELD_NUMBER: _ClassVar[int]
     MARKERS_FIELD_NUMBER: _ClassVar[int]
     MASKED_KEY_FIELD_NUMBER: _ClassVar[int]
@@ -108,7 +109,9 @@ class GetStatsHistoryResponse(_message.Message):
     RANGE_START_FIELD_NUMBER: _ClassVar[int]
     RECORDING_SINCE_FIELD_NUMBER: _ClassVar[int]
     RESOLUTION_FIELD_NUMBER: _ClassVar[int]
+    SIDECARS_FIELD_NUMBER: _ClassVar[int]
     buckets: _containers.RepeatedCompositeFieldContainer[StatsHistoryBucket]
+    fleet_unavailable: str
     key_id: str
     markers: _containers.RepeatedCompositeFieldContainer[StatsHistoryMarker]
     masked_key: str
@@ -119,7 +122,8 @@ class GetStatsHistoryResponse(_message.Message):
     range_start: _timestamp_pb2.Timestamp
     recording_since: _timestamp_pb2.Timestamp
     resolution: _duration_pb2.Duration
-    def __init__(self, provider: _Optional[str] = ..., key_id: _Optional[str] = ..., masked_key: _Optional[str] = ..., model: _Optional[str] = ..., resolution: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., range_start: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., range_end: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., recording_since: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., buckets: _Optional[_Iterable[_Union[StatsHistoryBucket, _Mapping]]] = ..., markers: _Optional[_Iterable[_Union[StatsHistoryMarker, _Mapping]]] = ..., models: _Optional[_Iterable[str]] = ...) -> None: ...
+    sidecars: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, provider: _Optional[str] = ..., key_id: _Optional[str] = ..., masked_key: _Optional[str] = ..., model: _Optional[str] = ..., resolution: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., range_start: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., range_end: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., recording_since: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., buckets: _Optional[_Iterable[_Union[StatsHistoryBucket, _Mapping]]] = ..., markers: _Optional[_Iterable[_Union[StatsHistoryMarker, _Mapping]]] = ..., models: _Optional[_Iterable[str]] = ..., sidecars: _Optional[_Iterable[str]] = ..., fleet_unavailable: _Optional[str] = ...) -> None: ...
 
 class KeyLimits(_message.Message):
     __slots__ = ["max_concurrent", "rpd", "rpm", "tpm", "windows"]
@@ -427,7 +431,7 @@ class StatsHistoryBucket(_message.Message):
     def __init__(self, start: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., recorded: bool = ..., requests: _Optional[int] = ..., successes: _Optional[int] = ..., rate_limited: _Optional[int] = ..., errors: _Optional[int] = ..., errors_by_outcome: _Optional[_Mapping[str, int]] = ..., prompt_tokens: _Optional[int] = ..., completion_tokens: _Optional[int] = ..., waits: _Optional[int] = ..., wait_time: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., refusals: _Optional[int] = ..., latency_samples: _Optional[int] = ..., latency_p50: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., latency_p95: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., latency_p99: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class StatsHistoryMarker(_message.Message):
-    __slots__ = ["at", "changed_by", "config_generation", "detail", "key_id", "key_state", "kind"]
+    __slots__ = ["at", "changed_by", "config_generation", "detail", "key_id", "key_state", "kind", "sidecar"]
     AT_FIELD_NUMBER: _ClassVar[int]
     CHANGED_BY_FIELD_NUMBER: _ClassVar[int]
     CONFIG_GENERATION_FIELD_NUMBER: _ClassVar[int]
@@ -435,6 +439,7 @@ class StatsHistoryMarker(_message.Message):
     KEY_ID_FIELD_NUMBER: _ClassVar[int]
     KEY_STATE_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
+    SIDECAR_FIELD_NUMBER: _ClassVar[int]
     at: _timestamp_pb2.Timestamp
     changed_by: str
     config_generation: int
@@ -442,7 +447,8 @@ class StatsHistoryMarker(_message.Message):
     key_id: str
     key_state: KeyState
     kind: StatsHistoryMarkerKind
-    def __init__(self, at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., kind: _Optional[_Union[StatsHistoryMarkerKind, str]] = ..., key_id: _Optional[str] = ..., key_state: _Optional[_Union[KeyState, str]] = ..., config_generation: _Optional[int] = ..., detail: _Optional[str] = ..., changed_by: _Optional[str] = ...) -> None: ...
+    sidecar: str
+    def __init__(self, at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., kind: _Optional[_Union[StatsHistoryMarkerKind, str]] = ..., key_id: _Optional[str] = ..., key_state: _Optional[_Union[KeyState, str]] = ..., config_generation: _Optional[int] = ..., detail: _Optional[str] = ..., changed_by: _Optional[str] = ..., sidecar: _Optional[str] = ...) -> None: ...
 
 class StreamStatsRequest(_message.Message):
     __slots__ = ["interval", "providers"]

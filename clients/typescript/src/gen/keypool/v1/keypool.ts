@@ -620,7 +620,11 @@ export interface GetStatsHistoryResponse {
   rangeEnd:
     | Timestamp
     | undefined;
-  /** When this process started recording; buckets before it have recorded = false. */
+  /**
+   * When recording started: this process's start or, with a shared store,
+   * the earliest start of a sidecar in this history. Buckets before it have
+   * recorded = false.
+   */
   recordingSince:
     | Timestamp
     | undefined;
@@ -630,6 +634,18 @@ export interface GetStatsHistoryResponse {
   markers: StatsHistoryMarker[];
   /** Models with their own history in this selection. */
   models: string[];
+  /**
+   * Whose history this is (host name/process id): this sidecar first, then,
+   * with a shared store, every other sidecar that wrote its history there in
+   * the last 25 hours. Buckets and markers are the sum over all of them.
+   */
+  sidecars: string[];
+  /**
+   * Set when the other sidecars' history could not be read (the shared
+   * store unreachable): the answer is this sidecar's alone, and this says
+   * why. Empty when the history is complete.
+   */
+  fleetUnavailable: string;
 }
 
 export interface StatsHistoryBucket {
@@ -685,6 +701,8 @@ export interface StatsHistoryMarker {
    * "anonymous", "config" or "time").
    */
   changedBy: string;
+  /** The sidecar it happened on (host name/process id). */
+  sidecar: string;
 }
 
 function createBaseAcquireKeyRequest(): AcquireKeyRequest {
@@ -4604,6 +4622,8 @@ function createBaseGetStatsHistoryResponse(): GetStatsHistoryResponse {
     buckets: [],
     markers: [],
     models: [],
+    sidecars: [],
+    fleetUnavailable: "",
   };
 }
 
@@ -4641,6 +4661,12 @@ export const GetStatsHistoryResponse: MessageFns<GetStatsHistoryResponse> = {
     }
     for (const v of message.models) {
       writer.uint32(90).string(v!);
+    }
+    for (const v of message.sidecars) {
+      writer.uint32(98).string(v!);
+    }
+    if (message.fleetUnavailable !== "") {
+      writer.uint32(106).string(message.fleetUnavailable);
     }
     return writer;
   },
@@ -4746,6 +4772,22 @@ export const GetStatsHistoryResponse: MessageFns<GetStatsHistoryResponse> = {
             message.models.push(reader.string());
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.sidecars.push(reader.string());
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.fleetUnavailable = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4797,6 +4839,12 @@ export const GetStatsHistoryResponse: MessageFns<GetStatsHistoryResponse> = {
       models: globalThis.Array.isArray(object?.models)
         ? object.models.map((e: any) => globalThis.String(e))
         : [],
+      sidecars: globalThis.Array.isArray(object?.sidecars) ? object.sidecars.map((e: any) => globalThis.String(e)) : [],
+      fleetUnavailable: isSet(object.fleetUnavailable)
+        ? globalThis.String(object.fleetUnavailable)
+        : isSet(object.fleet_unavailable)
+        ? globalThis.String(object.fleet_unavailable)
+        : "",
     };
   },
 
@@ -4835,6 +4883,12 @@ export const GetStatsHistoryResponse: MessageFns<GetStatsHistoryResponse> = {
     if (message.models?.length) {
       obj.models = message.models;
     }
+    if (message.sidecars?.length) {
+      obj.sidecars = message.sidecars;
+    }
+    if (message.fleetUnavailable !== "") {
+      obj.fleetUnavailable = message.fleetUnavailable;
+    }
     return obj;
   },
 
@@ -4862,6 +4916,8 @@ export const GetStatsHistoryResponse: MessageFns<GetStatsHistoryResponse> = {
     message.buckets = object.buckets?.map((e) => StatsHistoryBucket.fromPartial(e)) || [];
     message.markers = object.markers?.map((e) => StatsHistoryMarker.fromPartial(e)) || [];
     message.models = object.models?.map((e) => e) || [];
+    message.sidecars = object.sidecars?.map((e) => e) || [];
+    message.fleetUnavailable = object.fleetUnavailable ?? "";
     return message;
   },
 };
@@ -5367,7 +5423,16 @@ export const StatsHistoryBucket_ErrorsByOutcomeEntry: MessageFns<StatsHistoryBuc
 };
 
 function createBaseStatsHistoryMarker(): StatsHistoryMarker {
-  return { at: undefined, kind: 0, keyId: "", keyState: 0, configGeneration: 0, detail: "", changedBy: "" };
+  return {
+    at: undefined,
+    kind: 0,
+    keyId: "",
+    keyState: 0,
+    configGeneration: 0,
+    detail: "",
+    changedBy: "",
+    sidecar: "",
+  };
 }
 
 export const StatsHistoryMarker: MessageFns<StatsHistoryMarker> = {
@@ -5392,6 +5457,9 @@ export const StatsHistoryMarker: MessageFns<StatsHistoryMarker> = {
     }
     if (message.changedBy !== "") {
       writer.uint32(58).string(message.changedBy);
+    }
+    if (message.sidecar !== "") {
+      writer.uint32(66).string(message.sidecar);
     }
     return writer;
   },
@@ -5465,6 +5533,14 @@ export const StatsHistoryMarker: MessageFns<StatsHistoryMarker> = {
             message.changedBy = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.sidecar = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5502,6 +5578,7 @@ export const StatsHistoryMarker: MessageFns<StatsHistoryMarker> = {
         : isSet(object.changed_by)
         ? globalThis.String(object.changed_by)
         : "",
+      sidecar: isSet(object.sidecar) ? globalThis.String(object.sidecar) : "",
     };
   },
 
@@ -5528,6 +5605,9 @@ export const StatsHistoryMarker: MessageFns<StatsHistoryMarker> = {
     if (message.changedBy !== "") {
       obj.changedBy = message.changedBy;
     }
+    if (message.sidecar !== "") {
+      obj.sidecar = message.sidecar;
+    }
     return obj;
   },
 
@@ -5543,6 +5623,7 @@ export const StatsHistoryMarker: MessageFns<StatsHistoryMarker> = {
     message.configGeneration = object.configGeneration ?? 0;
     message.detail = object.detail ?? "";
     message.changedBy = object.changedBy ?? "";
+    message.sidecar = object.sidecar ?? "";
     return message;
   },
 };
