@@ -1,0 +1,40 @@
+import type { Redis } from "ioredis";
+import { schemaKey } from "./redis-key-names.js";
+
+/** What one heartbeat found in the store. */
+export interface HeartbeatReply {
+  /** Sidecars of this prefix whose last heartbeat is younger than its TTL, this one included. */
+  readonly alive: number;
+  /** False when the schema record is gone: the store lost its data (restarted without persistence, flushed). */
+  readonly schema: boolean;
+}
+
+/** The sorted set of live sidecars (member: sidecar id, score: when its heartbeat runs out), in a slot of its own. */
+export function sidecarsKey(prefix: string): string {
+  return `${prefix}{sidecars}:alive`;
+}
+
+/**
+ * One heartbeat in one round trip: renews this sidecar's entry until
+ * now + TTL, forgets those that ran out, counts the rest and looks for the
+ * schema record. Times are the sidecar's clock, as for every decision.
+ */
+export async function heartbeat(redis: Redis, prefix: string, sidecarId: string, now: number, ttlMs: number): Promise<HeartbeatReply> {
+  const key = sidecarsKey(prefix);
+  const replies = await redis
+    .multi()
+    .zadd(key, now + ttlMs, sidecarId)
+    .zremrangebyscore(key, "-inf", now)
+    .pexpire(key, ttlMs * 2)
+    .zcard(key)
+    .exists(schemaKey(prefix))
+    .exec();
+  if (replies === null) throw new Error("heartbeat transaction aborted");
+  for (const [err] of replies) if (err !== null) throw err;
+  return { alive: Number(replies[3]?.[1] ?? 1), schema: Number(replies[4]?.[1] ?? 0) === 1 };
+}
+
+/** Takes this sidecar out of the count at once (a clean shutdown), instead of after its TTL. */
+export async function leaveFleet(redis: Redis, prefix: string, sidecarId: string): Promise<void> {
+  await redis.zrem(sidecarsKey(prefix), sidecarId);
+}

@@ -1,0 +1,54 @@
+import { LUA_LIBRARY } from "./lua-library.js";
+
+/**
+ * Adds to one provider's shared windows what a sidecar counted while it
+ * served alone, so that the fleet stays within every limit once it is back:
+ * each request granted meanwhile enters its key's log at the time it was
+ * granted, with its tokens (settled, or the estimate of a lease still open);
+ * a lease still open is opened in the store too (in flight, expiring at its
+ * TTL), so that its report ends it there. Each lease counts once, however
+ * often this runs.
+ *
+ * A store that came back without its data is also given the sidecar's last
+ * view of each key's windows (`seed:N` entries): sidecars that replay their
+ * views keep, entry by entry, the latest time and the most tokens, so the
+ * store counts at least what the most recent view saw, not the sum.
+ *
+ * KEYS: leases, expiries, then per key (in the order of `ids`) its hash, log, token counts.
+ * ARGV: JSON {ids, grants: [{k, l, at, t, open, exp, o, m}], seeds: [[key id, [[at, tokens]...]]...]}.
+ * Answers the number of requests added.
+ */
+export const REPLAY_SCRIPT = LUA_LIBRARY + String.raw`
+local p = cjson.decode(ARGV[1])
+local base = {}
+for i, id in ipairs(p.ids) do base[id] = 2 + (i - 1) * 3 end
+local added = 0
+for _, g in ipairs(p.grants) do
+  local b = base[g.k]
+  if b and redis.call('EXISTS', KEYS[b + 1]) == 1 and redis.call('ZADD', KEYS[b + 2], 'NX', g.at, g.l) == 1 then
+    local kh = KEYS[b + 1]
+    redis.call('HSET', KEYS[b + 3], g.l, g.t)
+    bump_counter(kh, 'requests', 1)
+    if (tonumber(redis.call('HGET', kh, 'last')) or -1) < g.at then redis.call('HSET', kh, 'last', fmt(g.at)) end
+    if g.open then
+      redis.call('HSET', KEYS[1], g.l, g.k .. '|' .. g.o .. '|' .. fmt(g.exp) .. '|' .. fmt(g.at) .. '|' .. g.m)
+      redis.call('ZADD', KEYS[2], g.exp, g.l)
+      redis.call('HINCRBY', kh, 'inflight', 1)
+    end
+    added = added + 1
+  end
+end
+for _, s in ipairs(p.seeds) do
+  local b = base[s[1]]
+  if b then
+    local logk, tokk = KEYS[b + 2], KEYS[b + 3]
+    for n, e in ipairs(s[2]) do
+      local m = 'seed:' .. n
+      local old = redis.call('ZSCORE', logk, m)
+      if not old or tonumber(old) < e[1] then redis.call('ZADD', logk, e[1], m) end
+      if (tonumber(redis.call('HGET', tokk, m)) or -1) < e[2] then redis.call('HSET', tokk, m, e[2]) end
+    end
+  end
+end
+return added
+`;
