@@ -164,14 +164,20 @@ export class RedisLeasePool implements LeasePool {
   }
 
   /**
-   * The store lost its scripts, so most likely its data too: the schema
-   * record and the configuration are written again, and this sidecar's last
-   * view of every key's windows with them, so that the store starts from
-   * what it counted rather than from nothing.
+   * The store lost its scripts: it restarted, perhaps without its data. The
+   * configuration is written again; a store that lost its data also gets
+   * the schema record and this sidecar's last view of every key's windows,
+   * so that it starts from what it counted rather than from nothing.
    */
   private async storeRestarted(): Promise<void> {
-    this.warn(`the shared store at ${this.where} lost its scripts (restarted or flushed?): configuration and this sidecar's last counts written again`);
-    await this.restore([], true);
+    // Scripts do not survive a restart, data may (persistence): only a store without its schema record lost the counts.
+    const empty = (await this.redis.exists(schemaKey(this.prefix))) === 0;
+    this.warn(
+      empty
+        ? `the shared store at ${this.where} came back empty (restarted without persistence, or flushed): configuration and this sidecar's last counts written again`
+        : `the shared store at ${this.where} lost its scripts (restarted?): scripts and configuration written again`,
+    );
+    await this.restore([], empty);
   }
 
   /**
@@ -221,7 +227,8 @@ export class RedisLeasePool implements LeasePool {
       const payload = {
         ids,
         grants: mine.map((g) => ({ k: g.keyId, l: g.leaseId, at: g.at, t: g.tokens, open: g.open, exp: g.expiresAt, o: g.owner, m: g.model })),
-        seeds: seeded.map((k) => [k.id, k.usage]),
+        // Newest first: the n-th newest entries of two sidecars' views meet as one entry.
+        seeds: seeded.map((k) => [k.id, [...k.usage].reverse()]),
       };
       added += Number(await this.call("replay", keys, [JSON.stringify(payload)]));
     }

@@ -15,7 +15,7 @@ import { LUA_LIBRARY } from "./lua-library.js";
  * store counts at least what the most recent view saw, not the sum.
  *
  * KEYS: leases, expiries, then per key (in the order of `ids`) its hash, log, token counts.
- * ARGV: JSON {ids, grants: [{k, l, at, t, open, exp, o, m}], seeds: [[key id, [[at, tokens]...]]...]}.
+ * ARGV: JSON {ids, grants: [{k, l, at, t, open, exp, o, m}], seeds: [[key id, [[at, tokens]...] newest first]...]}.
  * Answers the number of requests added.
  */
 export const REPLAY_SCRIPT = LUA_LIBRARY + String.raw`

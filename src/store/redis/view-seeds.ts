@@ -3,7 +3,7 @@ import type { WindowSpec } from "../../pool/usage-log.js";
 
 /**
  * Requests (with their tokens) that make a fresh log count at least what a
- * key's windows counted when last read, `[at, tokens]` newest first. The
+ * key's windows counted when last read, `[at, tokens]` oldest first (as a log records them). The
  * view says how many requests and tokens each window held, not when they
  * came, so each is placed as late as its window allows: the requests the
  * shortest window counts at `at`, those only longer windows count just
@@ -47,5 +47,5 @@ export function seedUsage(specs: readonly WindowSpec[], counts: readonly (readon
     tokens += moreTokens;
     shorter = span;
   }
-  return out;
+  return out.reverse();
 }
