@@ -107,10 +107,14 @@ describe("when the shared store fails", () => {
 
     await persisted.start();
     await rejoined(a);
+    // b may still be serving alone: a holds b's share (5) for it, and takes nothing more meanwhile.
+    await expect(a.acquire({ provider: "openai" })).rejects.toMatchObject({ code: "RESOURCE_EXHAUSTED" });
     await rejoined(b);
+    // b replayed its own and released its share; a's next heartbeat releases the share b held for it.
+    await a.beat();
     expect(a.status()).toMatchObject({ degraded: false, degradedSince: undefined, reason: "", limitsDividedBy: undefined });
-    // b rejoined last: its view, read after its replay, holds both.
-    const key = b.snapshot().providers[0]!.keys[0]!;
+    // a released last: its view, read after that, holds both sidecars' grants and no share held.
+    const key = a.snapshot().providers[0]!.keys[0]!;
     // Every request granted alone is in the shared window; the leases still open are open there.
     expect(key.requestsInWindow).toBe(before.length + 1 + aloneA.length + aloneB.length);
     expect(key.inFlight).toBe(before.length + 1 - 1 + aloneA.length - 1 + aloneB.length);
@@ -153,7 +157,9 @@ describe("when the shared store fails", () => {
     expect(alone.length).toBe(2); // ⌊10/2⌋ − 3
     await volatile.start();
     await rejoined(a);
-    // The store lost the 3 counted before; a wrote them back with the 2 it granted alone.
+    // The store lost the 3 counted before; a wrote them back with the 2 it granted alone. b never
+    // served alone: its heartbeat releases the share a held for it.
+    await b.beat();
     const more = await drain(b);
     expect(more.length).toBe(10 - 3 - alone.length);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { windowSpecs } from "../../src/pool/pooled-key.js";
 import { UsageLog } from "../../src/pool/usage-log.js";
-import { shareOfLimits } from "../../src/store/failover/share-of-limits.js";
+import { heldShare, shareOfLimits } from "../../src/store/failover/share-of-limits.js";
 import { seedUsage } from "../../src/store/redis/view-seeds.js";
 import { defaultSettings } from "../../src/config/types.js";
 import { poolConfig, testKey } from "../support/pool-config.js";
@@ -28,6 +28,15 @@ describe("shareOfLimits", () => {
     // The running configuration is untouched.
     expect(config.providers.get("openai")!.keys[0]!.rpm).toBe(10);
     expect(shareOfLimits(config, 0, () => 0).providers.get("openai")!.keys[0]!.rpm).toBe(10);
+  });
+});
+
+describe("heldShare", () => {
+  it("holds one sidecar's share of every window, as requests at the time of holding", () => {
+    const config = poolConfig({ openai: [{ secret: "sk-a", id: "a", rpm: 10, tpm: 1_000 }, { secret: "sk-b", id: "b" }] });
+    const [a, b] = heldShare(config, 2, T0);
+    expect(a!.usage).toEqual([[T0, 0], [T0, 0], [T0, 0], [T0, 0], [T0, 500]]);
+    expect(b!.usage).toEqual([]);
   });
 });
 

@@ -9,10 +9,10 @@ import type { PoolSnapshot, StoreFailureMode, StoreStatus } from "../../pool/sta
 import type { AcquireRequest, ConfigDiff, Lease, PoolEvent, ReportResult, ReporterRights, UsageReport } from "../../pool/types.js";
 import { MemoryLeasePool } from "../memory/memory-lease-pool.js";
 import { STATE_VERSION } from "../memory/persisted-state.js";
-import type { RedisLeasePool } from "../redis/redis-lease-pool.js";
+import type { RedisLeasePool, Reservation } from "../redis/redis-lease-pool.js";
 import { isStoreFailure } from "../redis/store-failure.js";
 import { LocalGrants } from "./local-grants.js";
-import { shareOfLimits } from "./share-of-limits.js";
+import { heldShare, shareOfLimits } from "./share-of-limits.js";
 
 export interface FailoverLeasePoolOptions {
   readonly shared: RedisLeasePool;
@@ -55,6 +55,9 @@ export class FailoverLeasePool implements LeasePool {
   private degradedSince: number | undefined;
   private reason = "";
   private sidecars = 1;
+  /** The live sidecars at the last heartbeat, and the others among them when the store went away. */
+  private members: readonly string[] = [];
+  private othersAtDegrade: readonly string[] = [];
   private dividedBy: number | undefined;
   private timer: TimerHandle | undefined;
   private rejoining: Promise<void> | undefined;
@@ -214,8 +217,11 @@ export class FailoverLeasePool implements LeasePool {
     try {
       const reply = await this.shared.heartbeat(this.sidecarId, ttl);
       this.sidecars = Math.max(1, reply.alive);
+      this.members = reply.members;
       if (this.degraded) await this.rejoin(!reply.schema);
       else if (!reply.schema) await this.refill();
+      // Another sidecar held a share for this one, which never served alone (or replayed already): released.
+      else if (reply.heldFor) await this.shared.replay({ grants: [], release: this.sidecarId });
     } catch (err) {
       if (isStoreFailure(err)) this.degrade(err.message);
       else this.options.warn?.(`shared store check failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -241,6 +247,7 @@ export class FailoverLeasePool implements LeasePool {
     const now = this.clock.now();
     this.degradedSince = now;
     this.reason = reason;
+    this.othersAtDegrade = this.members.filter((id) => id !== this.sidecarId);
     if (this.options.mode === "local") {
       const config = this.shared.currentConfig;
       if (config !== undefined) {
@@ -271,9 +278,9 @@ export class FailoverLeasePool implements LeasePool {
     const since = this.degradedSince ?? this.clock.now();
     let added: number;
     try {
-      added = await this.shared.restore(this.grants.takeUnreplayed(), emptied ? true : undefined);
+      added = await this.shared.restore({ grants: this.grants.takeUnreplayed(), reserve: this.reservations(), release: this.sidecarId }, emptied ? true : undefined);
       // Acquisitions served alone while the replay ran: replayed too, until none is left.
-      for (let batch = this.grants.takeUnreplayed(); batch.length > 0; batch = this.grants.takeUnreplayed()) added += await this.shared.replay(batch);
+      for (let batch = this.grants.takeUnreplayed(); batch.length > 0; batch = this.grants.takeUnreplayed()) added += await this.shared.replay({ grants: batch });
     } catch (err) {
       this.grants.unmark();
       if (isStoreFailure(err)) this.reason = err.message;
@@ -295,7 +302,19 @@ export class FailoverLeasePool implements LeasePool {
   /** The store came back empty before any call noticed: it gets the configuration and this sidecar's last counts again. */
   private async refill(): Promise<void> {
     this.options.warn?.(`the shared store at ${this.options.location} came back empty (restarted without persistence?): configuration and this sidecar's last counts written again`);
-    await this.shared.restore([], true);
+    await this.shared.restore({ grants: [] }, true);
+  }
+
+  /**
+   * The others seen alive when the store went away may be serving alone
+   * still: each one's share is held for it until it replays its own. A
+   * closed fleet grants nothing alone and holds nothing.
+   */
+  private reservations(): Reservation[] {
+    const config = this.shared.currentConfig;
+    if (this.options.mode === "closed" || config === undefined || this.dividedBy === undefined) return [];
+    const keys = heldShare(config, this.dividedBy, this.clock.now());
+    return this.othersAtDegrade.map((sidecar) => ({ sidecar, keys }));
   }
 
   private unavailable(what: string): KeypoolError {

@@ -1,4 +1,7 @@
 import type { KeyConfig, PoolConfig, ProviderConfig } from "../../config/types.js";
+import { windowSpecs } from "../../pool/pooled-key.js";
+import type { PersistedKey } from "../memory/persisted-state.js";
+import { seedUsage } from "../redis/view-seeds.js";
 
 /**
  * The configuration a sidecar enforces alone while the shared store is
@@ -27,4 +30,24 @@ export function shareOfLimits(config: PoolConfig, sidecars: number, openLeases: 
     providers.set(name, { ...p, keys });
   }
   return { ...config, providers };
+}
+
+/**
+ * What one other sidecar may have granted alone, per key: its share of
+ * every window (as shareOfLimits gives it), as requests at `now`, the
+ * latest they could be (see seedUsage). Held in the shared windows for it
+ * until it rejoins and replays what it really granted.
+ */
+export function heldShare(config: PoolConfig, sidecars: number, now: number): PersistedKey[] {
+  const n = Math.max(1, Math.floor(sidecars));
+  const out: PersistedKey[] = [];
+  for (const [name, p] of config.providers) {
+    for (const k of p.keys) {
+      const specs = windowSpecs(k, config.settings);
+      const share = (limit: number) => (Number.isFinite(limit) ? Math.floor(limit / n) : 0);
+      const counts = specs.map((s) => (s.kind === "requests" ? ([share(s.limit), 0] as const) : ([0, share(s.limit)] as const)));
+      out.push({ provider: name, id: k.id, usage: seedUsage(specs, counts, now), health: undefined });
+    }
+  }
+  return out;
 }

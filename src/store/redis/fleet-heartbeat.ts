@@ -7,6 +7,10 @@ export interface HeartbeatReply {
   readonly alive: number;
   /** False when the schema record is gone: the store lost its data (restarted without persistence, flushed). */
   readonly schema: boolean;
+  /** Ids of the live sidecars. */
+  readonly members: readonly string[];
+  /** Another sidecar holds a share of the limits for this one, as if it were serving alone: it must release it. */
+  readonly heldFor: boolean;
 }
 
 /** The sorted set of live sidecars (member: sidecar id, score: when its heartbeat runs out), in a slot of its own. */
@@ -14,10 +18,15 @@ export function sidecarsKey(prefix: string): string {
   return `${prefix}{sidecars}:alive`;
 }
 
+/** Marks that other sidecars hold a share for `sidecarId` in the shared windows. */
+export function heldKey(prefix: string, sidecarId: string): string {
+  return `${prefix}{sidecars}:held:${sidecarId}`;
+}
+
 /**
  * One heartbeat in one round trip: renews this sidecar's entry until
- * now + TTL, forgets those that ran out, counts the rest and looks for the
- * schema record. Times are the sidecar's clock, as for every decision.
+ * now + TTL, forgets those that ran out, lists the rest, and looks for the
+ * schema record and for a share held for this sidecar. Times are the sidecar's clock, as for every decision.
  */
 export async function heartbeat(redis: Redis, prefix: string, sidecarId: string, now: number, ttlMs: number): Promise<HeartbeatReply> {
   const key = sidecarsKey(prefix);
@@ -26,12 +35,14 @@ export async function heartbeat(redis: Redis, prefix: string, sidecarId: string,
     .zadd(key, now + ttlMs, sidecarId)
     .zremrangebyscore(key, "-inf", now)
     .pexpire(key, ttlMs * 2)
-    .zcard(key)
+    .zrange(key, 0, -1)
     .exists(schemaKey(prefix))
+    .exists(heldKey(prefix, sidecarId))
     .exec();
   if (replies === null) throw new Error("heartbeat transaction aborted");
   for (const [err] of replies) if (err !== null) throw err;
-  return { alive: Number(replies[3]?.[1] ?? 1), schema: Number(replies[4]?.[1] ?? 0) === 1 };
+  const members = (replies[3]?.[1] ?? []) as string[];
+  return { alive: Math.max(1, members.length), members, schema: Number(replies[4]?.[1] ?? 0) === 1, heldFor: Number(replies[5]?.[1] ?? 0) === 1 };
 }
 
 /** Takes this sidecar out of the count at once (a clean shutdown), instead of after its TTL. */

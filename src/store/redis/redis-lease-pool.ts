@@ -32,7 +32,7 @@ import type { StoreScripts, ScriptName } from "./store-scripts.js";
 import { refuseUnmirrored } from "./unmirrored-config.js";
 import { mirrorConfig } from "./mirror-config.js";
 import { reportHealth } from "./report-health.js";
-import { heartbeat, leaveFleet, type HeartbeatReply } from "./fleet-heartbeat.js";
+import { heartbeat, heldKey, leaveFleet, type HeartbeatReply } from "./fleet-heartbeat.js";
 import { StoreFailure } from "./store-failure.js";
 import { seedUsage } from "./view-seeds.js";
 import { windowSpecs } from "../../pool/pooled-key.js";
@@ -53,6 +53,22 @@ export interface ReplayedGrant {
   readonly expiresAt: number;
   readonly owner: string;
   readonly model: string;
+}
+
+/** A share of every limit held in the shared windows for another sidecar that may still serve alone. */
+export interface Reservation {
+  readonly sidecar: string;
+  /** Per key, the requests (and tokens) the other sidecar may have granted alone. */
+  readonly keys: readonly PersistedKey[];
+}
+
+/** What a sidecar that served alone brings back to the store. */
+export interface Replay {
+  readonly grants: readonly ReplayedGrant[];
+  /** Held for the other sidecars last seen alive, until each rejoins: they may be granting alone still. */
+  readonly reserve?: readonly Reservation[];
+  /** This sidecar's id: what others held for it is released (its grants are replayed, or it never served alone). */
+  readonly release?: string;
 }
 
 /** A lease this sidecar granted, for the events and client limits of its end. */
@@ -177,7 +193,7 @@ export class RedisLeasePool implements LeasePool {
         ? `the shared store at ${this.where} came back empty (restarted without persistence, or flushed): configuration and this sidecar's last counts written again`
         : `the shared store at ${this.where} lost its scripts (restarted?): scripts and configuration written again`,
     );
-    await this.restore([], empty);
+    await this.restore({ grants: [] }, empty);
   }
 
   /**
@@ -187,16 +203,16 @@ export class RedisLeasePool implements LeasePool {
    * fleet had used), the configuration otherwise (a write made while it was
    * away failed), then every grant made meanwhile. Answers the requests added.
    */
-  async restore(grants: readonly ReplayedGrant[], emptied?: boolean): Promise<number> {
+  async restore(replay: Replay, emptied?: boolean): Promise<number> {
     try {
-      return await this.restoreNow(grants, emptied);
+      return await this.restoreNow(replay, emptied);
     } catch (err) {
       if (err instanceof KeypoolError) throw err;
-      throw new StoreFailure(`the shared store at ${this.where} did not answer: ${err instanceof Error ? err.message : String(err)}`);
+      throw this.failure(err);
     }
   }
 
-  private async restoreNow(grants: readonly ReplayedGrant[], emptied: boolean | undefined): Promise<number> {
+  private async restoreNow(replay: Replay, emptied: boolean | undefined): Promise<number> {
     const now = this.clock.now();
     const empty = emptied ?? (await this.redis.exists(schemaKey(this.prefix))) === 0;
     // Read before the configuration write refreshes the views from the store.
@@ -211,29 +227,57 @@ export class RedisLeasePool implements LeasePool {
       write.catch(() => {});
       await write;
     }
-    return this.replay(grants, seeds);
+    return this.replay(replay, seeds);
   }
 
-  /** Counts `grants` (and, for a store that came back empty, `seeds`) in the shared windows; answers the requests added. */
-  async replay(grants: readonly ReplayedGrant[], seeds: readonly PersistedKey[] = []): Promise<number> {
+  /**
+   * Counts a replay in the shared windows (and, for a store that came back
+   * empty, `seeds`), then marks the sidecars it holds a share for, so that
+   * each releases it once it has replayed its own (see replay-script.ts).
+   * Answers the requests added.
+   */
+  async replay(replay: Replay, seeds: readonly PersistedKey[] = []): Promise<number> {
     let added = 0;
+    const reserve = replay.reserve ?? [];
     for (const p of this.providers.values()) {
-      const mine = grants.filter((g) => g.provider === p.name);
+      const grants = replay.grants.filter((g) => g.provider === p.name);
       const seeded = seeds.filter((k) => k.provider === p.name && k.usage.length > 0);
-      if (mine.length === 0 && seeded.length === 0) continue;
-      const ids = [...new Set([...mine.map((g) => g.keyId), ...seeded.map((k) => k.id)])];
+      // Newest first: the n-th newest entries of two sidecars' views meet as one entry.
+      const newest = (keys: readonly PersistedKey[]) => keys.filter((k) => k.provider === p.name && k.usage.length > 0).map((k) => [k.id, [...k.usage].reverse()]);
+      const held = reserve.map((r) => [r.sidecar, newest(r.keys)] as const).filter(([, keys]) => keys.length > 0);
+      if (grants.length === 0 && seeded.length === 0 && held.length === 0 && replay.release === undefined) continue;
+      const ids = [...new Set([...[...p.keys.values()].filter((k) => !k.draining).map((k) => k.id), ...grants.map((g) => g.keyId)])];
       const keys = [p.names.leases, p.names.expiries];
       for (const id of ids) keys.push(...keyTriple(p.names, id));
       const payload = {
         ids,
-        grants: mine.map((g) => ({ k: g.keyId, l: g.leaseId, at: g.at, t: g.tokens, open: g.open, exp: g.expiresAt, o: g.owner, m: g.model })),
-        // Newest first: the n-th newest entries of two sidecars' views meet as one entry.
-        seeds: seeded.map((k) => [k.id, [...k.usage].reverse()]),
+        grants: grants.map((g) => ({ k: g.keyId, l: g.leaseId, at: g.at, t: g.tokens, open: g.open, exp: g.expiresAt, o: g.owner, m: g.model })),
+        seeds: newest(seeded),
+        reserve: held,
+        release: replay.release ?? "",
       };
       added += Number(await this.call("replay", keys, [JSON.stringify(payload)]));
     }
-    if (added > 0) await this.refreshViews();
+    try {
+      const longest = this.longestSpan();
+      for (const r of reserve) await this.redis.set(heldKey(this.prefix, r.sidecar), "1", "PX", longest);
+      if (replay.release !== undefined) await this.redis.del(heldKey(this.prefix, replay.release));
+    } catch (err) {
+      throw this.failure(err);
+    }
+    await this.refreshViews();
     return added;
+  }
+
+  /** The longest any window of the configuration counts a request: how long a share held for another sidecar may matter. */
+  private longestSpan(): number {
+    let longest = 1;
+    for (const p of this.providers.values()) for (const k of p.keys.values()) for (const s of windowSpecs(k.config, this.settings)) longest = Math.max(longest, s.perMs + s.marginMs);
+    return Math.ceil(longest);
+  }
+
+  private failure(err: unknown): StoreFailure {
+    return new StoreFailure(`the shared store at ${this.where} did not answer: ${err instanceof Error ? err.message : String(err)}`);
   }
 
   /**
@@ -261,7 +305,7 @@ export class RedisLeasePool implements LeasePool {
     try {
       return await heartbeat(this.redis, this.prefix, sidecarId, this.clock.now(), ttlMs);
     } catch (err) {
-      throw new StoreFailure(`the shared store at ${this.where} did not answer: ${err instanceof Error ? err.message : String(err)}`);
+      throw this.failure(err);
     }
   }
 

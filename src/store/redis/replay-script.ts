@@ -14,8 +14,14 @@ import { LUA_LIBRARY } from "./lua-library.js";
  * views keep, entry by entry, the latest time and the most tokens, so the
  * store counts at least what the most recent view saw, not the sum.
  *
+ * A sidecar that rejoins cannot know whether the others still serve alone:
+ * it holds each one's share of every limit in the windows (`r:ID:N`
+ * entries), and each releases what was held for it once it has replayed its
+ * own grants (or finds it was never alone).
+ *
  * KEYS: leases, expiries, then per key (in the order of `ids`) its hash, log, token counts.
- * ARGV: JSON {ids, grants: [{k, l, at, t, open, exp, o, m}], seeds: [[key id, [[at, tokens]...] newest first]...]}.
+ * ARGV: JSON {ids, grants: [{k, l, at, t, open, exp, o, m}], seeds: [[key id, [[at, tokens]...] newest first]...],
+ * reserve: [[sidecar id, [[key id, entries newest first]...]]...], release: sidecar id or ""}.
  * Answers the number of requests added.
  */
 export const REPLAY_SCRIPT = LUA_LIBRARY + String.raw`
@@ -38,17 +44,34 @@ for _, g in ipairs(p.grants) do
     added = added + 1
   end
 end
-for _, s in ipairs(p.seeds) do
-  local b = base[s[1]]
-  if b then
-    local logk, tokk = KEYS[b + 2], KEYS[b + 3]
-    for n, e in ipairs(s[2]) do
-      local m = 'seed:' .. n
-      local old = redis.call('ZSCORE', logk, m)
-      if not old or tonumber(old) < e[1] then redis.call('ZADD', logk, e[1], m) end
-      if (tonumber(redis.call('HGET', tokk, m)) or -1) < e[2] then redis.call('HSET', tokk, m, e[2]) end
+-- Entries named by their rank, newest first: the latest time and the most tokens win.
+local function merge(seeds, tag)
+  for _, s in ipairs(seeds) do
+    local b = base[s[1]]
+    if b then
+      local logk, tokk = KEYS[b + 2], KEYS[b + 3]
+      for n, e in ipairs(s[2]) do
+        local m = tag .. n
+        local old = redis.call('ZSCORE', logk, m)
+        if not old or tonumber(old) < e[1] then redis.call('ZADD', logk, e[1], m) end
+        if (tonumber(redis.call('HGET', tokk, m)) or -1) < e[2] then redis.call('HSET', tokk, m, e[2]) end
+      end
     end
   end
 end
+merge(p.seeds, 'seed:')
+if p.release ~= '' then
+  local tag = 'r:' .. p.release .. ':'
+  for _, id in ipairs(p.ids) do
+    local b = base[id]
+    local logk, tokk = KEYS[b + 2], KEYS[b + 3]
+    local n = 1
+    while redis.call('ZREM', logk, tag .. n) == 1 do
+      redis.call('HDEL', tokk, tag .. n)
+      n = n + 1
+    end
+  end
+end
+for _, r in ipairs(p.reserve) do merge(r[2], 'r:' .. r[1] .. ':') end
 return added
 `;
