@@ -58,6 +58,7 @@ export class FailoverLeasePool implements LeasePool {
   /** The live sidecars at the last heartbeat, and the others among them when the store went away. */
   private members: readonly string[] = [];
   private othersAtDegrade: readonly string[] = [];
+  private sidecarsAtDegrade = 1;
   private dividedBy: number | undefined;
   private timer: TimerHandle | undefined;
   private rejoining: Promise<void> | undefined;
@@ -248,6 +249,7 @@ export class FailoverLeasePool implements LeasePool {
     this.degradedSince = now;
     this.reason = reason;
     this.othersAtDegrade = this.members.filter((id) => id !== this.sidecarId);
+    this.sidecarsAtDegrade = this.sidecars;
     if (this.options.mode === "local") {
       const config = this.shared.currentConfig;
       if (config !== undefined) {
@@ -308,12 +310,12 @@ export class FailoverLeasePool implements LeasePool {
   /**
    * The others seen alive when the store went away may be serving alone
    * still: each one's share is held for it until it replays its own. A
-   * closed fleet grants nothing alone and holds nothing.
+   * closed sidecar holds them too: the others may be local.
    */
   private reservations(): Reservation[] {
     const config = this.shared.currentConfig;
-    if (this.options.mode === "closed" || config === undefined || this.dividedBy === undefined) return [];
-    const keys = heldShare(config, this.dividedBy, this.clock.now());
+    if (config === undefined || this.othersAtDegrade.length === 0) return [];
+    const keys = heldShare(config, this.sidecarsAtDegrade, this.clock.now());
     return this.othersAtDegrade.map((sidecar) => ({ sidecar, keys }));
   }
 
