@@ -135,6 +135,8 @@ export class FailoverLeasePool implements LeasePool {
     try {
       lease = await local.acquire(request);
     } catch (err) {
+      // Waiting alone when the store came back: the wait goes on in the store.
+      if (this.local !== local && !this.closed) return this.acquire(request);
       // A share rounded to nothing is the store's absence, not a request no key could ever serve.
       if (err instanceof KeypoolError && err.reason === "NO_KEY_CAN_SERVE") {
         throw this.unavailable(`this sidecar's share of the limits (1/${this.dividedBy ?? 1}) cannot serve this request until it is back`);
