@@ -131,8 +131,6 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
   const onEvent = (e: PoolEvent) => logEvent(log, e);
   const configuredClients = () => auth.clientCount;
   let pool: LeasePool;
-  /** The shared store's state, for readiness: a closed-mode sidecar without its store serves nothing. */
-  let storeStatus: (() => StoreStatus) | undefined;
   let keeper: StateKeeper | undefined;
   /** Closes the shared store's connections, once the last report is in. */
   let quitStore: (() => Promise<void>) | undefined;
@@ -170,7 +168,6 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
       throw err;
     }
     quitStore = () => failover.quit();
-    storeStatus = () => failover.status();
     log.info({ store: location.masked, prefix, storeFailure: failureMode, sidecar: failover.sidecarId, sidecars: failover.status().sidecarsAlive }, "pool state in the shared redis store");
     if ((options.stateFile ?? config.settings.stateFile) !== undefined) log.warn("the state file is the memory store's; with a Redis store the state lives in Redis, and the file is not used");
     pool = failover;
@@ -234,7 +231,7 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
     adminOptional: options.adminOptional,
     spanExporter: options.spanExporter,
     maxStatsStreams: options.maxStatsStreams,
-    ready: () => serving && stopping === undefined && pool.configGeneration > 0 && !closedWithoutStore(storeStatus?.()),
+    ready: () => serving && stopping === undefined && pool.configGeneration > 0 && !closedWithoutStore(pool.storeStatus?.()),
     auth,
     metricsOpen: options.metricsOpen,
     tls: options.tls,

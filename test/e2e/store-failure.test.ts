@@ -142,7 +142,10 @@ describe("Redis stops and starts under a fleet's load", () => {
     const refused = await closed.client.acquire({ provider: "openai" }, 5_000).catch((e: unknown) => e);
     expect(refused).toMatchObject({ code: 14 }); // UNAVAILABLE
     expect(String((refused as Error).message)).toMatch(/unreachable: this sidecar refuses every acquisition until it is back \(--store-failure closed\)/);
-    expect((await fetch(`http://${a.admin}/readyz`)).status).toBe(200);
+    const readyA = await fetch(`http://${a.admin}/readyz`);
+    expect(readyA.status).toBe(200);
+    expect(await readyA.json()).toMatchObject({ status: "ready", store: { degraded: true, failure_mode: "local", sidecars_alive: 3 } });
+    expect(await (await fetch(`http://${closed.admin}/readyz`)).json()).toMatchObject({ status: "not ready", store: { degraded: true, failure_mode: "closed" } });
     const alone = served();
     await atLeast(alone + 10, "pairs served alone");
 

@@ -81,6 +81,10 @@ export class FailoverLeasePool implements LeasePool {
     return this.degradedSince !== undefined;
   }
 
+  storeStatus(): StoreStatus {
+    return this.status();
+  }
+
   status(): StoreStatus {
     return {
       kind: "redis",
