@@ -7,7 +7,8 @@ import { durationFromMs, timestampToMs } from "../../src/protocol/duration.js";
 import { startSimulator, type Simulator } from "../../src/simulator/index.js";
 import { TestClient } from "../support/grpc-client.js";
 import { startRedisServer, type RedisServer } from "../support/redis-server.js";
-import { startCli, type RunningCli } from "../support/run-cli.js";
+import { runCli, startCli, type RunningCli } from "../support/run-cli.js";
+import { StatsReader } from "../support/stats-stream.js";
 import { waitUntil } from "../support/wait-until.js";
 
 /**
@@ -31,7 +32,7 @@ const PASSWORD = "pw-e2e-failover-5521";
 let redis: RedisServer;
 let sim: Simulator;
 let configFile: string;
-const sidecars: { cli: RunningCli; client: TestClient; admin: string }[] = [];
+const sidecars: { cli: RunningCli; client: TestClient; admin: string; grpc: string }[] = [];
 
 async function startSidecar(mode: "local" | "closed"): Promise<void> {
   const cli = startCli([
@@ -39,7 +40,7 @@ async function startSidecar(mode: "local" | "closed"): Promise<void> {
     "--store", redis.url, "--store-failure", mode,
   ]);
   const [, grpc, admin] = await cli.waitFor(/"grpc":"(127\.0\.0\.1:\d+)","admin":"(127\.0\.0\.1:\d+)"/, 20_000);
-  sidecars.push({ cli, client: new TestClient(grpc as string), admin: admin as string });
+  sidecars.push({ cli, client: new TestClient(grpc as string), admin: admin as string, grpc: grpc as string });
 }
 
 async function stats(admin: string): Promise<{ store: { degraded: boolean; sidecars_alive: number; limits_divided_by: number | null; failure_mode: string } }> {
@@ -146,6 +147,13 @@ describe("Redis stops and starts under a fleet's load", () => {
     expect(readyA.status).toBe(200);
     expect(await readyA.json()).toMatchObject({ status: "ready", store: { degraded: true, failure_mode: "local", sidecars_alive: 3 } });
     expect(await (await fetch(`http://${closed.admin}/readyz`)).json()).toMatchObject({ status: "not ready", store: { degraded: true, failure_mode: "closed" } });
+    // StreamStats carries the same, and `keypool stats` prints it.
+    const reader = new StatsReader(a.client, { providers: ["openai"] });
+    const streamed = await reader.next();
+    reader.cancel();
+    expect(streamed.store).toMatchObject({ kind: "redis", degraded: true, failureMode: "local", limitsDividedBy: 3, sidecarsAlive: 3 });
+    const table = await runCli(["stats", "--target", a.grpc]);
+    expect(table.stdout).toMatch(/store redis:\/\/:\*\*\*@127\.0\.0\.1:\d+: UNREACHABLE since .*, serving alone with 1\/3 of every limit/);
     const alone = served();
     await atLeast(alone + 10, "pairs served alone");
 
