@@ -126,6 +126,40 @@ describe("when the shared store fails", () => {
     expect(before.length + 1 + aloneA.length + aloneB.length + after.length).toBe(10);
   });
 
+  it("tokens and concurrency are shared out too, and what settles alone or after re-joining counts in the store", async () => {
+    const clock = new ManualClock();
+    const prefix = freshPrefix();
+    const config = poolConfig({ openai: fakeKeys(1, { tpm: 1_000, maxConcurrent: 4 }) });
+    const a = await sidecar(persisted, clock, config, prefix);
+    const b = await sidecar(persisted, clock, config, prefix);
+    await a.beat();
+    await a.acquire({ provider: "openai", estimatedTokens: 100 });
+    const fromB = await b.acquire({ provider: "openai", estimatedTokens: 100 });
+    await b.report(fromB.leaseId, { outcome: "success", promptTokens: 30, completionTokens: 20 });
+
+    await persisted.stop();
+    // a saw 100 tokens and 1 open lease: alone it has ⌊1000/2⌋ tokens and ⌊(4 − 1)/2⌋ = 1 lease at once.
+    const first = await a.acquire({ provider: "openai", estimatedTokens: 300 });
+    await expect(a.acquire({ provider: "openai", estimatedTokens: 10 })).rejects.toMatchObject({ code: "RESOURCE_EXHAUSTED" });
+    await a.report(first.leaseId, { outcome: "success", promptTokens: 15, completionTokens: 5 });
+    await expect(a.acquire({ provider: "openai", estimatedTokens: 381 })).rejects.toMatchObject({ code: "RESOURCE_EXHAUSTED" });
+    const second = await a.acquire({ provider: "openai", estimatedTokens: 380 });
+
+    await persisted.start();
+    await rejoined(a);
+    // b never served alone: its heartbeat releases what a held for it.
+    await b.beat();
+    await a.beat();
+    const key = b.snapshot().providers[0]!.keys[0]!;
+    expect(key.tokensInWindow).toBe(100 + 50 + 20 + 380);
+    expect(key.inFlight).toBe(2);
+    // The lease granted alone and still open settles in the store.
+    await a.report(second.leaseId, { outcome: "success", promptTokens: 60, completionTokens: 40 });
+    const settled = await b.acquire({ provider: "openai", estimatedTokens: 1 });
+    expect(b.snapshot().providers[0]!.keys[0]!.tokensInWindow).toBe(100 + 50 + 20 + 100 + 1);
+    await b.report(settled.leaseId, { outcome: "success", promptTokens: 1 });
+  });
+
   it("closed: refuses with UNAVAILABLE while the store is away, says so, and serves again once it is back", async () => {
     const clock = new ManualClock();
     const config = poolConfig({ openai: fakeKeys(2, { rpm: 100 }) });
