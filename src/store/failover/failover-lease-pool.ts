@@ -11,7 +11,7 @@ import { MemoryLeasePool } from "../memory/memory-lease-pool.js";
 import { STATE_VERSION } from "../memory/persisted-state.js";
 import type { RedisLeasePool, Reservation } from "../redis/redis-lease-pool.js";
 import { isStoreFailure } from "../redis/store-failure.js";
-import { LocalGrants } from "./local-grants.js";
+import { LocalGrants, replayedOpen } from "./local-grants.js";
 import { heldShare, shareOfLimits } from "./share-of-limits.js";
 
 export interface FailoverLeasePoolOptions {
@@ -146,6 +146,11 @@ export class FailoverLeasePool implements LeasePool {
         throw this.unavailable(`this sidecar's share of the limits (1/${this.dividedBy ?? 1}) cannot serve this request until it is back`);
       }
       throw err;
+    }
+    if (this.local !== local) {
+      // Granted alone as the store came back, after the replay: it goes to the store on its own.
+      await this.shared.replay({ grants: [replayedOpen(lease, request.model ?? "")] }).catch(() => {});
+      return lease;
     }
     this.grants.granted(lease, request.model ?? "");
     return lease;

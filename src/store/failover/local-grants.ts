@@ -51,18 +51,7 @@ export class LocalGrants {
     for (const g of this.grants.values()) {
       if (g.replayed !== "no") continue;
       g.replayed = g.ended === undefined ? "open" : "ended";
-      const { lease } = g;
-      out.push({
-        provider: lease.provider,
-        keyId: lease.keyId,
-        leaseId: lease.leaseId,
-        at: lease.acquiredAt,
-        tokens: g.tokens,
-        open: g.ended === undefined,
-        expiresAt: lease.expiresAt,
-        owner: lease.owner,
-        model: g.model,
-      });
+      out.push({ ...replayedOpen(g.lease, g.model), tokens: g.tokens, open: g.ended === undefined });
     }
     return out;
   }
@@ -82,4 +71,19 @@ export class LocalGrants {
   clear(): void {
     this.grants.clear();
   }
+}
+
+/** A lease granted alone and still open, as the store takes it in: its estimate counted, open until its TTL. */
+export function replayedOpen(lease: Lease, model: string): ReplayedGrant {
+  return {
+    provider: lease.provider,
+    keyId: lease.keyId,
+    leaseId: lease.leaseId,
+    at: lease.acquiredAt,
+    tokens: lease.estimatedTokens,
+    open: true,
+    expiresAt: lease.expiresAt,
+    owner: lease.owner,
+    model,
+  };
 }
