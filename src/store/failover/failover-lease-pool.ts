@@ -59,6 +59,8 @@ export class FailoverLeasePool implements LeasePool {
   private members: readonly string[] = [];
   private othersAtDegrade: readonly string[] = [];
   private sidecarsAtDegrade = 1;
+  /** Open leases fleet-wide per key (provider NUL id) when the store went away. */
+  private atDegrade = new Map<string, number>();
   private dividedBy: number | undefined;
   private timer: TimerHandle | undefined;
   private rejoining: Promise<void> | undefined;
@@ -251,8 +253,6 @@ export class FailoverLeasePool implements LeasePool {
   private openAtDegrade(provider: string, keyId: string): number {
     return this.atDegrade.get(`${provider}\u0000${keyId}`) ?? 0;
   }
-
-  private atDegrade = new Map<string, number>();
 
   private degrade(reason: string): void {
     if (this.degraded || this.closed) return;
