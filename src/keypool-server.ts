@@ -13,7 +13,9 @@ import { startObservability } from "./observability.js";
 import { fleetConfigJson } from "./http/fleet-status-json.js";
 import { MemoryLeasePool } from "./store/memory/memory-lease-pool.js";
 import { openRedisPool } from "./store/redis/open-redis-pool.js";
-import { parseStoreLocation, parseStorePrefix } from "./config/store-location.js";
+import { parseStoreFailure, parseStoreLocation, parseStorePrefix } from "./config/store-location.js";
+import { FailoverLeasePool } from "./store/failover/failover-lease-pool.js";
+import type { StoreStatus } from "./pool/stats-types.js";
 import type { LeasePool } from "./pool/lease-pool.js";
 import { StateKeeper } from "./store/memory/state-keeper.js";
 import type { ProxyOptions } from "./proxy/proxy-options.js";
@@ -80,6 +82,10 @@ export interface KeypoolServerOptions {
   readonly store?: string | undefined;
   /** Prefix of every Redis key; default: the config's `store_prefix`, else "keypool:". */
   readonly storePrefix?: string | undefined;
+  /** While the shared store is unreachable: "local" (serve alone with 1/N of every limit) or "closed"; default: the config's `store_failure`, else local. */
+  readonly storeFailure?: string | undefined;
+  /** Time between heartbeats to the shared store (tests shorten it); default 1 s. */
+  readonly storeHeartbeatMs?: number | undefined;
   /** Period of the Redis store's read of every key's fleet-wide state (tests shorten it); default 500 ms. */
   readonly storeViewIntervalMs?: number | undefined;
   /** How failed authentications are slowed per source; the defaults suit production (tests shorten the delays). */
@@ -129,6 +135,8 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
   const env = options.env ?? process.env;
   const auth = new AuthState({ tokensFile: options.tokensFile, envFile: options.envFile, env }, new AuthFailures(systemClock, options.authPenalty));
   const location = parseStoreLocation(options.store ?? config.settings.store);
+  // Checked with any store, so that a mistyped mode is found before the day the store fails.
+  const failureMode = parseStoreFailure(options.storeFailure ?? config.settings.storeFailure);
   const onEvent = (e: PoolEvent) => logEvent(log, e);
   const configuredClients = () => auth.clientCount;
   let pool: LeasePool;
@@ -144,25 +152,38 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
       location,
       prefix,
       clock,
-      onEvent,
       configuredClients,
       viewIntervalMs: options.storeViewIntervalMs,
       warn: (message) => log.warn(message),
       onConnectionError: (message) => log.warn({ store: location.masked, err: message }, "redis store connection error"),
     });
+    const failover = new FailoverLeasePool({
+      shared: redisPool,
+      location: location.masked,
+      mode: failureMode,
+      clock,
+      configuredClients,
+      heartbeatMs: options.storeHeartbeatMs,
+      onDegraded: (s) => logDegraded(log, s),
+      onRejoined: (s, replayed, degradedMs) =>
+        log.info({ store: s.location, sidecars: s.sidecarsAlive, replayedRequests: replayed, degradedMs }, "shared store back: rejoined"),
+      warn: (message) => log.warn(message),
+    });
+    failover.subscribe(onEvent);
     try {
-      diff = redisPool.applyConfig(config);
+      diff = failover.applyConfig(config);
       await redisPool.ready();
+      await failover.start();
     } catch (err) {
-      await redisPool.quit();
+      await failover.quit();
       throw err;
     }
-    quitStore = () => redisPool.quit();
+    quitStore = () => failover.quit();
     announcements = redisPool.configAnnouncements();
     historyShelf = redisPool.historyShelf();
-    log.info({ store: location.masked, prefix }, "pool state in the shared redis store");
+    log.info({ store: location.masked, prefix, storeFailure: failureMode, sidecar: failover.sidecarId, sidecars: failover.status().sidecarsAlive }, "pool state in the shared redis store");
     if ((options.stateFile ?? config.settings.stateFile) !== undefined) log.warn("the state file is the memory store's; with a Redis store the state lives in Redis, and the file is not used");
-    pool = redisPool;
+    pool = failover;
   } else {
     const memory = new MemoryLeasePool({ clock, onEvent, configuredClients });
     diff = memory.applyConfig(config);
@@ -233,7 +254,7 @@ export async function startKeypoolServer(options: KeypoolServerOptions = {}): Pr
     adminOptional: options.adminOptional,
     spanExporter: options.spanExporter,
     maxStatsStreams: options.maxStatsStreams,
-    ready: () => serving && stopping === undefined && pool.configGeneration > 0,
+    ready: () => serving && stopping === undefined && pool.configGeneration > 0 && !closedWithoutStore(pool.storeStatus?.()),
     auth,
     metricsOpen: options.metricsOpen,
     tls: options.tls,
@@ -348,6 +369,17 @@ function startHistoryWriter(history: StatsHistory, shelf: HistoryShelf, clock: C
     onError: (message) => log.warn({ err: message }, "could not write the statistics history to the shared store; the fleet sees this sidecar's as of its last write"),
     onRecovered: () => log.info("statistics history written to the shared store again"),
   });
+}
+
+/** A sidecar told to refuse while its store is away serves nothing then: not ready. Serving alone, it is. */
+function closedWithoutStore(s: StoreStatus | undefined): boolean {
+  return s !== undefined && s.degraded && s.failureMode === "closed";
+}
+
+function logDegraded(log: Logger, s: StoreStatus): void {
+  const fields = { store: s.location, reason: s.reason, sidecars: s.sidecarsAlive };
+  if (s.failureMode === "closed") log.error(fields, "shared store unreachable: refusing every acquisition until it is back (--store-failure closed)");
+  else log.error({ ...fields, limitsDividedBy: s.limitsDividedBy }, `shared store unreachable: serving alone with 1/${s.limitsDividedBy ?? 1} of every limit`);
 }
 
 /** Re-reads the tokens file; a rejected one leaves the previous tokens in force. */

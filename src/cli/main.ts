@@ -35,6 +35,10 @@ program
   .option("--state-file <file>", "keep the pool's state (windows, day counts, cooldowns, disabled keys) in this file across restarts (default: $KEYPOOL_STATE_FILE)")
   .option("--state-interval <seconds>", "time between saves of the state file (default: $KEYPOOL_STATE_INTERVAL or 5)")
   .option("--store <url>", "where the pool's state lives: memory, or redis://[user:pass@]host:port[/db] (rediss:// for TLS) shared by a fleet of sidecars (default: $KEYPOOL_STORE, the config's store, or memory)")
+  .option(
+    "--store-failure <mode>",
+    "while the shared store is unreachable: local (serve alone with 1/N of every limit, N the sidecars last seen alive) or closed (refuse with UNAVAILABLE) (default: $KEYPOOL_STORE_FAILURE, the config's store_failure, or local)",
+  )
   .option("--store-prefix <prefix>", "prefix of every Redis key, so that pools can share one Redis (default: $KEYPOOL_STORE_PREFIX, the config's store_prefix, or keypool:)")
   .option(
     "--admin-listen <addr>",

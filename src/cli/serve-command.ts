@@ -26,6 +26,7 @@ export interface ServeOptions {
   stateInterval?: string;
   store?: string;
   storePrefix?: string;
+  storeFailure?: string;
 }
 
 function tlsFiles(opts: ServeOptions): TlsFiles | undefined {
@@ -76,6 +77,7 @@ export async function serveCommand(opts: ServeOptions): Promise<void> {
       ...stateFileOptions(opts),
       store: opts.store ?? (process.env["KEYPOOL_STORE"] || undefined),
       storePrefix: opts.storePrefix ?? (process.env["KEYPOOL_STORE_PREFIX"] || undefined),
+      storeFailure: opts.storeFailure ?? (process.env["KEYPOOL_STORE_FAILURE"] || undefined),
     });
     if (opts.insecure === true) log.warn("--insecure: keypool accepts callers it cannot authenticate on non-loopback listeners");
     signals.serving(server);

@@ -32,6 +32,7 @@ export function buildSettings(doc: SettingsDoc | undefined): { settings: PoolSet
     stateIntervalMs: d.state_interval ?? defaultSettings.stateIntervalMs,
     store: d.store ?? defaultSettings.store,
     storePrefix: d.store_prefix ?? defaultSettings.storePrefix,
+    storeFailure: d.store_failure ?? defaultSettings.storeFailure,
   };
 
   // Checked on the effective values: raising lease_ttl alone past the

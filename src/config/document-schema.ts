@@ -129,6 +129,8 @@ export const settingsSchema = z.strictObject({
   store: z.string().min(1).max(4096).optional(),
   /** Prefix of every Redis key, so that pools can share one Redis (--store-prefix and KEYPOOL_STORE_PREFIX take precedence). */
   store_prefix: z.string().min(1).max(64).optional(),
+  /** What a sidecar does while the shared store is unreachable (--store-failure and KEYPOOL_STORE_FAILURE take precedence). */
+  store_failure: z.enum(["local", "closed"]).optional(),
 });
 
 export type SettingsDoc = z.output<typeof settingsSchema>;

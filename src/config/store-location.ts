@@ -52,6 +52,13 @@ export function parseStoreLocation(text: string): StoreLocation {
   };
 }
 
+/** Reads what a sidecar does while the shared store is unreachable: local or closed. */
+export function parseStoreFailure(text: string): "local" | "closed" {
+  const value = text.trim().toLowerCase();
+  if (value === "local" || value === "closed") return value;
+  throw invalidConfig("invalid store failure mode", [`store_failure: expected local (serve alone with a share of every limit) or closed (refuse), got ${JSON.stringify(text.slice(0, 32))}`]);
+}
+
 /** Checks a key prefix: printable, no braces (they would break the Cluster hash tag), not too long. */
 export function parseStorePrefix(text: string): string {
   if (text.length === 0 || text.length > 64 || /[{}\s\p{Cc}]/u.test(text)) {

@@ -128,6 +128,12 @@ export interface PoolSettings {
   readonly store: string;
   /** Prefix of every Redis key of this pool. */
   readonly storePrefix: string;
+  /**
+   * While the shared store is unreachable: "local" serves alone with 1/N of
+   * every limit (N the sidecars last seen alive), "closed" refuses every
+   * acquisition with UNAVAILABLE.
+   */
+  readonly storeFailure: "local" | "closed";
 }
 
 export interface PoolConfig {
@@ -163,4 +169,5 @@ export const defaultSettings: PoolSettings = Object.freeze({
   stateIntervalMs: 5_000,
   store: "memory",
   storePrefix: "keypool:",
+  storeFailure: "local",
 });

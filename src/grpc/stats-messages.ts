@@ -6,7 +6,8 @@ import {
   type StreamStatsResponse,
 } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
 import type { WindowLimit } from "../config/types.js";
-import type { KeyLimitsSnapshot, KeySnapshot, PoolSnapshot, ProviderSnapshot } from "../pool/stats-types.js";
+import type { KeyLimitsSnapshot, KeySnapshot, PoolSnapshot, ProviderSnapshot, StoreStatus } from "../pool/stats-types.js";
+import { storeStatusFromProto, storeStatusToProto } from "./store-status-messages.js";
 import { keyStateFromProto, keyStateToProto } from "../protocol/proto-names.js";
 import { learnedFromProto, learnedToProto, modelLimitsFromProto, modelLimitsToProto, scopeFromProto, scopeToProto } from "./quota-stats-messages.js";
 
@@ -16,6 +17,7 @@ export function snapshotToProto(s: PoolSnapshot): StreamStatsResponse {
     generatedAt: timestampFromMs(s.generatedAt),
     configGeneration: s.configGeneration,
     providers: s.providers.map(providerToProto),
+    store: s.store === undefined ? undefined : storeStatusToProto(s.store),
   };
 }
 
@@ -94,6 +96,7 @@ export function snapshotFromProto(m: StreamStatsResponse): PoolSnapshot {
   return {
     generatedAt: timestampToMs(m.generatedAt) ?? 0,
     configGeneration: m.configGeneration,
+    ...storeFromProto(m),
     providers: m.providers.map((p) => ({
       provider: p.provider,
       balanceRatio: p.balanceRatio,
@@ -158,4 +161,9 @@ function keyFromProto(k: KeyStats): KeySnapshot {
     modelLimits: modelLimitsFromProto(k.modelLimits),
     learnedLimits: k.learnedLimits.map(learnedFromProto),
   };
+}
+
+function storeFromProto(m: StreamStatsResponse): { store?: StoreStatus } {
+  const store = m.store === undefined ? undefined : storeStatusFromProto(m.store);
+  return store === undefined ? {} : { store };
 }

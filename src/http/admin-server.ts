@@ -178,11 +178,11 @@ export class AdminServer {
           sendJson(res, 200, { header: CSRF_HEADER, token: this.csrf.issue(), ttl_seconds: CSRF_TOKEN_TTL_MS / 1000 });
           return;
         case "/healthz":
-          sendJson(res, 200, { status: "ok" });
+          sendJson(res, 200, { status: "ok", ...storeHealth(pool) });
           return;
         case "/readyz":
-          if (ready()) sendJson(res, 200, { status: "ready", config_generation: pool.configGeneration });
-          else sendJson(res, 503, { status: "not ready" });
+          if (ready()) sendJson(res, 200, { status: "ready", config_generation: pool.configGeneration, ...storeHealth(pool) });
+          else sendJson(res, 503, { status: "not ready", ...storeHealth(pool) });
           return;
         case "/v1/stats": {
           const { providers } = parseStatsRequest(queryProviders(url), undefined, visible);
@@ -218,4 +218,11 @@ export class AdminServer {
       sendError(res, err, log);
     }
   }
+}
+
+/** The shared store's state for the probes' bodies: whether it answers, and what the sidecar does meanwhile. */
+function storeHealth(pool: LeasePool): { store?: Record<string, unknown> } {
+  const s = pool.storeStatus?.();
+  if (s === undefined) return {};
+  return { store: { kind: s.kind, degraded: s.degraded, failure_mode: s.failureMode, sidecars_alive: s.sidecarsAlive } };
 }

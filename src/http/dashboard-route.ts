@@ -21,6 +21,7 @@ const MODULES = [
   "model-usage.js",
   "sparkline.js",
   "sse-parser.js",
+  "store-text.js",
   "tiles.js",
   "trends.js",
   "usage-loader.js",

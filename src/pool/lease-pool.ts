@@ -2,7 +2,7 @@ import type { PoolConfig, PoolSettings } from "../config/types.js";
 import type { KeyAction } from "./key-action.js";
 import type { RecheckVerdict } from "./key-recheck.js";
 import type { PooledKey } from "./pooled-key.js";
-import type { PoolSnapshot } from "./stats-types.js";
+import type { PoolSnapshot, StoreStatus } from "./stats-types.js";
 import type { AcquireRequest, ConfigDiff, KeyStateName, Lease, PoolEvent, ReportResult, ReporterRights, UsageReport } from "./types.js";
 
 /** One key as the pool holds it now, for statistics and routing; read it, never change it. */
@@ -82,6 +82,8 @@ export interface LeasePool {
   providerNames(): string[];
   waitingCount(provider: string): number;
   openLeaseCount(): number;
+  /** The shared store as this sidecar sees it; absent for a pool kept in the process. */
+  storeStatus?(): StoreStatus;
   /** Cancels every waiter and timer, for shutdown. Open leases are left to their callers. */
   close(): void;
 }

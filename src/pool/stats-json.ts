@@ -1,5 +1,5 @@
 import type { LimitSet } from "../config/types.js";
-import type { KeySnapshot, PoolSnapshot, ProviderSnapshot, ScopeSnapshot } from "./stats-types.js";
+import type { KeySnapshot, PoolSnapshot, ProviderSnapshot, ScopeSnapshot, StoreStatus } from "./stats-types.js";
 
 /**
  * The JSON form of a statistics snapshot, shared by GET /v1/stats, the SSE
@@ -12,6 +12,22 @@ export function snapshotToJson(s: PoolSnapshot): Record<string, unknown> {
     generated_at: iso(s.generatedAt),
     config_generation: s.configGeneration,
     providers: s.providers.map(providerJson),
+    ...(s.store === undefined ? {} : { store: storeJson(s.store) }),
+  };
+}
+
+/** The shared store as this sidecar sees it: whether it answers, since when not and why, and the live sidecars. */
+function storeJson(s: StoreStatus): Record<string, unknown> {
+  return {
+    kind: s.kind,
+    location: s.location,
+    failure_mode: s.failureMode,
+    degraded: s.degraded,
+    degraded_since: s.degradedSince === undefined ? null : iso(s.degradedSince),
+    reason: s.reason,
+    sidecars_alive: s.sidecarsAlive,
+    sidecar_id: s.sidecarId,
+    limits_divided_by: s.limitsDividedBy ?? null,
   };
 }
 

@@ -118,8 +118,33 @@ export interface ProviderSnapshot {
   readonly clients: readonly ClientUsageSnapshot[];
 }
 
+/** What a sidecar does when the shared store fails: serve alone with its share of every limit, or refuse. */
+export type StoreFailureMode = "local" | "closed";
+
+/** The shared store as this sidecar sees it; absent from the snapshots of a pool kept in the process. */
+export interface StoreStatus {
+  readonly kind: "redis";
+  /** The store's URL with the password masked. */
+  readonly location: string;
+  readonly failureMode: StoreFailureMode;
+  /** True while the store does not answer. */
+  readonly degraded: boolean;
+  /** When this spell of unavailability began. */
+  readonly degradedSince: number | undefined;
+  /** Why the store is taken for unavailable (its last error, masked); "" when it answers. */
+  readonly reason: string;
+  /** Sidecars of this pool with a live heartbeat, as last seen (this one included). */
+  readonly sidecarsAlive: number;
+  /** This sidecar's id in the heartbeats: random per process. */
+  readonly sidecarId: string;
+  /** Serving alone: the number of sidecars each limit is divided by; undefined otherwise. */
+  readonly limitsDividedBy: number | undefined;
+}
+
 export interface PoolSnapshot {
   readonly generatedAt: number;
   readonly configGeneration: number;
   readonly providers: readonly ProviderSnapshot[];
+  /** The shared store, when the pool lives in one. */
+  readonly store?: StoreStatus;
 }

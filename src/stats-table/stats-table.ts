@@ -1,4 +1,4 @@
-import type { KeySnapshot, PoolSnapshot, ProviderSnapshot } from "../pool/stats-types.js";
+import type { KeySnapshot, PoolSnapshot, ProviderSnapshot, StoreStatus } from "../pool/stats-types.js";
 import { limitLine } from "./limit-lines.js";
 import { againstLimit, compactCount, percent, ratio, shortDuration } from "./stats-format.js";
 
@@ -31,6 +31,7 @@ const columns: readonly Column[] = [
 export function renderStatsTable(s: PoolSnapshot): string {
   const when = new Date(s.generatedAt).toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z");
   const parts = [`keypool statistics at ${when} (configuration generation ${s.configGeneration})`];
+  if (s.store !== undefined) parts[0] += `\n${storeLine(s.store)}`;
   if (s.providers.length === 0) parts.push("no providers");
   for (const p of s.providers) parts.push(renderProvider(p, s.generatedAt));
   return `${parts.join("\n\n")}\n`;
@@ -64,4 +65,13 @@ function renderProvider(p: ProviderSnapshot, at: number): string {
 function stateCell(k: KeySnapshot, at: number): string {
   if (k.cooldownUntil === undefined || k.state === "active") return k.state;
   return `${k.state} ${shortDuration(Math.max(0, k.cooldownUntil - at))}`;
+}
+
+/** The shared store in one line: which, how many sidecars, and loudly when this sidecar has lost it. */
+function storeLine(s: StoreStatus): string {
+  const alive = `${s.sidecarsAlive} sidecar${s.sidecarsAlive === 1 ? "" : "s"} alive`;
+  if (!s.degraded) return `store ${s.location}: ${alive}`;
+  const since = s.degradedSince === undefined ? "" : ` since ${new Date(s.degradedSince).toISOString()}`;
+  const what = s.failureMode === "closed" ? "refusing every acquisition" : `serving alone with 1/${s.limitsDividedBy ?? 1} of every limit`;
+  return `store ${s.location}: UNREACHABLE${since}, ${what} (${alive} when last seen)`;
 }

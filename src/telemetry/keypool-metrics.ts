@@ -151,8 +151,13 @@ export class KeypoolMetrics {
     const streams = gauge("keypool_stats_subscribers", "Live statistics streams by transport (grpc StreamStats, sse)", "{stream}");
     const storeDegraded = gauge(
       "keypool_store_degraded",
-      "1 while the shared store is unreachable and this sidecar enforces its share of every limit alone; always 0 with the in-process store",
+      "1 while the shared store is unreachable and this sidecar enforces its share of every limit alone (or refuses, with --store-failure closed); always 0 with the in-process store",
       "1",
+    );
+    const storeSidecars = gauge(
+      "keypool_store_sidecars",
+      "Sidecars sharing this pool's store with a live heartbeat, as this sidecar last saw them (itself included); while degraded, the number every limit is divided by",
+      "{sidecar}",
     );
     const limit = gauge(
       "keypool_key_limit",
@@ -162,7 +167,8 @@ export class KeypoolMetrics {
     const remaining = gauge("keypool_learned_remaining", "What the provider's last answer said was left of a learned limit until its reset", "1");
     meter.addBatchObservableCallback(
       (result) => {
-        for (const p of pool.snapshot().providers) {
+        const snapshot = pool.snapshot();
+        for (const p of snapshot.providers) {
           result.observe(balance, p.balanceRatio, { provider: p.provider });
           result.observe(waiting, p.waiting, { provider: p.provider });
           for (const k of p.keys) {
@@ -178,10 +184,11 @@ export class KeypoolMetrics {
           }
         }
         for (const transport of transports) result.observe(streams, subscribers.count(transport), { transport });
-        // The pool's state lives in this process: there is no store to lose.
-        result.observe(storeDegraded, 0);
+        // Without a shared store the pool's state lives in this process: there is no store to lose.
+        result.observe(storeDegraded, snapshot.store?.degraded === true ? 1 : 0);
+        if (snapshot.store !== undefined) result.observe(storeSidecars, snapshot.store.sidecarsAlive);
       },
-      [inFlight, state, utilization, balance, waiting, streams, storeDegraded, limit, remaining],
+      [inFlight, state, utilization, balance, waiting, streams, storeDegraded, storeSidecars, limit, remaining],
     );
   }
 }

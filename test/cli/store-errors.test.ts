@@ -67,4 +67,13 @@ describe("keypool serve --store with a store it cannot use", () => {
     expect(res.stdout + res.stderr).toMatch(/store_prefix: 1 to 64 printable characters without braces/);
     expect(res.stdout + res.stderr).not.toContain(PASSWORD);
   });
+
+  it("a store failure mode other than local or closed is refused, from the flag or KEYPOOL_STORE_FAILURE, whatever the store", async () => {
+    const flag = await serve(`redis://:${PASSWORD}@127.0.0.1:${guarded.port}`, {}, ["--store-failure", "open"]);
+    expect(flag.code).not.toBe(0);
+    expect(flag.output).toMatch(/store_failure: expected local \(serve alone with a share of every limit\) or closed \(refuse\), got "open"/);
+    const env = await serve("memory", { KEYPOOL_STORE_FAILURE: "failopen" });
+    expect(env.code).not.toBe(0);
+    expect(env.output).toMatch(/store_failure: .*got "failopen"/);
+  });
 });

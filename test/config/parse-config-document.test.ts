@@ -325,6 +325,7 @@ describe("parseConfigDocument: settings", () => {
           spend_recheck: "3h",
           store: "redis://redis.internal:6379/2",
           store_prefix: "team-a:",
+          store_failure: "closed",
         },
       }),
     );
@@ -354,6 +355,7 @@ describe("parseConfigDocument: settings", () => {
       stateIntervalMs: 30_000,
       store: "redis://redis.internal:6379/2",
       storePrefix: "team-a:",
+      storeFailure: "closed",
     });
     expect(okConfig(parse({ openai: { keys: ["sk-test-0001"] }, settings: {} })).settings).toEqual(defaultSettings);
   });

@@ -25,6 +25,7 @@ import { COLUMNS, keyRow, STATE_LABEL, updateCountdown, updateRow } from "./key-
 import { modelRows, modelsByKey } from "./model-usage.js";
 import { drawSpark, spark } from "./sparkline.js";
 import { createSseParser } from "./sse-parser.js";
+import { storeText } from "./store-text.js";
 import { capacityBar, setCapacity, tile } from "./tiles.js";
 import { balanceTrend, pushSample } from "./trends.js";
 import { loadModelUsage, loadProviderHistory } from "./usage-loader.js";
@@ -426,6 +427,14 @@ function render(snapshot) {
   updateProviderFilter(snapshot.providers.map((p) => p.provider));
   $("empty").hidden = snapshot.providers.length > 0;
   setText($("generation"), `config generation ${snapshot.config_generation}`);
+  const store = storeText(snapshot.store, (t) => clockTime(t - app.offsetMs));
+  const line = $("store");
+  line.hidden = store === undefined;
+  if (store !== undefined) {
+    setText(line, store.text);
+    setTitle(line, store.title);
+    line.dataset.state = store.state;
+  }
   tick();
 }
 

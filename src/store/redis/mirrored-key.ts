@@ -59,6 +59,11 @@ export class MirroredKey extends PooledKey {
     this.fleet.setWindows(windowSpecs(config, settings));
   }
 
+  /** [requests, tokens] each window counted when last read, in the order of windowSpecs. */
+  get windowCounts(): readonly (readonly [number, number])[] {
+    return this.fleet.counts;
+  }
+
   /** Takes in what a script answered about this key. */
   apply(view: KeyView): void {
     this.health = healthFromJson(view.h);

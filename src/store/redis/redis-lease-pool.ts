@@ -30,11 +30,49 @@ import { FleetWaiters } from "./fleet-waiters.js";
 import { healthFromJson, healthToJson } from "./health-json.js";
 import { keyConfigJson, secretFingerprint } from "./key-config-json.js";
 import { MirroredKey, type KeyView } from "./mirrored-key.js";
-import { keyTriple, providerFromChannel, providerKeyNames, type ProviderKeyNames } from "./redis-key-names.js";
+import { keyTriple, providerFromChannel, providerKeyNames, schemaKey, type ProviderKeyNames } from "./redis-key-names.js";
 import type { StoreScripts, ScriptName } from "./store-scripts.js";
 import { refuseUnmirrored } from "./unmirrored-config.js";
 import { mirrorConfig } from "./mirror-config.js";
 import { reportHealth } from "./report-health.js";
+import { heartbeat, heldKey, leaveFleet, type HeartbeatReply } from "./fleet-heartbeat.js";
+import { StoreFailure } from "./store-failure.js";
+import { seedUsage } from "./view-seeds.js";
+import { windowSpecs } from "../../pool/pooled-key.js";
+import type { PersistedKey } from "../memory/persisted-state.js";
+
+/**
+ * A request a sidecar granted while it served alone, to be counted in the
+ * shared windows once the store is back: still open (it opens there too) or
+ * ended with the tokens it settled at.
+ */
+export interface ReplayedGrant {
+  readonly provider: string;
+  readonly keyId: string;
+  readonly leaseId: string;
+  readonly at: number;
+  readonly tokens: number;
+  readonly open: boolean;
+  readonly expiresAt: number;
+  readonly owner: string;
+  readonly model: string;
+}
+
+/** A share of every limit held in the shared windows for another sidecar that may still serve alone. */
+export interface Reservation {
+  readonly sidecar: string;
+  /** Per key, the requests (and tokens) the other sidecar may have granted alone. */
+  readonly keys: readonly PersistedKey[];
+}
+
+/** What a sidecar that served alone brings back to the store. */
+export interface Replay {
+  readonly grants: readonly ReplayedGrant[];
+  /** Held for the other sidecars last seen alive, until each rejoins: they may be granting alone still. */
+  readonly reserve?: readonly Reservation[];
+  /** This sidecar's id: what others held for it is released (its grants are replayed, or it never served alone). */
+  readonly release?: string;
+}
 
 /** A lease this sidecar granted, for the events and client limits of its end. */
 interface LocalLease {
@@ -145,14 +183,143 @@ export class RedisLeasePool implements LeasePool {
   }
 
   /**
-   * The store lost its scripts, so most likely its data too: the schema
-   * record and the configuration are written again. What it counted is gone;
-   * starting conservatively after such a loss is a later step.
+   * The store lost its scripts: it restarted, perhaps without its data. The
+   * configuration is written again; a store that lost its data also gets
+   * the schema record and this sidecar's last view of every key's windows,
+   * so that it starts from what it counted rather than from nothing.
    */
   private async storeRestarted(): Promise<void> {
-    this.warn(`the shared store at ${this.where} lost its scripts (restarted or flushed?): configuration written again`);
-    await this.claimSchema();
-    if (this.config !== undefined) await this.writeConfig(this.config);
+    // Scripts do not survive a restart, data may (persistence): only a store without its schema record lost the counts.
+    const empty = (await this.redis.exists(schemaKey(this.prefix))) === 0;
+    this.warn(
+      empty
+        ? `the shared store at ${this.where} came back empty (restarted without persistence, or flushed): configuration and this sidecar's last counts written again`
+        : `the shared store at ${this.where} lost its scripts (restarted?): scripts and configuration written again`,
+    );
+    await this.restore({ grants: [] }, empty);
+  }
+
+  /**
+   * Brings the store up to date after this sidecar lost it: the schema
+   * record, scripts and configuration again when it came back empty (with
+   * this sidecar's last view of the windows: it never starts above what the
+   * fleet had used), the configuration otherwise (a write made while it was
+   * away failed), then every grant made meanwhile. Answers the requests added.
+   */
+  async restore(replay: Replay, emptied?: boolean): Promise<number> {
+    try {
+      return await this.restoreNow(replay, emptied);
+    } catch (err) {
+      if (err instanceof KeypoolError) throw err;
+      throw this.failure(err);
+    }
+  }
+
+  private async restoreNow(replay: Replay, emptied: boolean | undefined): Promise<number> {
+    const now = this.clock.now();
+    const empty = emptied ?? (await this.redis.exists(schemaKey(this.prefix))) === 0;
+    // Read before the configuration write refreshes the views from the store.
+    const seeds = empty ? this.lastCounts(now) : [];
+    if (empty) {
+      await this.claimSchema();
+      await this.scripts.load();
+    }
+    if (this.config !== undefined) {
+      const write = this.writeConfig(this.config);
+      this.written = write;
+      write.catch(() => {});
+      await write;
+    }
+    return this.replay(replay, seeds);
+  }
+
+  /**
+   * Counts a replay in the shared windows (and, for a store that came back
+   * empty, `seeds`), then marks the sidecars it holds a share for, so that
+   * each releases it once it has replayed its own (see replay-script.ts).
+   * Answers the requests added.
+   */
+  async replay(replay: Replay, seeds: readonly PersistedKey[] = []): Promise<number> {
+    let added = 0;
+    const reserve = replay.reserve ?? [];
+    for (const p of this.providers.values()) {
+      const grants = replay.grants.filter((g) => g.provider === p.name);
+      const seeded = seeds.filter((k) => k.provider === p.name && k.usage.length > 0);
+      // Newest first: the n-th newest entries of two sidecars' views meet as one entry.
+      const newest = (keys: readonly PersistedKey[]) => keys.filter((k) => k.provider === p.name && k.usage.length > 0).map((k) => [k.id, [...k.usage].reverse()]);
+      const held = reserve.map((r) => [r.sidecar, newest(r.keys)] as const).filter(([, keys]) => keys.length > 0);
+      if (grants.length === 0 && seeded.length === 0 && held.length === 0 && replay.release === undefined) continue;
+      const ids = [...new Set([...[...p.keys.values()].filter((k) => !k.draining).map((k) => k.id), ...grants.map((g) => g.keyId)])];
+      const keys = [p.names.leases, p.names.expiries];
+      for (const id of ids) keys.push(...keyTriple(p.names, id));
+      const payload = {
+        ids,
+        grants: grants.map((g) => ({ k: g.keyId, l: g.leaseId, at: g.at, t: g.tokens, open: g.open, exp: g.expiresAt, o: g.owner, m: g.model })),
+        seeds: newest(seeded),
+        reserve: held,
+        release: replay.release ?? "",
+      };
+      added += Number(await this.call("replay", keys, [JSON.stringify(payload)]));
+    }
+    try {
+      const longest = this.longestSpan();
+      for (const r of reserve) await this.redis.set(heldKey(this.prefix, r.sidecar), "1", "PX", longest);
+      if (replay.release !== undefined) await this.redis.del(heldKey(this.prefix, replay.release));
+    } catch (err) {
+      throw this.failure(err);
+    }
+    await this.refreshViews();
+    return added;
+  }
+
+  /** The longest any window of the configuration counts a request: how long a share held for another sidecar may matter. */
+  private longestSpan(): number {
+    let longest = 1;
+    for (const p of this.providers.values()) for (const k of p.keys.values()) for (const s of windowSpecs(k.config, this.settings)) longest = Math.max(longest, s.perMs + s.marginMs);
+    return Math.ceil(longest);
+  }
+
+  private failure(err: unknown): StoreFailure {
+    return new StoreFailure(`the shared store at ${this.where} did not answer: ${err instanceof Error ? err.message : String(err)}`);
+  }
+
+  /**
+   * This sidecar's last view of every configured key as the memory store's
+   * persisted form: window counts as the latest requests they could be
+   * (see seedUsage), and the health, so that a disabled, exhausted or
+   * cooling key stays so. Ids only, no secret.
+   */
+  lastCounts(now: number): PersistedKey[] {
+    const out: PersistedKey[] = [];
+    if (this.config === undefined) return out;
+    for (const p of this.providers.values()) {
+      for (const key of p.keys.values()) {
+        if (key.draining) continue;
+        const { state, reason, until, consecutiveRateLimits, consecutiveServerErrors, by, hold } = key.health;
+        const health = { state, reason, until, consecutiveRateLimits, consecutiveServerErrors, by, ...(hold === undefined ? {} : { hold }) };
+        out.push({ provider: p.name, id: key.id, usage: seedUsage(windowSpecs(key.config, this.settings), key.windowCounts, now), health });
+      }
+    }
+    return out;
+  }
+
+  /** One heartbeat of this sidecar (see fleet-heartbeat.ts); a StoreFailure when the store does not answer. */
+  async heartbeat(sidecarId: string, ttlMs: number): Promise<HeartbeatReply> {
+    try {
+      return await heartbeat(this.redis, this.prefix, sidecarId, this.clock.now(), ttlMs);
+    } catch (err) {
+      throw this.failure(err);
+    }
+  }
+
+  /** Leaves the count of live sidecars; best effort, on a clean shutdown. */
+  async leave(sidecarId: string): Promise<void> {
+    await leaveFleet(this.redis, this.prefix, sidecarId).catch(() => {});
+  }
+
+  /** The configuration last applied; undefined before the first. */
+  get currentConfig(): PoolConfig | undefined {
+    return this.config;
   }
 
   subscribe(listener: (event: PoolEvent) => void): () => void {
@@ -535,7 +702,7 @@ export class RedisLeasePool implements LeasePool {
       return await this.scripts.run(name, keys, args);
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
-      throw new KeypoolError("UNAVAILABLE", `the shared store at ${this.where} did not answer: ${why}`);
+      throw new StoreFailure(`the shared store at ${this.where} did not answer: ${why}`);
     }
   }
 

@@ -2,10 +2,11 @@ import { scriptServers, type StoreConnection } from "./store-connection.js";
 import { ACQUIRE_SCRIPT } from "./acquire-script.js";
 import { CONFIG_SCRIPT } from "./config-script.js";
 import { HEALTH_SCRIPT } from "./health-script.js";
+import { REPLAY_SCRIPT } from "./replay-script.js";
 import { REPORT_SCRIPT } from "./report-script.js";
 import { VIEW_SCRIPT } from "./view-script.js";
 
-const SOURCES = { acquire: ACQUIRE_SCRIPT, report: REPORT_SCRIPT, view: VIEW_SCRIPT, health: HEALTH_SCRIPT, config: CONFIG_SCRIPT } as const;
+const SOURCES = { acquire: ACQUIRE_SCRIPT, report: REPORT_SCRIPT, view: VIEW_SCRIPT, health: HEALTH_SCRIPT, config: CONFIG_SCRIPT, replay: REPLAY_SCRIPT } as const;
 export type ScriptName = keyof typeof SOURCES;
 
 /**

@@ -450,6 +450,28 @@ class StatsHistoryMarker(_message.Message):
     sidecar: str
     def __init__(self, at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., kind: _Optional[_Union[StatsHistoryMarkerKind, str]] = ..., key_id: _Optional[str] = ..., key_state: _Optional[_Union[KeyState, str]] = ..., config_generation: _Optional[int] = ..., detail: _Optional[str] = ..., changed_by: _Optional[str] = ..., sidecar: _Optional[str] = ...) -> None: ...
 
+class StoreStatus(_message.Message):
+    __slots__ = ["degraded", "degraded_since", "failure_mode", "kind", "limits_divided_by", "location", "reason", "sidecar_id", "sidecars_alive"]
+    DEGRADED_FIELD_NUMBER: _ClassVar[int]
+    DEGRADED_SINCE_FIELD_NUMBER: _ClassVar[int]
+    FAILURE_MODE_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    LIMITS_DIVIDED_BY_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    SIDECARS_ALIVE_FIELD_NUMBER: _ClassVar[int]
+    SIDECAR_ID_FIELD_NUMBER: _ClassVar[int]
+    degraded: bool
+    degraded_since: _timestamp_pb2.Timestamp
+    failure_mode: str
+    kind: str
+    limits_divided_by: int
+    location: str
+    reason: str
+    sidecar_id: str
+    sidecars_alive: int
+    def __init__(self, kind: _Optional[str] = ..., location: _Optional[str] = ..., failure_mode: _Optional[str] = ..., degraded: bool = ..., degraded_since: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ..., sidecars_alive: _Optional[int] = ..., sidecar_id: _Optional[str] = ..., limits_divided_by: _Optional[int] = ...) -> None: ...
+
 class StreamStatsRequest(_message.Message):
     __slots__ = ["interval", "providers"]
     INTERVAL_FIELD_NUMBER: _ClassVar[int]
@@ -459,14 +481,16 @@ class StreamStatsRequest(_message.Message):
     def __init__(self, providers: _Optional[_Iterable[str]] = ..., interval: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class StreamStatsResponse(_message.Message):
-    __slots__ = ["config_generation", "generated_at", "providers"]
+    __slots__ = ["config_generation", "generated_at", "providers", "store"]
     CONFIG_GENERATION_FIELD_NUMBER: _ClassVar[int]
     GENERATED_AT_FIELD_NUMBER: _ClassVar[int]
     PROVIDERS_FIELD_NUMBER: _ClassVar[int]
+    STORE_FIELD_NUMBER: _ClassVar[int]
     config_generation: int
     generated_at: _timestamp_pb2.Timestamp
     providers: _containers.RepeatedCompositeFieldContainer[ProviderStats]
-    def __init__(self, generated_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., config_generation: _Optional[int] = ..., providers: _Optional[_Iterable[_Union[ProviderStats, _Mapping]]] = ...) -> None: ...
+    store: StoreStatus
+    def __init__(self, generated_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., config_generation: _Optional[int] = ..., providers: _Optional[_Iterable[_Union[ProviderStats, _Mapping]]] = ..., store: _Optional[_Union[StoreStatus, _Mapping]] = ...) -> None: ...
 
 class WindowLimit(_message.Message):
     __slots__ = ["per", "requests", "tokens"]

@@ -380,6 +380,35 @@ export interface StreamStatsResponse {
   generatedAt: Timestamp | undefined;
   configGeneration: number;
   providers: ProviderStats[];
+  /** The shared store as this sidecar sees it; unset when the pool lives in the process. */
+  store: StoreStatus | undefined;
+}
+
+/** A Redis store shared by a fleet of sidecars, as one sidecar sees it. */
+export interface StoreStatus {
+  /** "redis". */
+  kind: string;
+  /** The store's URL with the password masked. */
+  location: string;
+  /**
+   * What the sidecar does while the store is unreachable: "local" (serve alone with a share of every
+   * limit) or "closed" (refuse with UNAVAILABLE).
+   */
+  failureMode: string;
+  /** True while the store does not answer. */
+  degraded: boolean;
+  /** When this spell of unavailability began; unset while the store answers. */
+  degradedSince:
+    | Timestamp
+    | undefined;
+  /** Why the store is taken for unavailable (its last error, masked); empty while it answers. */
+  reason: string;
+  /** Sidecars with a live heartbeat, as last seen (this one included). */
+  sidecarsAlive: number;
+  /** This sidecar's heartbeat id, random per process. */
+  sidecarId: string;
+  /** Serving alone: the number every limit is divided by; 0 otherwise. */
+  limitsDividedBy: number;
 }
 
 export interface ProviderStats {
@@ -1699,7 +1728,7 @@ export const StreamStatsRequest: MessageFns<StreamStatsRequest> = {
 };
 
 function createBaseStreamStatsResponse(): StreamStatsResponse {
-  return { generatedAt: undefined, configGeneration: 0, providers: [] };
+  return { generatedAt: undefined, configGeneration: 0, providers: [], store: undefined };
 }
 
 export const StreamStatsResponse: MessageFns<StreamStatsResponse> = {
@@ -1712,6 +1741,9 @@ export const StreamStatsResponse: MessageFns<StreamStatsResponse> = {
     }
     for (const v of message.providers) {
       ProviderStats.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.store !== undefined) {
+      StoreStatus.encode(message.store, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -1753,6 +1785,14 @@ export const StreamStatsResponse: MessageFns<StreamStatsResponse> = {
             message.providers.push(ProviderStats.decode(reader, reader.uint32()));
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.store = StoreStatus.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1780,6 +1820,7 @@ export const StreamStatsResponse: MessageFns<StreamStatsResponse> = {
       providers: globalThis.Array.isArray(object?.providers)
         ? object.providers.map((e: any) => ProviderStats.fromJSON(e))
         : [],
+      store: isSet(object.store) ? StoreStatus.fromJSON(object.store) : undefined,
     };
   },
 
@@ -1794,6 +1835,9 @@ export const StreamStatsResponse: MessageFns<StreamStatsResponse> = {
     if (message.providers?.length) {
       obj.providers = message.providers.map((e) => ProviderStats.toJSON(e));
     }
+    if (message.store !== undefined) {
+      obj.store = StoreStatus.toJSON(message.store);
+    }
     return obj;
   },
 
@@ -1807,6 +1851,238 @@ export const StreamStatsResponse: MessageFns<StreamStatsResponse> = {
       : undefined;
     message.configGeneration = object.configGeneration ?? 0;
     message.providers = object.providers?.map((e) => ProviderStats.fromPartial(e)) || [];
+    message.store = (object.store !== undefined && object.store !== null)
+      ? StoreStatus.fromPartial(object.store)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseStoreStatus(): StoreStatus {
+  return {
+    kind: "",
+    location: "",
+    failureMode: "",
+    degraded: false,
+    degradedSince: undefined,
+    reason: "",
+    sidecarsAlive: 0,
+    sidecarId: "",
+    limitsDividedBy: 0,
+  };
+}
+
+export const StoreStatus: MessageFns<StoreStatus> = {
+  encode(message: StoreStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== "") {
+      writer.uint32(10).string(message.kind);
+    }
+    if (message.location !== "") {
+      writer.uint32(18).string(message.location);
+    }
+    if (message.failureMode !== "") {
+      writer.uint32(26).string(message.failureMode);
+    }
+    if (message.degraded !== false) {
+      writer.uint32(32).bool(message.degraded);
+    }
+    if (message.degradedSince !== undefined) {
+      Timestamp.encode(message.degradedSince, writer.uint32(42).fork()).join();
+    }
+    if (message.reason !== "") {
+      writer.uint32(50).string(message.reason);
+    }
+    if (message.sidecarsAlive !== 0) {
+      writer.uint32(56).int32(message.sidecarsAlive);
+    }
+    if (message.sidecarId !== "") {
+      writer.uint32(66).string(message.sidecarId);
+    }
+    if (message.limitsDividedBy !== 0) {
+      writer.uint32(72).int32(message.limitsDividedBy);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StoreStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStoreStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.location = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.failureMode = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.degraded = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.degradedSince = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.sidecarsAlive = reader.int32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.sidecarId = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.limitsDividedBy = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StoreStatus {
+    return {
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      location: isSet(object.location) ? globalThis.String(object.location) : "",
+      failureMode: isSet(object.failureMode)
+        ? globalThis.String(object.failureMode)
+        : isSet(object.failure_mode)
+        ? globalThis.String(object.failure_mode)
+        : "",
+      degraded: isSet(object.degraded) ? globalThis.Boolean(object.degraded) : false,
+      degradedSince: isSet(object.degradedSince)
+        ? fromJsonTimestamp(object.degradedSince)
+        : isSet(object.degraded_since)
+        ? fromJsonTimestamp(object.degraded_since)
+        : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      sidecarsAlive: isSet(object.sidecarsAlive)
+        ? globalThis.Number(object.sidecarsAlive)
+        : isSet(object.sidecars_alive)
+        ? globalThis.Number(object.sidecars_alive)
+        : 0,
+      sidecarId: isSet(object.sidecarId)
+        ? globalThis.String(object.sidecarId)
+        : isSet(object.sidecar_id)
+        ? globalThis.String(object.sidecar_id)
+        : "",
+      limitsDividedBy: isSet(object.limitsDividedBy)
+        ? globalThis.Number(object.limitsDividedBy)
+        : isSet(object.limits_divided_by)
+        ? globalThis.Number(object.limits_divided_by)
+        : 0,
+    };
+  },
+
+  toJSON(message: StoreStatus): unknown {
+    const obj: any = {};
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.location !== "") {
+      obj.location = message.location;
+    }
+    if (message.failureMode !== "") {
+      obj.failureMode = message.failureMode;
+    }
+    if (message.degraded !== false) {
+      obj.degraded = message.degraded;
+    }
+    if (message.degradedSince !== undefined) {
+      obj.degradedSince = fromTimestamp(message.degradedSince).toISOString();
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.sidecarsAlive !== 0) {
+      obj.sidecarsAlive = Math.round(message.sidecarsAlive);
+    }
+    if (message.sidecarId !== "") {
+      obj.sidecarId = message.sidecarId;
+    }
+    if (message.limitsDividedBy !== 0) {
+      obj.limitsDividedBy = Math.round(message.limitsDividedBy);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StoreStatus>, I>>(base?: I): StoreStatus {
+    return StoreStatus.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StoreStatus>, I>>(object: I): StoreStatus {
+    const message = createBaseStoreStatus();
+    message.kind = object.kind ?? "";
+    message.location = object.location ?? "";
+    message.failureMode = object.failureMode ?? "";
+    message.degraded = object.degraded ?? false;
+    message.degradedSince = (object.degradedSince !== undefined && object.degradedSince !== null)
+      ? Timestamp.fromPartial(object.degradedSince)
+      : undefined;
+    message.reason = object.reason ?? "";
+    message.sidecarsAlive = object.sidecarsAlive ?? 0;
+    message.sidecarId = object.sidecarId ?? "";
+    message.limitsDividedBy = object.limitsDividedBy ?? 0;
     return message;
   },
 };
