@@ -1,6 +1,3 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Outcome } from "../../clients/typescript/src/gen/keypool/v1/keypool.js";
 import { durationFromMs, timestampToMs } from "../../src/protocol/duration.js";
@@ -8,10 +5,11 @@ import { keyStateFromProto } from "../../src/protocol/proto-names.js";
 import { systemClock } from "../../src/clock/clock.js";
 import { parseStoreLocation } from "../../src/config/store-location.js";
 import { readConfig } from "../../src/keypool-server.js";
-import { startSimulator, type Simulator } from "../../src/simulator/index.js";
+import type { Simulator } from "../../src/simulator/index.js";
 import { openRedisPool } from "../../src/store/redis/open-redis-pool.js";
 import type { RedisLeasePool } from "../../src/store/redis/redis-lease-pool.js";
 import { TestClient } from "../support/grpc-client.js";
+import { startFleetProvider } from "../support/fleet-provider.js";
 import { startRedisServer, type RedisServer } from "../support/redis-server.js";
 import { startCli, type RunningCli } from "../support/run-cli.js";
 import { StatsReader } from "../support/stats-stream.js";
@@ -55,24 +53,7 @@ async function connect(cli: RunningCli): Promise<TestClient> {
 
 beforeAll(async () => {
   redis = await startRedisServer();
-  sim = await startSimulator({
-    keys: Object.fromEntries(Array.from({ length: KEYS }, (_, i) => [`sk-test-fleet-000${i + 1}`, { rpm: PER_KEY, label: `k${i + 1}` }])),
-    windowMs: WINDOW_MS,
-    latency: { baseMs: 5, jitterMs: 20 },
-  });
-  const dir = mkdtempSync(join(tmpdir(), "keypool-fleet-"));
-  configFile = join(dir, "keypool.json");
-  writeFileSync(
-    configFile,
-    JSON.stringify({
-      openai: {
-        base_url: `${sim.url}/v1`,
-        limits: [{ requests: PER_KEY, per: `${WINDOW_MS}ms` }],
-        keys: Array.from({ length: KEYS }, (_, i) => ({ key: `sk-test-fleet-000${i + 1}`, id: `k${i + 1}` })),
-      },
-      settings: { window_margin: 0.125, window_margin_max: `${MARGIN_MS}ms` },
-    }),
-  );
+  ({ sim, configFile } = await startFleetProvider({ secretPrefix: "sk-test-fleet-", keys: KEYS, perKey: PER_KEY, windowMs: WINDOW_MS, marginMs: MARGIN_MS }));
   const started = [startSidecar(), startSidecar(), startSidecar()];
   for (const cli of started) await connect(cli);
   // A fourth member of the fleet, in this process, that only reads: what every sidecar sees of the keys.

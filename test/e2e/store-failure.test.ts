@@ -1,11 +1,10 @@
 import { rmSync } from "node:fs";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { durationFromMs, timestampToMs } from "../../src/protocol/duration.js";
-import { startSimulator, type Simulator } from "../../src/simulator/index.js";
+import type { Simulator } from "../../src/simulator/index.js";
 import { TestClient } from "../support/grpc-client.js";
+import { startFleetProvider } from "../support/fleet-provider.js";
 import { startRedisServer, type RedisServer } from "../support/redis-server.js";
 import { runCli, startCli, type RunningCli } from "../support/run-cli.js";
 import { StatsReader } from "../support/stats-stream.js";
@@ -56,24 +55,7 @@ async function metric(admin: string, name: string): Promise<number | undefined> 
 
 beforeAll(async () => {
   redis = await startRedisServer({ password: PASSWORD, persist: true });
-  sim = await startSimulator({
-    keys: Object.fromEntries(Array.from({ length: KEYS }, (_, i) => [`sk-test-failover-000${i + 1}`, { rpm: PER_KEY, label: `k${i + 1}` }])),
-    windowMs: WINDOW_MS,
-    latency: { baseMs: 5, jitterMs: 20 },
-  });
-  const dir = mkdtempSync(join(tmpdir(), "keypool-failover-"));
-  configFile = join(dir, "keypool.json");
-  writeFileSync(
-    configFile,
-    JSON.stringify({
-      openai: {
-        base_url: `${sim.url}/v1`,
-        limits: [{ requests: PER_KEY, per: `${WINDOW_MS}ms` }],
-        keys: Array.from({ length: KEYS }, (_, i) => ({ key: `sk-test-failover-000${i + 1}`, id: `k${i + 1}` })),
-      },
-      settings: { window_margin: 0.125, window_margin_max: `${MARGIN_MS}ms` },
-    }),
-  );
+  ({ sim, configFile } = await startFleetProvider({ secretPrefix: "sk-test-failover-", keys: KEYS, perKey: PER_KEY, windowMs: WINDOW_MS, marginMs: MARGIN_MS }));
   await startSidecar("local");
   await startSidecar("local");
   await startSidecar("closed");

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { PoolEventListeners } from "../../pool/pool-event-listeners.js";
 import type { Clock, TimerHandle } from "../../clock/clock.js";
 import type { PoolConfig, PoolSettings } from "../../config/types.js";
 import { KeypoolError } from "../../protocol/keypool-error.js";
@@ -49,7 +50,7 @@ export class FailoverLeasePool implements LeasePool {
   private readonly shared: RedisLeasePool;
   private readonly options: FailoverLeasePoolOptions;
   private readonly clock: Clock;
-  private readonly listeners = new Set<(event: PoolEvent) => void>();
+  private readonly events = new PoolEventListeners();
   private readonly grants = new LocalGrants();
   private local: MemoryLeasePool | undefined;
   private degradedSince: number | undefined;
@@ -102,12 +103,11 @@ export class FailoverLeasePool implements LeasePool {
   }
 
   subscribe(listener: (event: PoolEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.events.subscribe(listener);
   }
 
   private emit(event: PoolEvent): void {
-    for (const l of this.listeners) l(event);
+    this.events.emit(event);
   }
 
   get settings(): PoolSettings {

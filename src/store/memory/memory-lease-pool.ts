@@ -1,4 +1,5 @@
 import { clientUsage } from "../../pool/client-usage.js";
+import { PoolEventListeners } from "../../pool/pool-event-listeners.js";
 import type { ClientUsageSnapshot } from "../../pool/stats-types.js";
 import type { Clock } from "../../clock/clock.js";
 import type { PoolConfig, PoolSettings } from "../../config/types.js";
@@ -86,7 +87,7 @@ const FULL_RIGHTS: ReporterRights = Object.freeze({ trusted: true, admin: true }
  */
 export class MemoryLeasePool implements LeasePool {
   private readonly clock: Clock;
-  private readonly listeners = new Set<(event: PoolEvent) => void>();
+  private readonly events = new PoolEventListeners();
   private readonly providers = new Map<string, ProviderKeys>();
   private readonly leases = new Map<string, OpenLease>();
   private readonly ended = new EndedLeases();
@@ -102,17 +103,16 @@ export class MemoryLeasePool implements LeasePool {
   constructor(options: MemoryLeasePoolOptions) {
     this.clock = options.clock;
     this.configuredClients = options.configuredClients ?? (() => 0);
-    if (options.onEvent !== undefined) this.listeners.add(options.onEvent);
+    if (options.onEvent !== undefined) this.events.subscribe(options.onEvent);
     this.deadlines = new DeadlineScheduler(this.clock, (due) => (due instanceof OpenLease ? this.expire(due) : this.recovered(due)));
   }
 
   subscribe(listener: (event: PoolEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.events.subscribe(listener);
   }
 
   private emit(event: PoolEvent): void {
-    for (const l of this.listeners) l(event);
+    this.events.emit(event);
   }
 
   get settings(): PoolSettings {

@@ -1,4 +1,5 @@
 import type { StoreConnection } from "./store-connection.js";
+import { PoolEventListeners } from "../../pool/pool-event-listeners.js";
 import type { Clock, TimerHandle } from "../../clock/clock.js";
 import type { KeyConfig, PoolConfig, PoolSettings, ProviderConfig } from "../../config/types.js";
 import { KeypoolError, notFound } from "../../protocol/keypool-error.js";
@@ -143,7 +144,7 @@ export class RedisLeasePool implements LeasePool {
   private readonly clock: Clock;
   private readonly prefix: string;
   private readonly where: string;
-  private readonly listeners = new Set<(event: PoolEvent) => void>();
+  private readonly events = new PoolEventListeners();
   private readonly providers = new Map<string, FleetProvider>();
   private readonly leases = new Map<string, LocalLease>();
   private readonly clientLimits = new ClientLimits();
@@ -173,7 +174,7 @@ export class RedisLeasePool implements LeasePool {
     this.waitPollMs = options.waitPollMs ?? 1_000;
     this.warn = options.warn ?? (() => {});
     this.claimSchema = options.claimSchema ?? (() => Promise.resolve());
-    if (options.onEvent !== undefined) this.listeners.add(options.onEvent);
+    if (options.onEvent !== undefined) this.events.subscribe(options.onEvent);
     this.subscriber.on("message", (channel: string) => {
       const name = providerFromChannel(this.prefix, channel);
       if (name !== undefined) this.providers.get(name)?.waiters.wakeAll();
@@ -323,12 +324,11 @@ export class RedisLeasePool implements LeasePool {
   }
 
   subscribe(listener: (event: PoolEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.events.subscribe(listener);
   }
 
   private emit(event: PoolEvent): void {
-    for (const l of this.listeners) l(event);
+    this.events.emit(event);
   }
 
   get settings(): PoolSettings {
