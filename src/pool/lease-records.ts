@@ -27,7 +27,8 @@ export class LeaseRecords<T> {
   private readonly keyIds: string[] = [];
   private readonly owners: string[] = [];
   private readonly hows: number[] = [];
-  private readonly forgetAts: number[] = [];
+  /** Times kept unboxed: a plain array would allocate a heap number for each. */
+  private forgetAts = new Float64Array(1024);
   private readonly free: number[] = [];
   private readonly reported = new SlotQueue();
   private readonly expired = new SlotQueue();
@@ -40,6 +41,7 @@ export class LeaseRecords<T> {
     const id = newSlottedLeaseId(slot);
     this.ids[slot] = id;
     this.opens[slot] = record;
+    if (slot >= this.forgetAts.length) this.growTimes();
     this.openCount += 1;
     return id;
   }
@@ -105,6 +107,12 @@ export class LeaseRecords<T> {
   /** The records of the open leases. */
   *openRecords(): IterableIterator<T> {
     for (const record of this.opens) if (record !== undefined) yield record;
+  }
+
+  private growTimes(): void {
+    const times = new Float64Array(this.forgetAts.length * 2);
+    times.set(this.forgetAts);
+    this.forgetAts = times;
   }
 
   /** The slot of a lease id this holder gave and still keeps; -1 otherwise. */
