@@ -1,36 +1,73 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../support/manual-clock.js";
-import { EndedLeases, MAX_REMEMBERED, REPORTED_RETENTION_MS, expiredRetentionMs } from "../../src/pool/ended-leases.js";
+import { MAX_REMEMBERED, REPORTED_RETENTION_MS, expiredRetentionMs } from "../../src/pool/ended-leases.js";
+import { LeaseRecords } from "../../src/pool/lease-records.js";
 import { MemoryLeasePool } from "../../src/store/memory/memory-lease-pool.js";
 import { fakeKeys, poolConfig } from "../support/pool-config.js";
 
 const origin = { provider: "openai", keyId: "k1", owner: "" };
 
-describe("EndedLeases", () => {
+/** Opens a lease and ends it at once: its id. */
+function ended(records: LeaseRecords<object>, how: "reported" | "expired", now: number, ttlMs: number): string {
+  const id = records.open({});
+  records.end(id, { ...origin, how }, now, ttlMs);
+  return id;
+}
+
+describe("LeaseRecords", () => {
   it("remembers a reported lease for two minutes, an expired one for its TTL again (at least two minutes)", () => {
-    const ended = new EndedLeases();
-    ended.add("r", { ...origin, how: "reported" }, 0, 600_000);
-    ended.add("e", { ...origin, how: "expired" }, 0, 600_000);
-    ended.add("short", { ...origin, how: "expired" }, 0, 5_000);
+    const records = new LeaseRecords<object>();
+    const r = ended(records, "reported", 0, 600_000);
+    const e = ended(records, "expired", 0, 600_000);
+    const short = ended(records, "expired", 0, 5_000);
     expect(REPORTED_RETENTION_MS).toBe(120_000);
-    expect(ended.get("r", 119_999)).toMatchObject({ how: "reported", keyId: "k1" });
-    expect(ended.get("r", 120_000)).toBeUndefined();
-    expect(ended.get("short", 119_999)).toMatchObject({ how: "expired" });
-    expect(ended.get("short", 120_000)).toBeUndefined();
+    expect(records.ended(r, 119_999)).toMatchObject({ how: "reported", keyId: "k1" });
+    expect(records.ended(r, 120_000)).toBeUndefined();
+    expect(records.ended(short, 119_999)).toMatchObject({ how: "expired" });
+    expect(records.ended(short, 120_000)).toBeUndefined();
     expect(expiredRetentionMs(600_000)).toBe(600_000);
-    expect(ended.get("e", 599_999)).toMatchObject({ how: "expired" });
-    expect(ended.get("e", 600_000)).toBeUndefined();
-    expect(ended.get("never", 0)).toBeUndefined();
+    expect(records.ended(e, 599_999)).toMatchObject({ how: "expired" });
+    expect(records.ended(e, 600_000)).toBeUndefined();
+    expect(records.ended("never", 0)).toBeUndefined();
+  });
+
+  it("finds an open lease by its id, and neither an ended one nor a forged id that names its slot", () => {
+    const records = new LeaseRecords<{ n: number }>();
+    const a = records.open({ n: 1 });
+    expect(records.openLease(a)).toEqual({ n: 1 });
+    expect(records.ended(a, 0)).toBeUndefined();
+    // Same slot, other random part.
+    const forged = `ls_${"A".repeat(20)}${a.slice(-5)}`;
+    expect(records.openLease(forged)).toBeUndefined();
+    records.end(a, { ...origin, how: "reported" }, 0, 1_000);
+    expect(records.openLease(a)).toBeUndefined();
+    expect(records.openSize).toBe(0);
+    // Ending twice changes nothing.
+    records.end(a, { ...origin, how: "expired" }, 0, 1_000);
+    expect(records.ended(a, 1)).toMatchObject({ how: "reported" });
+    expect(records.endedSize).toBe(1);
+  });
+
+  it("gives a forgotten lease's slot to a new lease, and the old id then finds nothing", () => {
+    const records = new LeaseRecords<object>();
+    const old = ended(records, "reported", 0, 1_000);
+    // The next end after the retention forgets it; the lease after that reuses its slot.
+    ended(records, "reported", REPORTED_RETENTION_MS, 1_000);
+    const next = records.open({});
+    expect(next.slice(-5)).toBe(old.slice(-5));
+    expect(records.ended(old, REPORTED_RETENTION_MS)).toBeUndefined();
+    expect(records.openLease(old)).toBeUndefined();
+    expect(records.openLease(next)).toBeDefined();
   });
 
   it("holds a steady number of records under steady traffic: calls per second times the retention", () => {
-    const ended = new EndedLeases();
+    const records = new LeaseRecords<object>();
     // 100 reports a second for 20 minutes, and one expiry (TTL 10 minutes) every 10 seconds.
     const sizes: number[] = [];
     for (let ms = 0; ms < 20 * 60_000; ms += 10) {
-      ended.add(`r${ms}`, { ...origin, how: "reported" }, ms, 600_000);
-      if (ms % 10_000 === 0) ended.add(`e${ms}`, { ...origin, how: "expired" }, ms, 600_000);
-      if (ms % 60_000 === 0) sizes.push(ended.size);
+      ended(records, "reported", ms, 600_000);
+      if (ms % 10_000 === 0) ended(records, "expired", ms, 600_000);
+      if (ms % 60_000 === 0) sizes.push(records.endedSize);
     }
     // From the third minute on: 12,000 reported (2 min × 100/s) and at most 60 expired (10 min × 1/10 s) plus one.
     for (const size of sizes.slice(3)) expect(size).toBeLessThanOrEqual(12_000 + 61);
@@ -38,14 +75,15 @@ describe("EndedLeases", () => {
   });
 
   it("never holds more than the cap, forgetting first those due to be forgotten first", () => {
-    const ended = new EndedLeases();
-    ended.add("long", { ...origin, how: "expired" }, 0, 3_600_000);
-    for (let i = 0; i < MAX_REMEMBERED + 10; i++) ended.add(`r${i}`, { ...origin, how: "reported" }, 1, 0);
-    expect(ended.size).toBe(MAX_REMEMBERED);
+    const records = new LeaseRecords<object>();
+    const long = ended(records, "expired", 0, 3_600_000);
+    const ids: string[] = [];
+    for (let i = 0; i < MAX_REMEMBERED + 10; i++) ids.push(ended(records, "reported", 1, 0));
+    expect(records.endedSize).toBe(MAX_REMEMBERED);
     // The reported ones are due long before the expired one, so they went first.
-    expect(ended.get("long", 2)).toBeDefined();
-    expect(ended.get("r0", 2)).toBeUndefined();
-    expect(ended.get(`r${MAX_REMEMBERED + 9}`, 2)).toBeDefined();
+    expect(records.ended(long, 2)).toBeDefined();
+    expect(records.ended(ids[0] as string, 2)).toBeUndefined();
+    expect(records.ended(ids[MAX_REMEMBERED + 9] as string, 2)).toBeDefined();
   });
 });
 

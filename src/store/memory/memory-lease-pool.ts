@@ -6,7 +6,8 @@ import type { PoolConfig, PoolSettings } from "../../config/types.js";
 import { KeypoolError, notFound } from "../../protocol/keypool-error.js";
 import { ClientLimits } from "../../pool/client-limits.js";
 import type { KeyActionDecision } from "../../pool/key-action-budget.js";
-import { EndedLeases, type EndedLease } from "../../pool/ended-leases.js";
+import type { EndedLease } from "../../pool/ended-leases.js";
+import { LeaseRecords } from "../../pool/lease-records.js";
 import { exhaustionOf, holdScopeFromAnswer, learnFromAnswer, readAnswer } from "../../pool/answer-transitions.js";
 import { attribution, clampNotice, healthAvailableAt, healthReason, unauthorizedQuorum } from "../../pool/key-health.js";
 import { KeyIndex } from "../../pool/key-index.js";
@@ -14,7 +15,6 @@ import { drainKey, expireKey, grantKey, keyStateAt, settleKey } from "../../pool
 import { applyKeyAction, keyActionReason, validateKeyActionReason, type KeyAction } from "../../pool/key-action.js";
 import type { KeyActionResult, KeyRecheckResult, LeasePool, PoolKeyView } from "../../pool/lease-pool.js";
 import { applyRecheck, RECHECK_BY, type RecheckVerdict } from "../../pool/key-recheck.js";
-import { newLeaseId } from "../../pool/lease-id.js";
 import { outcomeFromHttpStatus, type Outcome } from "../../protocol/outcome.js";
 import type { PooledKey } from "../../pool/pooled-key.js";
 import { redactSecret } from "../../pool/redact.js";
@@ -35,14 +35,17 @@ import { waitIsHopeless } from "../../pool/hopeless-wait.js";
 import { queueFull, refusal, retryDelay } from "./refusal.js";
 import { WaitQueue } from "./wait-queue.js";
 
+const NO_CHARGES: readonly Charge[] = Object.freeze([]);
+
 /** A lease in flight; once ended, also the record the ended leases copy (so that ending one allocates none). */
 class OpenLease implements EndedLease {
   deadline: DeadlineHandle | undefined;
   how: EndedLease["how"] = "reported";
+  // The lease's id names the slot of this record, so the record is kept first and the lease written into it once granted.
+  lease!: Lease;
+  charges: readonly Charge[] = NO_CHARGES;
   constructor(
-    readonly lease: Lease,
     readonly key: PooledKey,
-    readonly charges: readonly Charge[],
     /** The model asked for, for the events of this lease ("" for any). */
     readonly model: string,
   ) {}
@@ -89,8 +92,7 @@ export class MemoryLeasePool implements LeasePool {
   private readonly clock: Clock;
   private readonly events = new PoolEventListeners();
   private readonly providers = new Map<string, ProviderKeys>();
-  private readonly leases = new Map<string, OpenLease>();
-  private readonly ended = new EndedLeases();
+  private readonly leases = new LeaseRecords<OpenLease>();
   private readonly clientLimits = new ClientLimits();
   private readonly keyActions = new KeyActionBudgets(() => this.settings);
   private readonly configuredClients: () => number;
@@ -165,9 +167,9 @@ export class MemoryLeasePool implements LeasePool {
     if (leaseId === "") throw new KeypoolError("INVALID_ARGUMENT", "lease_id: required");
     validateReport(report);
     const now = this.clock.now();
-    const open = this.leases.get(leaseId);
+    const open = this.leases.openLease(leaseId);
     if (open === undefined) {
-      const ended = this.ended.get(leaseId, now);
+      const ended = this.leases.ended(leaseId, now);
       if (ended === undefined) throw notFound("lease_id: unknown, or ended too long ago to remember");
       if (ended.owner !== owner) throw leaseOfAnother();
       const key = this.providers.get(ended.provider)?.keys.get(ended.keyId);
@@ -397,11 +399,11 @@ export class MemoryLeasePool implements LeasePool {
   }
 
   openLeaseCount(): number {
-    return this.leases.size;
+    return this.leases.openSize;
   }
 
   clientsOf(provider: string): readonly ClientUsageSnapshot[] {
-    const leases = [...this.leases.values()].filter((o) => o.lease.provider === provider).map((o) => o.lease);
+    const leases = [...this.leases.openRecords()].filter((o) => o.lease.provider === provider).map((o) => o.lease);
     return clientUsage(leases, this.providers.get(provider)?.waiters.requests() ?? []);
   }
 
@@ -440,7 +442,8 @@ export class MemoryLeasePool implements LeasePool {
     const now = this.clock.now();
     const key = rt.index.choose(req.estimatedTokens, req.model, now);
     if (key === undefined) return undefined;
-    const leaseId = newLeaseId();
+    const open = new OpenLease(key, req.model);
+    const leaseId = this.leases.open(open);
     const charges = grantKey(key, leaseId, req.estimatedTokens, req.model, this.useSeq++, now);
     this.clientLimits.leaseOpened(req.owner);
     const lease: Lease = {
@@ -457,16 +460,16 @@ export class MemoryLeasePool implements LeasePool {
       clientId: req.clientId,
       owner: req.owner,
     };
-    const open = new OpenLease(lease, key, charges, req.model);
+    open.lease = lease;
+    open.charges = charges;
     open.deadline = this.deadlines.add(open, lease.expiresAt);
-    this.leases.set(leaseId, open);
     rt.index.update(key, now);
     this.emit({ type: "acquired", provider: rt.name, keyId: key.id, waitedMs, model: req.model });
     return lease;
   }
 
   private expire(open: OpenLease): void {
-    if (this.leases.get(open.lease.leaseId) !== open) return;
+    if (this.leases.openLease(open.lease.leaseId) !== open) return;
     const now = this.clock.now();
     open.deadline = undefined;
     this.endLease(open, now, "expired");
@@ -477,10 +480,9 @@ export class MemoryLeasePool implements LeasePool {
 
   private endLease(open: OpenLease, now: number, how: "reported" | "expired"): void {
     if (open.deadline !== undefined) this.deadlines.cancel(open.deadline);
-    this.leases.delete(open.lease.leaseId);
     this.clientLimits.leaseEnded(open.lease.owner);
     open.how = how;
-    this.ended.add(open.lease.leaseId, open, now, open.lease.expiresAt - open.lease.acquiredAt);
+    this.leases.end(open.lease.leaseId, open, now, open.lease.expiresAt - open.lease.acquiredAt);
   }
 
   /** After an event on a key: a draining key leaves with its last lease, the index re-reads it, waiters get a chance. */
