@@ -18,12 +18,12 @@
  * difference sought, so the two servers take turns over several rounds, and
  * the percentiles are taken over every round's calls pooled, beside each
  * round's own. The figures that hold on a noisy machine are reported too: the
- * server's CPU per flood call, and its longest garbage-collection pause while
- * flooded (both servers run in this process).
+ * server's CPU per flood call, its longest garbage-collection pause and its
+ * event loop's delay while flooded (both servers run in this process).
  *
  *   node dist/bench/fairness.js [--rounds 3] [--burst 10000] [--burst-every-ms 2000] [--warmup-ms 1000] [--duration-ms 8000]
  */
-import { PerformanceObserver } from "node:perf_hooks";
+import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { startKeypoolServer } from "../src/keypool-server.js";
 import { silentLogger } from "../src/telemetry/logger.js";
@@ -58,6 +58,11 @@ export interface FairnessPhases {
   readonly serverCpuUsPerFloodCall: number;
   /** The longest garbage-collection pause of this process during the flooded phase, and their sum. */
   readonly gcPauseMs: { readonly max: number; readonly total: number };
+  /**
+   * How late this process's event loop ran during the flooded phase (10 ms resolution timer, p50/p99/max
+   * in ms): a call that arrives waits about this long before the server reads it, whatever scheduling does.
+   */
+  readonly eventLoopDelayMs: { readonly p50: number; readonly p99: number; readonly max: number };
 }
 
 /** One round: each server's phases, the do-nothing server first. */
@@ -141,6 +146,8 @@ interface RawPhases {
 async function phases(address: string): Promise<{ phases: FairnessPhases; raw: RawPhases }> {
   const alone = await runInFork<FairnessJob, FairnessLoad>(LOADER, job("victim", address));
   const cpu0 = process.cpuUsage();
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   const gc = await withGcPauses(() =>
     Promise.all([
       runInFork<FairnessJob, FairnessLoad>(LOADER, job("victim", address)),
@@ -148,6 +155,7 @@ async function phases(address: string): Promise<{ phases: FairnessPhases; raw: R
     ]),
   );
   const cpu = process.cpuUsage(cpu0);
+  loop.disable();
   const [flooded, flood] = gc.result;
   const duringUs = duringBursts(flooded.spans, flood.spans);
   const during = latencySummary(duringUs);
@@ -165,6 +173,11 @@ async function phases(address: string): Promise<{ phases: FairnessPhases; raw: R
       addedDuringBurstsUs: added(during, alone.latencyUs),
       serverCpuUsPerFloodCall: round((cpu.user + cpu.system) / Math.max(1, flood.calls), 1),
       gcPauseMs: { max: gc.max, total: gc.total },
+      eventLoopDelayMs: {
+        p50: round(loop.percentile(50) / 1e6, 1),
+        p99: round(loop.percentile(99) / 1e6, 1),
+        max: round(loop.max / 1e6, 1),
+      },
     },
   };
 }
@@ -196,7 +209,8 @@ const us = (l: Latency) => `p50 ${l.p50} µs, p99 ${l.p99} µs (${l.count} calls
 const line = (name: string, r: FairnessPhases) =>
   `  ${name}: victim alone ${us(r.alone)}; during the ${r.flood.bursts} bursts of ${opts.burst} ` +
   `(each answered within ${round(r.flood.burstMs.max / 1000, 0)} ms) ${us(r.duringBursts)}, ratio p50 ${r.ratioDuringBursts.p50}, p99 ${r.ratioDuringBursts.p99}; ` +
-  `server CPU ${r.serverCpuUsPerFloodCall} µs per flood call, longest GC pause ${r.gcPauseMs.max} ms; ` +
+  `server CPU ${r.serverCpuUsPerFloodCall} µs per flood call, longest GC pause ${r.gcPauseMs.max} ms, ` +
+  `event-loop delay p99 ${r.eventLoopDelayMs.p99} ms (max ${r.eventLoopDelayMs.max}); ` +
   `victim errors ${r.victimErrors}${r.firstError === undefined ? "" : ` (${r.firstError})`}\n`;
 
 // Both servers run for the whole benchmark and take turns, so that each round meets the same machine twice.
