@@ -30,7 +30,7 @@ import { silentLogger } from "../src/telemetry/logger.js";
 import { parseArgs } from "./lib/args.js";
 import type { PoolConfig } from "../src/config/types.js";
 import { benchPoolConfig } from "./lib/fake-keys.js";
-import { latencySummary, round } from "./lib/percentile.js";
+import { latencySummary, median, round } from "./lib/percentile.js";
 import { runInFork } from "./lib/load-loop.js";
 import { machine, writeResult } from "./lib/results.js";
 import { startNoopServer } from "./lib/noop-server.js";
@@ -101,12 +101,6 @@ const ratioOf = (flooded: Latency, alone: Latency) => ({ p50: round(flooded.p50 
 const added = (during: Latency, alone: Latency) => ({ p50: during.p50 - alone.p50, p99: during.p99 - alone.p99 });
 const beyond = (a: { p50: number; p99: number }, b: { p50: number; p99: number }) => ({ p50: a.p50 - b.p50, p99: a.p99 - b.p99 });
 const durationsUs = (spans: readonly [number, number][]) => spans.map(([start, end]) => (end - start) * 1000);
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : round(((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2, 2);
-}
 
 /** The victim's calls that were in flight at some moment while a burst was (start before its end, end after its start). */
 function duringBursts(victim: readonly [number, number][], bursts: readonly [number, number][]): number[] {
@@ -248,10 +242,10 @@ try {
     rounds,
     pooled: { keypool: pooledKeypool, floor: pooledFloor, beyondFloorUs: beyond(pooledKeypool.addedDuringBurstsUs, pooledFloor.addedDuringBurstsUs) },
     medianBeyondFloorUs: {
-      p50: median(rounds.map((r) => r.beyondFloorUs.p50)),
-      p99: median(rounds.map((r) => r.beyondFloorUs.p99)),
+      p50: round(median(rounds.map((r) => r.beyondFloorUs.p50)), 1),
+      p99: round(median(rounds.map((r) => r.beyondFloorUs.p99)), 1),
     },
-    serverCpuRatio: median(rounds.map((r) => round(r.keypool.serverCpuUsPerFloodCall / r.floor.serverCpuUsPerFloodCall, 2))),
+    serverCpuRatio: round(median(rounds.map((r) => r.keypool.serverCpuUsPerFloodCall / r.floor.serverCpuUsPerFloodCall)), 2),
   };
   const file = writeResult("fairness", result);
   process.stdout.write(

@@ -37,14 +37,13 @@ import { request } from "undici";
 import { startSimulator, type Simulator } from "../src/simulator/index.js";
 import { parseArgs, sleep } from "./lib/args.js";
 import { fakeSecret } from "./lib/fake-keys.js";
-import { round, type LatencyUs } from "./lib/percentile.js";
+import { median, round, type LatencyUs } from "./lib/percentile.js";
 import {
   addedLatency,
   chatBody,
   checkChatAnswer,
   imbalance,
   keypoolProxyConfig,
-  median,
   portkeyLoadBalanceConfig,
 } from "./lib/proxy-workload.js";
 import { machine, repoRoot, writeResult } from "./lib/results.js";

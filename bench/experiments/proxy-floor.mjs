@@ -22,6 +22,8 @@ const { spawnKeypoolServe, stopChild, cpuMs } = await import(join(root, "dist/be
 const { keypoolProxyConfig, chatBody } = await import(join(root, "dist/bench/lib/proxy-workload.js"));
 const { fakeSecret } = await import(join(root, "dist/bench/lib/fake-keys.js"));
 const { startSimulator } = await import(join(root, "dist/src/simulator/index.js"));
+const { drive } = await import(join(root, "dist/bench/lib/load-loop.js"));
+const { summarize } = await import(join(root, "dist/bench/lib/percentile.js"));
 
 const secrets = Array.from({ length: 5 }, (_, i) => fakeSecret(i + 1, "sk-bench"));
 const sim = await startSimulator({ keys: Object.fromEntries(secrets.map((s) => [s, { rpm: 1e6, tpm: 1e9 }])), windowMs: 60_000, latency: { baseMs: 10 } });
@@ -41,27 +43,21 @@ const targets = {
   keypool: { pid: child.pid, at: () => [`http://${serving.proxy}/openai/v1/chat/completions`, { ...json, authorization: "Bearer sk-client" }] },
 };
 
+/** The benchmarks' own open loop at `rate` for `secs` seconds against one target: its p50 (ms) and the CPU per request of its process (µs). */
 async function openLoop(name, secs) {
   const target = targets[name];
   const latencies = [];
-  const pending = [];
-  const n = Math.round(rate * secs);
+  let i = 0;
   const cpu0 = cpuMs(target.pid);
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) {
-    const at = t0 + (i * 1000) / rate;
-    const wait = at - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    const [url, headers] = target.at(i);
-    pending.push(request(url, { method: "POST", headers, body, dispatcher: agent }).then(async (res) => {
-      await res.body.text();
-      latencies.push(performance.now() - at);
-    }));
-  }
-  await Promise.all(pending);
-  latencies.sort((a, b) => a - b);
-  const cpu = target.pid === undefined ? undefined : ((cpuMs(target.pid) - cpu0) * 1000) / n;
-  return { p50: latencies[Math.floor(latencies.length / 2)], cpu };
+  const start = performance.now();
+  await drive({ mode: "open", concurrency: 0, rate }, start, start + secs * 1000, async (scheduledAt) => {
+    const [url, headers] = target.at(i++);
+    const res = await request(url, { method: "POST", headers, body, dispatcher: agent });
+    await res.body.text();
+    latencies.push(performance.now() - scheduledAt);
+  });
+  const cpu = target.pid === undefined ? undefined : ((cpuMs(target.pid) - cpu0) * 1000) / latencies.length;
+  return { p50: summarize(latencies).p50, cpu };
 }
 
 for (const name of Object.keys(targets)) await openLoop(name, 1);

@@ -90,3 +90,12 @@ export interface LatencySummary extends LatencyUs {
 export function latencySummary(samples: ArrayLike<number>): LatencySummary {
   return { count: samples.length, ...latencyUs(samples) };
 }
+
+/** The median of some numbers (the mean of the middle two for an even count); NaN when there are none. */
+export function median(values: readonly number[]): number {
+  const finite = values.filter((v) => Number.isFinite(v));
+  if (finite.length === 0) return Number.NaN;
+  const sorted = [...finite].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}

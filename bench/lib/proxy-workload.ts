@@ -114,15 +114,6 @@ export function addedLatency(
   return { p50: proxy.p50 - direct.p50, p99: proxy.p99 - direct.p99 };
 }
 
-/** The median of some numbers (the mean of the middle two for an even count); NaN when there are none. */
-export function median(values: readonly number[]): number {
-  const finite = values.filter((v) => Number.isFinite(v));
-  if (finite.length === 0) return Number.NaN;
-  const sorted = [...finite].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
 /** Requests per key, as the fraction of the most loaded key over the mean: 1 is perfectly even. */
 export function imbalance(perKey: readonly number[]): number {
   const s = summarize(perKey);

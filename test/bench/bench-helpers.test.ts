@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseArgs } from "../../bench/lib/args.js";
-import { percentile, round, slope, summarize } from "../../bench/lib/percentile.js";
+import { median, percentile, round, slope, summarize } from "../../bench/lib/percentile.js";
 import {
   addedLatency,
   chatBody,
@@ -8,7 +8,6 @@ import {
   compare,
   imbalance,
   keypoolProxyConfig,
-  median,
   portkeyLoadBalanceConfig,
   procCpuMs,
   promptText,
