@@ -1,5 +1,6 @@
-import { Server, ServerCredentials, status, type sendUnaryData, type ServerUnaryCall } from "@grpc/grpc-js";
+import { Metadata, Server, ServerCredentials, status, type sendUnaryData, type ServerUnaryCall } from "@grpc/grpc-js";
 import { durationFromMs, timestampFromMs } from "../../src/protocol/duration.js";
+import { encodeStatusDetails, RETRY_AFTER_MS_KEY, STATUS_DETAILS_KEY } from "../../src/protocol/status-details.js";
 import {
   GetStatsHistoryResponse,
   KeyPoolServiceService,
@@ -35,14 +36,15 @@ const REPORTED: ReportUsageResponse = {
  * KeyPoolService (the generated service definition, same as keypool's) that
  * answers every call at once with a constant. AcquireKey for `refuseProvider`
  * is answered RESOURCE_EXHAUSTED at once, as keypool refuses a provider at its
- * limit, so that a client flooding it pays for errors on both servers alike.
+ * limit, with the same trailers (google.rpc.Status details and retry-after-ms),
+ * so that a client flooding it pays for errors on both servers alike.
  */
 export async function startNoopServer(
   address = "127.0.0.1:0",
   refuseProvider?: string,
 ): Promise<{ address: string; stop(): Promise<void> }> {
   const server = new Server({ "grpc.max_receive_message_length": 4 * 1024 * 1024 });
-  const refusal = { code: status.RESOURCE_EXHAUSTED, details: "no key can serve now" };
+  const refusal = refusalLike(refuseProvider ?? "");
   const impl: KeyPoolServiceServer = {
     acquireKey: (call: ServerUnaryCall<{ provider: string }, AcquireKeyResponse>, cb: sendUnaryData<AcquireKeyResponse>) =>
       refuseProvider !== undefined && call.request.provider === refuseProvider ? cb(refusal) : cb(null, LEASE),
@@ -72,4 +74,14 @@ export async function startNoopServer(
         });
       }),
   };
+}
+
+/** A refusal as keypool's error mapping sends it for a provider at its limits, built once. */
+function refusalLike(provider: string): { code: status; details: string; metadata: Metadata } {
+  const retryAfterMs = 1000;
+  const details = `every key of provider ${provider} is at its limits or cooling down; retry in ${retryAfterMs} ms`;
+  const metadata = new Metadata();
+  metadata.set(STATUS_DETAILS_KEY, Buffer.from(encodeStatusDetails(status.RESOURCE_EXHAUSTED, details, { reason: "POOL_BUSY", retryAfterMs })));
+  metadata.set(RETRY_AFTER_MS_KEY, String(retryAfterMs));
+  return { code: status.RESOURCE_EXHAUSTED, details, metadata };
 }

@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import { FairAdmission } from "../../src/grpc/fair-admission.js";
 
 /** An admission whose turns run only when the test says so. */
-function manual(startsPerTurn: number) {
+function manual(startsPerTurn: number, sharedStartsPerTurn = startsPerTurn) {
   const turns: (() => void)[] = [];
-  const admission = new FairAdmission(startsPerTurn, (fn) => turns.push(fn));
+  const admission = new FairAdmission(startsPerTurn, (fn) => turns.push(fn), sharedStartsPerTurn);
   const turn = () => turns.shift()?.();
   return { admission, turn, pending: () => turns.length };
 }
@@ -35,6 +35,24 @@ describe("per-client admission", () => {
     // The burst's earlier calls do not go first: the victim is second in the very next turn.
     expect(order.indexOf("victim")).toBe(33);
     expect(admission.queued).toBe(10_000 - 63);
+  });
+
+  it("turns shrink to the shared budget while a second client calls, and grow back when one calls alone", () => {
+    const { admission, turn } = manual(32, 4);
+    let flood = 0;
+    let victim = 0;
+    for (let i = 0; i < 10_000; i++) admission.admit("flood", () => (flood += 1));
+    turn();
+    expect(flood).toBe(32);
+    admission.admit("victim", () => (victim += 1));
+    turn();
+    // One of the flood's, the victim's, then the flood's alone: four starts in all.
+    expect([flood, victim]).toEqual([35, 1]);
+    for (let i = 0; i < 255; i++) turn();
+    expect(flood).toBe(35 + 255 * 4);
+    // 256 turns after the victim's last call, the flood has the whole budget again.
+    turn();
+    expect(flood).toBe(35 + 255 * 4 + 32);
   });
 
   it("serves clients round-robin, each in arrival order", () => {
