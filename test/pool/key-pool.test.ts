@@ -125,7 +125,10 @@ describe("MemoryLeasePool limits", () => {
     expect(pool.waitingCount("openai")).toBe(0);
     await pool.report(held.leaseId, { outcome: "success" });
     expect(pool.openLeaseCount()).toBe(0);
+    // The wait's timer is gone at once; the held lease's deadline timer fires into nothing at its TTL.
     clock.advance(20_000);
+    expect(clock.pendingTimers()).toBe(1);
+    clock.advance(pool.settings.leaseTtlMs);
     expect(clock.pendingTimers()).toBe(0);
   });
 

@@ -71,8 +71,12 @@ describe("DeadlineScheduler", () => {
     clock.advance(1_000);
     expect(due).toEqual(["early@200", "same-time@200", "late@300"]);
     expect(clock.pendingTimers()).toBe(0);
+    // The last deadline cancelled leaves its timer, which then fires into nothing and sets no other.
     const last = s.add("x", clock.now() + 50);
     s.cancel(last);
+    expect(clock.pendingTimers()).toBe(1);
+    clock.advance(50);
+    expect(due).toEqual(["early@200", "same-time@200", "late@300"]);
     expect(clock.pendingTimers()).toBe(0);
   });
 });

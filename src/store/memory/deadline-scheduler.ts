@@ -15,9 +15,11 @@ export type DeadlineHandle = { readonly __deadline: unique symbol };
 /**
  * Many deadlines (lease TTLs, cooldown ends) behind one clock timer, set for
  * the earliest. Adding a later deadline or cancelling one leaves the timer
- * alone (unless none is left); a timer that finds nothing due sets itself
- * for the next. Deadlines
- * due at the same time come out in the order they were added.
+ * alone, even the last one: a timer that finds nothing due sets itself for
+ * the next, or for nothing. One lease at a time (add, then cancel, over and
+ * over) thus costs one timer per lease TTL instead of setting and clearing
+ * one per lease. Deadlines due at the same time come out in the order they
+ * were added.
  */
 export class DeadlineScheduler<T> {
   private readonly heap = new MinHeap<Deadline<T>>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
@@ -39,8 +41,6 @@ export class DeadlineScheduler<T> {
 
   cancel(handle: DeadlineHandle): void {
     this.heap.remove(handle as unknown as HeapHandle<Deadline<T>>);
-    // Nothing left to wait for: no timer outlives the last deadline.
-    if (this.heap.size === 0) this.disarm();
   }
 
   get size(): number {

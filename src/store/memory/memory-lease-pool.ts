@@ -134,12 +134,14 @@ export class MemoryLeasePool implements LeasePool {
     try {
       const req = normalizeAcquire(request, this.settings);
       const rt = this.runtimeFor(req.provider);
-      this.admit(rt, req.owner);
+      // One reading of the clock for the whole call: admission, choice and grant see the same moment.
+      const now = this.clock.now();
+      this.admit(rt, req.owner, now);
       // Waiters first: capacity that returned since the last event is theirs.
       rt.waiters.serve();
-      const lease = this.tryGrant(rt, req, 0);
+      const lease = this.tryGrant(rt, req, 0, now);
       if (lease !== undefined) return Promise.resolve(lease);
-      const retryMs = retryDelay(rt.keys.values(), req, this.clock.now());
+      const retryMs = retryDelay(rt.keys.values(), req, now);
       // The signal is read last: a caller may make it only when asked (the gRPC service does), and most refusals need none.
       if (req.maxWaitMs <= 0 || waitIsHopeless(retryMs, req.maxWaitMs, rt.keys.values()) || request.signal?.aborted === true) {
         return Promise.reject(this.refuse(rt, retryMs));
@@ -420,7 +422,7 @@ export class MemoryLeasePool implements LeasePool {
       index: new KeyIndex([], now),
       waiters: new WaitQueue(this.clock, {
         retryDelay: (req, t) => retryDelay(rt.keys.values(), req, t),
-        tryGrant: (req, waitedMs) => this.tryGrant(rt, req, waitedMs),
+        tryGrant: (req, waitedMs) => this.tryGrant(rt, req, waitedMs, this.clock.now()),
         timedOut: (req) => this.refuse(rt, retryDelay(rt.keys.values(), req, this.clock.now())),
       }),
     };
@@ -438,8 +440,7 @@ export class MemoryLeasePool implements LeasePool {
   }
 
   /** Leases the key the balancer picks, if any can serve the request now. */
-  private tryGrant(rt: ProviderKeys, req: NormalizedAcquire, waitedMs: number): Lease | undefined {
-    const now = this.clock.now();
+  private tryGrant(rt: ProviderKeys, req: NormalizedAcquire, waitedMs: number, now: number): Lease | undefined {
     const key = rt.index.choose(req.estimatedTokens, req.model, now);
     if (key === undefined) return undefined;
     const open = new OpenLease(key, req.model);
@@ -500,8 +501,8 @@ export class MemoryLeasePool implements LeasePool {
   }
 
   /** Per-client rate and open-lease guards; a refusal here is counted like any other. */
-  private admit(rt: ProviderKeys, owner: string): void {
-    const refused = this.clientLimits.admit(owner, this.clock.now(), this.settings);
+  private admit(rt: ProviderKeys, owner: string, now: number): void {
+    const refused = this.clientLimits.admit(owner, now, this.settings);
     if (refused === undefined) return;
     const { error, limit } = refused;
     this.emit({ type: "refused", provider: rt.name, code: error.code, retryAfterMs: error.retryAfterMs, limit });
