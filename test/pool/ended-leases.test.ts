@@ -31,6 +31,29 @@ describe("LeaseRecords", () => {
     expect(records.ended("never", 0)).toBeUndefined();
   });
 
+  it("lists exactly the open leases, through growth, reused slots and ends in any order", () => {
+    const records = new LeaseRecords<{ n: number }>();
+    const open = new Map<string, number>();
+    // A fixed sequence that opens more than the tables' first size and ends leases out of order.
+    let seed = 7;
+    const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648);
+    for (let n = 0; n < 5_000; n++) {
+      if (open.size > 0 && next() % 3 === 0) {
+        const ids = [...open.keys()];
+        const id = ids[next() % ids.length] as string;
+        records.end(id, { ...origin, how: "reported" }, n, 600_000);
+        open.delete(id);
+      } else {
+        open.set(records.open({ n }), n);
+      }
+      if (n % 997 === 0 || n === 4_999) {
+        expect(records.openSize).toBe(open.size);
+        expect([...records.openRecords()].map((r) => r.n).sort((a, b) => a - b)).toEqual([...open.values()].sort((a, b) => a - b));
+      }
+    }
+    expect(open.size).toBeGreaterThan(1_024);
+  });
+
   it("finds an open lease by its id, and neither an ended one nor a forged id that names its slot", () => {
     const records = new LeaseRecords<{ n: number }>();
     const a = records.open({ n: 1 });
