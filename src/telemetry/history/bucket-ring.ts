@@ -16,6 +16,13 @@ export class BucketRing {
     this.rows = new Uint32Array(slots * FIELDS);
   }
 
+  /** A ring of the same width and buckets, its own copy of the counters. */
+  copy(): BucketRing {
+    const ring = new BucketRing(this.widthMs, this.slots);
+    ring.rows.set(this.rows);
+    return ring;
+  }
+
   /** Bytes this ring holds, whatever the traffic. */
   static bytes(slots: number): number {
     return slots * FIELDS * Uint32Array.BYTES_PER_ELEMENT;

@@ -14,9 +14,20 @@ export const MAX_RETENTION_MS = 86_400_000;
  * resolution. Its size is fixed at creation: SERIES_BYTES.
  */
 export class HistorySeries {
-  readonly rings = RESOLUTIONS.map((r) => new BucketRing(r.widthMs, r.retentionMs / r.widthMs));
+  readonly rings: readonly BucketRing[];
   /** Time of the newest event, to drop series that have aged out entirely. */
   lastAt = Number.NEGATIVE_INFINITY;
+
+  constructor(rings?: readonly BucketRing[]) {
+    this.rings = rings ?? RESOLUTIONS.map((r) => new BucketRing(r.widthMs, r.retentionMs / r.widthMs));
+  }
+
+  /** A series holding the same counts as this one, from now on apart from it. */
+  copy(): HistorySeries {
+    const series = new HistorySeries(this.rings.map((r) => r.copy()));
+    series.lastAt = this.lastAt;
+    return series;
+  }
 
   add(at: number, field: number, amount: number): void {
     for (const ring of this.rings) ring.add(at, field, amount);

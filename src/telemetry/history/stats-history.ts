@@ -28,6 +28,13 @@ export function keyBytesBound(maxModels = DEFAULT_MAX_MODELS): number {
 interface KeyHistory {
   readonly series: HistorySeries;
   readonly models: Map<string, HistorySeries>;
+  /**
+   * The model whose series is the key's own series object, while every event
+   * of the key has been that model's: a key used with one model (the common
+   * case) holds one series for both, not two equal ones. The first event of
+   * anything else gives the model a copy of its own.
+   */
+  sharedWith: string | undefined;
 }
 
 interface ProviderHistory {
@@ -277,7 +284,7 @@ export class StatsHistory {
     const kh = this.providers.get(provider)?.keys.get(keyId);
     if (kh === undefined) return 0;
     let bytes = kh.series.bytes();
-    for (const s of kh.models.values()) bytes += s.bytes();
+    for (const s of kh.models.values()) if (s !== kh.series) bytes += s.bytes();
     return bytes;
   }
 
@@ -317,12 +324,17 @@ export class StatsHistory {
     const ph = this.providerHistory(provider);
     let kh = ph.keys.get(keyId);
     if (kh === undefined) {
-      ph.keys.set(keyId, (kh = { series: new HistorySeries(), models: new Map() }));
+      ph.keys.set(keyId, (kh = { series: new HistorySeries(), models: new Map(), sharedWith: undefined }));
       this.changeCount++;
     }
     const out = this.eventSeries;
     out.length = 0;
     out.push(ph.series, kh.series);
+    // An event that is not the sharing model's would count in the key's series and not in that model's.
+    if (kh.sharedWith !== undefined && kh.sharedWith !== model) {
+      kh.models.set(kh.sharedWith, kh.series.copy());
+      kh.sharedWith = undefined;
+    }
     if (model === "") return out;
     if (!ph.models.includes(model)) {
       if (ph.models.length >= this.maxModels) return out;
@@ -330,10 +342,13 @@ export class StatsHistory {
     }
     let ms = kh.models.get(model);
     if (ms === undefined) {
-      kh.models.set(model, (ms = new HistorySeries()));
+      // A key's first event, for a tracked model: the model's series is the key's until the key sees anything else.
+      const first = kh.models.size === 0 && kh.series.lastAt === Number.NEGATIVE_INFINITY;
+      kh.models.set(model, (ms = first ? kh.series : new HistorySeries()));
+      if (first) kh.sharedWith = model;
       this.changeCount++;
     }
-    out.push(ms);
+    if (ms !== kh.series) out.push(ms);
     return out;
   }
 

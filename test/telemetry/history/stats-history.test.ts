@@ -219,6 +219,65 @@ describe("statistics history memory bound", () => {
   });
 });
 
+describe("a key used with one model", () => {
+  const total = (buckets: readonly { requests: number }[]) => buckets.reduce((n, b) => n + b.requests, 0);
+
+  it("holds one series for the key and its model, until the key sees an event without that model", () => {
+    const { clock, history, read } = setup();
+    for (let i = 0; i < 3; i++) {
+      history.recordAcquired("openai", "k1", "gpt-4o", 0);
+      history.recordEnded("openai", "k1", "gpt-4o", "success", 10, 5, 300);
+      clock.advance(10_000);
+    }
+    expect(history.keyBytes("openai", "k1")).toBe(SERIES_BYTES);
+    expect(read({ rangeMs: 60_000, keyId: "k1", model: "gpt-4o" }).buckets).toEqual(read({ rangeMs: 60_000, keyId: "k1" }).buckets);
+    // One request without a model: it counts in the key and not in gpt-4o, which now has a series of its own.
+    history.recordAcquired("openai", "k1", "", 0);
+    expect(history.keyBytes("openai", "k1")).toBe(2 * SERIES_BYTES);
+    expect(total(read({ rangeMs: 60_000, keyId: "k1" }).buckets)).toBe(4);
+    expect(total(read({ rangeMs: 60_000, keyId: "k1", model: "gpt-4o" }).buckets)).toBe(3);
+    history.recordAcquired("openai", "k1", "gpt-4o", 0);
+    expect(total(read({ rangeMs: 60_000, keyId: "k1", model: "gpt-4o" }).buckets)).toBe(4);
+    expect(total(read({ rangeMs: 60_000, keyId: "k1" }).buckets)).toBe(5);
+  });
+
+  it("gives the first model a series of its own when a second model comes, and counts each apart", () => {
+    const { history, read } = setup();
+    history.recordAcquired("openai", "k1", "gpt-4o", 0);
+    history.recordAcquired("openai", "k1", "gpt-4o-mini", 0);
+    history.recordAcquired("openai", "k1", "gpt-4o-mini", 0);
+    expect(history.keyBytes("openai", "k1")).toBe(3 * SERIES_BYTES);
+    expect(total(read({ rangeMs: 60_000, keyId: "k1", model: "gpt-4o" }).buckets)).toBe(1);
+    expect(total(read({ rangeMs: 60_000, keyId: "k1", model: "gpt-4o-mini" }).buckets)).toBe(2);
+    expect(total(read({ rangeMs: 60_000, keyId: "k1" }).buckets)).toBe(3);
+    // The provider's view of a model sums its keys' series, shared or not.
+    history.recordAcquired("openai", "k2", "gpt-4o", 0);
+    expect(total(read({ rangeMs: 60_000, model: "gpt-4o" }).buckets)).toBe(2);
+    expect(history.keyBytes("openai", "k2")).toBe(SERIES_BYTES);
+  });
+
+  it("does not share when the key's first events had no model", () => {
+    const { history, read } = setup();
+    history.recordAcquired("openai", "k1", "", 0);
+    history.recordAcquired("openai", "k1", "gpt-4o", 0);
+    expect(history.keyBytes("openai", "k1")).toBe(2 * SERIES_BYTES);
+    expect(total(read({ rangeMs: 60_000, keyId: "k1", model: "gpt-4o" }).buckets)).toBe(1);
+    expect(total(read({ rangeMs: 60_000, keyId: "k1" }).buckets)).toBe(2);
+  });
+
+  it("writes a shared series once per event and exports it under both names", () => {
+    const { history } = setup();
+    history.recordAcquired("openai", "k1", "gpt-4o", 0);
+    history.recordEnded("openai", "k1", "gpt-4o", "success", 10, 5, 300);
+    const rows = history.rowsAt(0, Math.floor(T0 / 10_000));
+    const key = rows.find((r) => r.keyId === "k1" && r.model === "");
+    const model = rows.find((r) => r.keyId === "k1" && r.model === "gpt-4o");
+    expect(key?.counters).toEqual(model?.counters);
+    // requests 1, not 2: the key and its model are one series, counted once.
+    expect(key?.counters[0]).toBe(1);
+  });
+});
+
 describe("history query parsing", () => {
   it("fills in the defaults: last hour at 10 s, a day at 5 min", () => {
     expect(parseHistoryQuery({ provider: " OpenAI " })).toEqual({ provider: "openai", keyId: "", model: "", rangeMs: 3_600_000, resolutionMs: 10_000 });
@@ -245,7 +304,7 @@ describe("docs/stats-history.md", () => {
     const n = (v: number) => v.toLocaleString("en-US");
     expect(doc).toContain(`**${n(SERIES_BYTES)} bytes**`);
     expect(doc).toContain(`(1 + ${DEFAULT_MAX_MODELS}) × ${n(SERIES_BYTES)} = **${n(keyBytesBound())} bytes**`);
-    expect(doc).toContain(`${n(2 * SERIES_BYTES)} bytes for a key`);
+    expect(doc).toContain(`${n(SERIES_BYTES)} bytes for a key`);
     expect(doc).toContain(`row of ${FIELDS} unsigned 32-bit counters`);
   });
 });
