@@ -11,7 +11,11 @@
  * results as `broker-overhead-<keys>-keys-profile.md` and `.json`.
  *
  *   node dist/bench/broker-overhead.js [--keys 5,1000] [--concurrency 32] [--warmup-ms 2000] [--duration-ms 8000] [--profile-ms 8000]
- *       [--rounds 1] [--closed-only]
+ *       [--rounds 3] [--closed-only]
+ *
+ * Three rounds by default: on an idle two-core machine the no-op server's own
+ * CPU per pair moved by a third between rounds a minute apart
+ * (docs/performance.md 2c), so one round's ratio says little.
  */
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -34,7 +38,7 @@ const opts = parseArgs(process.argv.slice(2), {
   durationMs: 8000,
   openLoopFraction: 0.5,
   /** Closed-loop no-op/keypool pairs of runs per key count, interleaved; the CPU ratio is of the medians. */
-  rounds: 1,
+  rounds: 3,
   /** Leaves out the open-loop latency runs (CPU per pair comes from the closed loop). */
   closedOnly: false,
   /** Profiled closed-loop run per key count after the measured ones; 0: none. */
