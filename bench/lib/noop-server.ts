@@ -1,6 +1,8 @@
-import { Metadata, Server, ServerCredentials, status, type sendUnaryData, type ServerUnaryCall } from "@grpc/grpc-js";
+import { Server, ServerCredentials, type ServiceError, type sendUnaryData, type ServerUnaryCall } from "@grpc/grpc-js";
 import { durationFromMs, timestampFromMs } from "../../src/protocol/duration.js";
-import { encodeStatusDetails, RETRY_AFTER_MS_KEY, STATUS_DETAILS_KEY } from "../../src/protocol/status-details.js";
+import { toServiceError } from "../../src/grpc/to-status.js";
+import { refusalError } from "../../src/pool/refusal-error.js";
+import { silentLogger } from "../../src/telemetry/logger.js";
 import {
   GetStatsHistoryResponse,
   KeyPoolServiceService,
@@ -76,12 +78,10 @@ export async function startNoopServer(
   };
 }
 
-/** A refusal as keypool's error mapping sends it for a provider at its limits, built once. */
-function refusalLike(provider: string): { code: status; details: string; metadata: Metadata } {
-  const retryAfterMs = 1000;
-  const details = `every key of provider ${provider} is at its limits or cooling down; retry in ${retryAfterMs} ms`;
-  const metadata = new Metadata();
-  metadata.set(STATUS_DETAILS_KEY, Buffer.from(encodeStatusDetails(status.RESOURCE_EXHAUSTED, details, { reason: "POOL_BUSY", retryAfterMs })));
-  metadata.set(RETRY_AFTER_MS_KEY, String(retryAfterMs));
-  return { code: status.RESOURCE_EXHAUSTED, details, metadata };
+/**
+ * A refusal built as keypool builds it for a provider at its limits (the same
+ * error, through the same mapping to a status and trailers), once.
+ */
+function refusalLike(provider: string): Partial<ServiceError> {
+  return toServiceError(refusalError(provider, undefined, 1000), silentLogger());
 }
