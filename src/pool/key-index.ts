@@ -1,38 +1,11 @@
-import { MinHeap, type HeapHandle } from "./min-heap.js";
 import type { PooledKey } from "./pooled-key.js";
+import { SlotHeap } from "./slot-heap.js";
 
-/** What the index knows of one key. A class, so that every slot has one compact shape. */
-class Slot {
-  /** Requests in the minute window per unit of weight, as of the last refresh. */
-  load = 0;
-  /** The key's lastUsedSeq as of the last refresh. */
-  seq = 0;
-  /** True while the key sits in the order heaps (it could serve a request of no tokens). */
-  open = false;
-  /**
-   * When time alone may change what the index must know: for an open key the
-   * next fall of its load, for a set-aside key the time it can serve again.
-   */
-  dueAt = Infinity;
-  /** Its handles in `heaps` while open, in the same order. */
-  handles: HeapHandle<Slot>[] = NONE;
-  due: HeapHandle<Slot> | undefined = undefined;
-
-  constructor(
-    readonly key: PooledKey,
-    /** The order heaps this key belongs to, by its model list; shared by all keys without one. */
-    readonly heaps: readonly MinHeap<Slot>[],
-  ) {}
-}
-
-const NONE: HeapHandle<Slot>[] = [];
-
-/** The balancer's order: least load per unit of weight, then least recently used, then smallest id. */
-function before(a: Slot, b: Slot): boolean {
-  if (a.load !== b.load) return a.load < b.load;
-  if (a.seq !== b.seq) return a.seq < b.seq;
-  return a.key.id < b.key.id;
-}
+/** The columns of a key's row in the order, and their number. */
+const LOAD = 0;
+const SEQ = 1;
+const RANK = 2;
+const ORDER_WIDTH = 3;
 
 /**
  * The keys of one provider, ordered so that the balancer's choice costs
@@ -57,59 +30,102 @@ function before(a: Slot, b: Slot): boolean {
  * scan, and then the refusal's retry delay scans anyway.
  */
 export class KeyIndex {
-  private readonly slots = new Map<PooledKey, Slot>();
+  /** Keys by slot; a key keeps its slot for the index's life, and knows it (`indexSlot`). */
+  private readonly keys: (PooledKey | undefined)[] = [];
+  /**
+   * The balancer's order, a row of three numbers per slot (ORDER_WIDTH):
+   * the key's requests in the minute window per unit of weight, its
+   * lastUsedSeq (both as of the last refresh), and the rank of its id among
+   * the index's ids. Least load per unit of weight first, then least
+   * recently used, then smallest id.
+   */
+  private readonly order: Float64Array;
+  /**
+   * When time alone may change what the index must know: for an open key
+   * the next fall of its load, for a set-aside key the time it can serve again.
+   */
+  private readonly dueAt: Float64Array;
+  /** The order heaps each slot belongs to, by its model list; shared by all slots without one. */
+  private readonly heapsOf: (readonly SlotHeap[])[] = [];
+  /** Open slots (in the order heaps: the key could serve a request of no tokens). */
+  private readonly open: Uint8Array;
+  /** Slot a comes before slot b in the balancer's order. */
+  private readonly before = (a: number, b: number): boolean => {
+    const order = this.order;
+    const ra = ORDER_WIDTH * a;
+    const rb = ORDER_WIDTH * b;
+    const la = order[ra + LOAD] as number;
+    const lb = order[rb + LOAD] as number;
+    if (la !== lb) return la < lb;
+    const sa = order[ra + SEQ] as number;
+    const sb = order[rb + SEQ] as number;
+    if (sa !== sb) return sa < sb;
+    return (order[ra + RANK] as number) < (order[rb + RANK] as number);
+  };
   /** Every open key, for requests that name no model. */
-  private readonly all = new MinHeap<Slot>(before);
+  private readonly all: SlotHeap;
   /** Open keys without a model list: they serve every model. The same heap as `all` when no key has a model list. */
-  private readonly anyModel: MinHeap<Slot>;
+  private readonly anyModel: SlotHeap;
   /** Open keys with a model list, under each model they list. */
-  private readonly byModel = new Map<string, MinHeap<Slot>>();
-  private readonly due = new MinHeap<Slot>((a, b) => a.dueAt < b.dueAt);
-  private readonly unlistedHeaps: readonly MinHeap<Slot>[];
+  private readonly byModel = new Map<string, SlotHeap>();
+  private readonly due: SlotHeap;
+  private readonly unlistedHeaps: readonly SlotHeap[];
   /** The request being chosen for, read by `fits`: one predicate for every choice instead of a closure per choice. */
   private tokens = 0;
   private model = "";
   private now = 0;
-  private stale: Slot[] = [];
-  private readonly fits = (slot: Slot): boolean => {
-    if (slot.key.canServe(this.tokens, this.model, this.now)) return true;
+  private stale: number[] = [];
+  private readonly fits = (slot: number): boolean => {
+    const key = this.keys[slot] as PooledKey;
+    if (key.canServe(this.tokens, this.model, this.now)) return true;
     // Only the request's own needs should turn an open key down; anything
     // else means an event was missed, and the key is re-read after the choice.
-    if (slot.key.servableAt(this.now) !== this.now) this.stale.push(slot);
+    if (key.servableAt(this.now) !== this.now) this.stale.push(slot);
     return false;
   };
 
   constructor(keys: Iterable<PooledKey>, now: number) {
-    const list = [...keys];
+    // A draining key is left out: it is never leased again.
+    const list = [...new Set(keys)].filter((k) => !k.draining);
+    const n = list.length;
+    this.order = new Float64Array(ORDER_WIDTH * n);
+    this.dueAt = new Float64Array(n).fill(Infinity);
+    this.open = new Uint8Array(n);
+    this.all = new SlotHeap(n, this.before);
+    this.due = new SlotHeap(n, (a, b) => (this.dueAt[a] as number) < (this.dueAt[b] as number));
     // Without model lists every key serves every model: one heap is both orders, and each event moves a key in one heap, not two.
-    this.anyModel = list.some((k) => k.config.models !== undefined) ? new MinHeap<Slot>(before) : this.all;
+    this.anyModel = list.some((k) => k.config.models !== undefined) ? new SlotHeap(n, this.before) : this.all;
     this.unlistedHeaps = this.anyModel === this.all ? [this.all] : [this.all, this.anyModel];
-    for (const key of list) this.add(key, now);
+    const byId = list.map((key, slot) => ({ id: key.id, slot })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    byId.forEach(({ slot }, rank) => (this.order[ORDER_WIDTH * slot + RANK] = rank));
+    list.forEach((key, slot) => {
+      const models = key.config.models;
+      this.keys.push(key);
+      this.heapsOf.push(models === undefined ? this.unlistedHeaps : [this.all, ...[...new Set(models)].map((m) => this.modelHeap(m, n))]);
+      key.indexSlot = slot;
+    });
+    for (let slot = 0; slot < n; slot++) this.refresh(slot, now);
   }
 
-  /** Starts tracking a key. A draining key is left out: it is never leased again. */
-  private add(key: PooledKey, now: number): void {
-    if (key.draining || this.slots.has(key)) return;
-    const models = key.config.models;
-    const heaps = models === undefined ? this.unlistedHeaps : [this.all, ...[...new Set(models)].map((m) => this.modelHeap(m))];
-    const slot = new Slot(key, heaps);
-    this.slots.set(key, slot);
-    this.refresh(slot, now);
-  }
-
+  /** Stops tracking a key: it is never chosen again. */
   remove(key: PooledKey): void {
-    const slot = this.slots.get(key);
-    if (slot === undefined) return;
-    this.slots.delete(key);
+    const slot = this.slotOf(key);
+    if (slot < 0) return;
+    this.keys[slot] = undefined;
     this.close(slot);
-    if (slot.due !== undefined) this.due.remove(slot.due);
-    slot.due = undefined;
+    this.due.remove(slot);
   }
 
   /** Re-reads a key after an event changed it (lease, report, expiry). Keys it does not track are ignored. */
   update(key: PooledKey, now: number): void {
-    const slot = this.slots.get(key);
-    if (slot !== undefined) this.refresh(slot, now);
+    const slot = this.slotOf(key);
+    if (slot >= 0) this.refresh(slot, now);
+  }
+
+  /** The key's slot here; -1 for a key this index does not track (left out, removed, or of another index). */
+  private slotOf(key: PooledKey): number {
+    const slot = key.indexSlot;
+    return slot >= 0 && this.keys[slot] === key ? slot : -1;
   }
 
   /**
@@ -121,74 +137,76 @@ export class KeyIndex {
     this.tokens = tokens;
     this.model = model;
     this.now = now;
-    let chosen: Slot | undefined;
+    let chosen: number;
     if (model === "") {
       chosen = this.all.find(this.fits);
     } else {
-      const listed = this.byModel.get(model)?.find(this.fits);
+      const listed = this.byModel.get(model)?.find(this.fits) ?? -1;
       const unlisted = this.anyModel.find(this.fits);
-      chosen = listed === undefined || (unlisted !== undefined && before(unlisted, listed)) ? unlisted : listed;
+      chosen = listed === -1 || (unlisted !== -1 && this.before(unlisted, listed)) ? unlisted : listed;
     }
     if (this.stale.length > 0) {
       const stale = this.stale;
       this.stale = [];
       for (const slot of stale) this.refresh(slot, now);
     }
-    return chosen?.key;
+    return chosen === -1 ? undefined : this.keys[chosen];
   }
 
   /** Applies what time alone has changed up to `now`. */
   private catchUp(now: number): void {
-    for (let slot = this.due.peek(); slot !== undefined && slot.dueAt <= now; slot = this.due.peek()) {
+    for (let slot = this.due.peek(); slot !== -1 && (this.dueAt[slot] as number) <= now; slot = this.due.peek()) {
       this.refresh(slot, now);
     }
   }
 
   /** Reads a key's state at `now` and puts it in its place. Leaves dueAt > now, so catching up always ends. */
-  private refresh(slot: Slot, now: number): void {
-    const key = slot.key;
+  private refresh(slot: number, now: number): void {
+    const key = this.keys[slot] as PooledKey;
+    const dueBefore = this.dueAt[slot] as number;
     const servableAt = key.servableAt(now);
+    let dueAt: number;
     if (servableAt === now) {
       // Computed exactly as chooseKey computes it, so that ties compare the same.
       const load = key.requestsThisMinute(now) / key.config.weight;
       const seq = key.lastUsedSeq;
-      if (!slot.open) {
-        slot.load = load;
-        slot.seq = seq;
-        slot.handles = slot.heaps.map((heap) => heap.push(slot));
-        slot.open = true;
-      } else if (load !== slot.load || seq !== slot.seq) {
+      const order = this.order;
+      const row = ORDER_WIDTH * slot;
+      if (this.open[slot] === 0) {
+        order[row + LOAD] = load;
+        order[row + SEQ] = seq;
+        for (const heap of this.heapsOf[slot] as readonly SlotHeap[]) heap.push(slot);
+        this.open[slot] = 1;
+      } else if (load !== order[row + LOAD] || seq !== order[row + SEQ]) {
         // Unchanged (a report, most often), the key keeps its place: the order reads nothing else.
-        slot.load = load;
-        slot.seq = seq;
-        for (let i = 0; i < slot.heaps.length; i++) (slot.heaps[i] as MinHeap<Slot>).update(slot.handles[i] as HeapHandle<Slot>);
+        order[row + LOAD] = load;
+        order[row + SEQ] = seq;
+        const heaps = this.heapsOf[slot] as readonly SlotHeap[];
+        for (let i = 0; i < heaps.length; i++) (heaps[i] as SlotHeap).update(slot);
       }
-      slot.dueAt = key.usage.leavesAt(0);
+      dueAt = key.usage.leavesAt(0);
     } else {
       this.close(slot);
-      slot.dueAt = servableAt;
+      dueAt = servableAt;
     }
-    if (slot.dueAt === Infinity) {
-      if (slot.due !== undefined) this.due.remove(slot.due);
-      slot.due = undefined;
-    } else if (slot.due === undefined) {
-      slot.due = this.due.push(slot);
-    } else {
-      this.due.update(slot.due);
-    }
+    // Most events leave the due time as it was (the oldest request still leaves first): no heap step then.
+    if (dueAt === dueBefore) return;
+    this.dueAt[slot] = dueAt;
+    if (dueAt === Infinity) this.due.remove(slot);
+    else if (this.due.has(slot)) this.due.update(slot);
+    else this.due.push(slot);
   }
 
-  private close(slot: Slot): void {
-    if (!slot.open) return;
-    for (let i = 0; i < slot.heaps.length; i++) (slot.heaps[i] as MinHeap<Slot>).remove(slot.handles[i] as HeapHandle<Slot>);
-    slot.handles = NONE;
-    slot.open = false;
+  private close(slot: number): void {
+    if (this.open[slot] === 0) return;
+    for (const heap of this.heapsOf[slot] as readonly SlotHeap[]) heap.remove(slot);
+    this.open[slot] = 0;
   }
 
-  private modelHeap(model: string): MinHeap<Slot> {
+  private modelHeap(model: string, capacity: number): SlotHeap {
     let heap = this.byModel.get(model);
     if (heap === undefined) {
-      heap = new MinHeap<Slot>(before);
+      heap = new SlotHeap(capacity, this.before);
       this.byModel.set(model, heap);
     }
     return heap;

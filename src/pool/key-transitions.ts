@@ -26,9 +26,8 @@ export function keyStateAt(key: PooledKey, now: number): KeyStateName {
  */
 export function grantKey(key: PooledKey, leaseId: string, estimatedTokens: number, model: string, seq: number, now: number): Charge[] {
   key.health = healthGranted(key.health, leaseId, now);
-  const charges: Charge[] = [];
-  key.quota.record(now, estimatedTokens, model, charges);
-  key.scope?.quota.record(now, estimatedTokens, model, charges);
+  const own = key.quota.record(now, estimatedTokens, model);
+  const charges = key.scope === undefined ? own : own.concat(key.scope.quota.record(now, estimatedTokens, model));
   key.inFlight += 1;
   key.lastUsedAt = now;
   key.lastUsedSeq = seq;

@@ -25,7 +25,15 @@ export class MinHeap<T> {
   }
 
   push(value: T): HeapHandle<T> {
-    const handle: HeapHandle<T> = { value, index: this.items.length };
+    return this.insert({ value, index: -1 });
+  }
+
+  /**
+   * Adds a handle made by the caller, not in any heap: a value that is its
+   * own handle (`value` pointing back at itself) costs no second object.
+   */
+  insert<H extends HeapHandle<T>>(handle: H): H {
+    handle.index = this.items.length;
     this.items.push(handle);
     this.up(handle.index);
     return handle;

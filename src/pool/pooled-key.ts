@@ -39,6 +39,12 @@ export class PooledKey {
   lastUsedAt = -Infinity;
   /** Order of last use across the pool; orders keys used within the same millisecond. */
   lastUsedSeq = -1;
+  /**
+   * Its slot in its provider's key index, written by the index so that an
+   * update finds it without a lookup; an index checks it names this key,
+   * since a rebuilt index numbers its keys afresh.
+   */
+  indexSlot = -1;
   draining = false;
   /** True for keys of the first configuration: the lifetime balance ratio compares only those. */
   fromFirstConfig = false;

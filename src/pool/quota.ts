@@ -80,12 +80,16 @@ export class Quota {
     return this.modelLogs === undefined && this.learned.length === 0;
   }
 
-  /** Counts a request of `tokens` for `model` in every window that bounds it. */
-  record(now: number, tokens: number, model: string, charges: Charge[]): void {
-    charges.push({ log: this.usage, seq: this.usage.record(now, tokens) });
+  /**
+   * Counts a request of `tokens` for `model` in every window that bounds it;
+   * returns where it was counted. The array is made at its size: one per
+   * lease, an empty one grown by push would reserve room for sixteen.
+   */
+  record(now: number, tokens: number, model: string): Charge[] {
+    const general: Charge = { log: this.usage, seq: this.usage.record(now, tokens) };
     const log = this.modelLogs?.get(model);
-    if (log !== undefined) charges.push({ log, seq: log.record(now, tokens) });
     if (this.learned.length > 0) this.learned = chargeLearned(this.learned, model, tokens);
+    return log === undefined ? [general] : [general, { log, seq: log.record(now, tokens) }];
   }
 
   /**

@@ -23,13 +23,20 @@ export interface WindowSpec {
   readonly marginMs: number;
 }
 
-interface WindowCounter {
-  spec: WindowSpec;
-  /** Sequence number of the oldest entry still inside the window. */
-  startSeq: number;
-  requests: number;
-  tokens: number;
-}
+/**
+ * Each window's counters, side by side in one array of numbers, STRIDE per
+ * window: the balancer reads a key's windows on every lease, and with many
+ * keys each read starts from a cold cache; one array is one or two cache
+ * lines, where an object per window and its spec were a chain of them.
+ */
+const STRIDE = 5;
+/** Sequence number of the oldest entry still inside the window. */
+const START = 0;
+const REQUESTS = 1;
+const TOKENS = 2;
+/** The window's span with its margin: how long an entry stays counted. */
+const SPAN = 3;
+const LIMIT = 4;
 
 /**
  * A key's recent requests as two columns of numbers (time, tokens) indexed
@@ -44,7 +51,18 @@ export class UsageLog {
   private head = 0;
   private baseSeq = 0;
   private nextSeq = 0;
-  private windows: WindowCounter[] = [];
+  private specList: readonly WindowSpec[] = [];
+  /** Whether each window counts tokens (else requests). */
+  private countsTokens: boolean[] = [];
+  private counters = new Float64Array(0);
+  private windowCount = 0;
+  /**
+   * The time the windows were last advanced to. Advancing again to the same
+   * time finds nothing to drop (an entry recorded since is no older than
+   * that time, and a window's span is never zero): a lease reads its key's
+   * windows several times at one `now`, and only the first read pays.
+   */
+  private advancedTo = -Infinity;
 
   constructor(specs: readonly WindowSpec[]) {
     this.setWindows(specs);
@@ -56,21 +74,32 @@ export class UsageLog {
    * moves), the counts stand as they are and nothing is recounted.
    */
   setWindows(specs: readonly WindowSpec[]): void {
-    if (specs.length === this.windows.length && specs.every((s, i) => sameSpan(s, this.windows[i]?.spec))) {
-      this.windows.forEach((w, i) => (w.spec = specs[i] as WindowSpec));
+    const c = this.counters;
+    if (specs.length === this.windowCount && specs.every((spec, i) => sameSpan(spec, this.specList[i]))) {
+      this.specList = [...specs];
+      specs.forEach((spec, i) => (c[i * STRIDE + LIMIT] = spec.limit));
       return;
     }
-    this.windows = specs.map((spec) => ({ spec, startSeq: this.baseSeq, requests: 0, tokens: 0 }));
-    for (const w of this.windows) {
-      for (let seq = this.baseSeq; seq < this.nextSeq; seq++) {
-        w.requests += 1;
-        w.tokens += this.tokensOf(seq);
-      }
-    }
+    this.specList = [...specs];
+    this.windowCount = specs.length;
+    this.countsTokens = specs.map((spec) => spec.kind === "tokens");
+    this.counters = new Float64Array(specs.length * STRIDE);
+    let tokens = 0;
+    for (let seq = this.baseSeq; seq < this.nextSeq; seq++) tokens += this.tokensOf(seq);
+    specs.forEach((spec, i) => {
+      const w = i * STRIDE;
+      this.counters[w + START] = this.baseSeq;
+      this.counters[w + REQUESTS] = this.nextSeq - this.baseSeq;
+      this.counters[w + TOKENS] = tokens;
+      this.counters[w + SPAN] = spec.perMs + spec.marginMs;
+      this.counters[w + LIMIT] = spec.limit;
+    });
+    // Recounted from the oldest entry kept: the next advance must look again.
+    this.advancedTo = -Infinity;
   }
 
   specs(): readonly WindowSpec[] {
-    return this.windows.map((w) => w.spec);
+    return this.specList;
   }
 
   /** Counts a request; returns its sequence number, by which its report settles its tokens. */
@@ -82,9 +111,10 @@ export class UsageLog {
     this.tokenCounts.push(tokens);
     const seq = this.nextSeq;
     this.nextSeq += 1;
-    for (const w of this.windows) {
-      w.requests += 1;
-      w.tokens += tokens;
+    const c = this.counters;
+    for (let w = 0; w < this.windowCount * STRIDE; w += STRIDE) {
+      c[w + REQUESTS] = (c[w + REQUESTS] as number) + 1;
+      c[w + TOKENS] = (c[w + TOKENS] as number) + tokens;
     }
     return seq;
   }
@@ -95,28 +125,38 @@ export class UsageLog {
     // A request no window holds any more has nothing left to correct.
     if (seq < this.baseSeq || seq >= this.nextSeq) return;
     const i = this.head + (seq - this.baseSeq);
-    const at = this.ats[i] as number;
     const delta = tokens - (this.tokenCounts[i] as number);
     this.tokenCounts[i] = tokens;
     if (delta === 0) return;
-    for (const w of this.windows) {
-      // After advance(now) a window holds exactly the entries younger than its span.
-      if (now < at + w.spec.perMs + w.spec.marginMs) w.tokens += delta;
+    const c = this.counters;
+    for (let w = 0; w < this.windowCount * STRIDE; w += STRIDE) {
+      // Held by the window while not yet slid out of it. (Not judged by its age at `now`: after the
+      // wall clock stepped back, a window may have dropped an entry that looks young again.)
+      if (seq >= (c[w + START] as number)) c[w + TOKENS] = (c[w + TOKENS] as number) + delta;
     }
   }
 
   /** Drops from each window what has slid out of it, and from the log what no window holds. */
   advance(now: number): void {
+    if (now === this.advancedTo) return;
+    this.advancedTo = now;
+    const c = this.counters;
     let minStart = this.nextSeq;
-    for (const w of this.windows) {
-      const span = w.spec.perMs + w.spec.marginMs;
-      while (w.startSeq < this.nextSeq) {
-        if (this.atOf(w.startSeq) + span > now) break;
-        w.requests -= 1;
-        w.tokens -= this.tokensOf(w.startSeq);
-        w.startSeq += 1;
+    for (let w = 0; w < this.windowCount * STRIDE; w += STRIDE) {
+      const span = c[w + SPAN] as number;
+      let start = c[w + START] as number;
+      let requests = c[w + REQUESTS] as number;
+      let tokens = c[w + TOKENS] as number;
+      while (start < this.nextSeq) {
+        if (this.atOf(start) + span > now) break;
+        requests -= 1;
+        tokens -= this.tokensOf(start);
+        start += 1;
       }
-      if (w.startSeq < minStart) minStart = w.startSeq;
+      c[w + START] = start;
+      c[w + REQUESTS] = requests;
+      c[w + TOKENS] = tokens;
+      if (start < minStart) minStart = start;
     }
     if (minStart > this.baseSeq) {
       this.head += minStart - this.baseSeq;
@@ -132,13 +172,14 @@ export class UsageLog {
 
   /** Requests counted now in window `i` (after `advance`), without allocating. */
   requests(i: number): number {
-    return this.windows[i]?.requests ?? 0;
+    return i < this.windowCount ? (this.counters[i * STRIDE + REQUESTS] as number) : 0;
   }
 
   /** Requests and tokens counted now in window `i` (after `advance`). */
   usage(i: number): { requests: number; tokens: number } {
-    const w = this.windows[i];
-    return w === undefined ? { requests: 0, tokens: 0 } : { requests: w.requests, tokens: w.tokens };
+    if (i >= this.windowCount) return { requests: 0, tokens: 0 };
+    const w = i * STRIDE;
+    return { requests: this.counters[w + REQUESTS] as number, tokens: this.counters[w + TOKENS] as number };
   }
 
   /**
@@ -146,10 +187,11 @@ export class UsageLog {
    * counted, so its count next falls; Infinity when it counts nothing.
    */
   leavesAt(i: number): number {
-    const w = this.windows[i];
-    if (w === undefined || w.startSeq >= this.nextSeq) return Infinity;
-    const span = w.spec.perMs + w.spec.marginMs;
-    return this.atOf(w.startSeq) + span;
+    if (i >= this.windowCount) return Infinity;
+    const w = i * STRIDE;
+    const start = this.counters[w + START] as number;
+    if (start >= this.nextSeq) return Infinity;
+    return this.atOf(start) + (this.counters[w + SPAN] as number);
   }
 
   /**
@@ -170,21 +212,27 @@ export class UsageLog {
    */
   roomAt(tokens: number, now: number): number {
     this.advance(now);
+    const c = this.counters;
     let at = now;
-    for (const w of this.windows) {
-      const span = w.spec.perMs + w.spec.marginMs;
-      if (w.spec.kind === "requests") {
-        if (w.requests + 1 <= w.spec.limit) continue;
-        if (w.spec.limit < 1) return Infinity;
+    for (let i = 0; i < this.windowCount; i++) {
+      const w = i * STRIDE;
+      const span = c[w + SPAN] as number;
+      const limit = c[w + LIMIT] as number;
+      const start = c[w + START] as number;
+      if (!this.countsTokens[i]) {
+        const requests = c[w + REQUESTS] as number;
+        if (requests + 1 <= limit) continue;
+        if (limit < 1) return Infinity;
         // The oldest (requests + 1 - limit) entries must leave first.
-        at = Math.max(at, this.atOf(w.startSeq + (w.requests - w.spec.limit)) + span);
+        at = Math.max(at, this.atOf(start + (requests - limit)) + span);
       } else {
-        if (w.tokens + tokens <= w.spec.limit) continue;
-        if (tokens > w.spec.limit) return Infinity;
-        let remaining = w.tokens;
-        for (let seq = w.startSeq; seq < this.nextSeq; seq++) {
+        const counted = c[w + TOKENS] as number;
+        if (counted + tokens <= limit) continue;
+        if (tokens > limit) return Infinity;
+        let remaining = counted;
+        for (let seq = start; seq < this.nextSeq; seq++) {
           remaining -= this.tokensOf(seq);
-          if (remaining + tokens <= w.spec.limit) {
+          if (remaining + tokens <= limit) {
             at = Math.max(at, this.atOf(seq) + span);
             break;
           }

@@ -43,28 +43,26 @@ export function normalizeAcquire(req: AcquireRequest, settings: PoolSettings): N
   };
 }
 
-/** Checks a report's numbers; throws INVALID_ARGUMENT naming the field. */
+/** Checks a report's numbers; throws INVALID_ARGUMENT naming the field. Runs on every report, so it builds no lists. */
 export function validateReport(report: UsageReport): void {
-  const counts: [string, number | undefined][] = [
-    ["prompt_tokens", report.promptTokens],
-    ["completion_tokens", report.completionTokens],
-  ];
-  for (const [field, value] of counts) {
-    if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) {
-      throw invalidArgument(`${field}: expected a non-negative integer`);
-    }
-  }
-  const durations: [string, number | undefined][] = [
-    ["latency", report.latencyMs],
-    ["retry_after", report.retryAfterMs],
-  ];
-  for (const [field, value] of durations) {
-    if (value !== undefined && (!Number.isFinite(value) || value < 0)) {
-      throw invalidArgument(`${field}: expected a non-negative duration`);
-    }
-  }
+  checkCount("prompt_tokens", report.promptTokens);
+  checkCount("completion_tokens", report.completionTokens);
+  checkDuration("latency", report.latencyMs);
+  checkDuration("retry_after", report.retryAfterMs);
   const status = report.httpStatus ?? 0;
   if (!Number.isInteger(status) || (status !== 0 && (status < 100 || status > 599))) {
     throw invalidArgument("http_status: expected 0 or an HTTP status from 100 to 599");
+  }
+}
+
+function checkCount(field: string, value: number | undefined): void {
+  if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) {
+    throw invalidArgument(`${field}: expected a non-negative integer`);
+  }
+}
+
+function checkDuration(field: string, value: number | undefined): void {
+  if (value !== undefined && (!Number.isFinite(value) || value < 0)) {
+    throw invalidArgument(`${field}: expected a non-negative duration`);
   }
 }

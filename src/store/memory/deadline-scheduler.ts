@@ -1,7 +1,11 @@
 import type { Clock, TimerHandle } from "../../clock/clock.js";
 import { MinHeap, type HeapHandle } from "../../pool/min-heap.js";
 
-class Deadline<T> {
+/** Its own handle in the heap: one object per deadline, where a separate handle made two. */
+class Deadline<T> implements HeapHandle<Deadline<T>> {
+  readonly value: Deadline<T> = this;
+  index = -1;
+
   constructor(
     readonly at: number,
     readonly seq: number,
@@ -34,13 +38,13 @@ export class DeadlineScheduler<T> {
   ) {}
 
   add(item: T, at: number): DeadlineHandle {
-    const handle = this.heap.push(new Deadline(at, this.seq++, item));
+    const handle = this.heap.insert(new Deadline(at, this.seq++, item));
     if (at < this.armedAt) this.arm(at);
     return handle as unknown as DeadlineHandle;
   }
 
   cancel(handle: DeadlineHandle): void {
-    this.heap.remove(handle as unknown as HeapHandle<Deadline<T>>);
+    this.heap.remove(handle as unknown as Deadline<T>);
   }
 
   get size(): number {
