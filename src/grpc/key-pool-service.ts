@@ -9,7 +9,7 @@ import type {
 import { systemClock, type Clock } from "../clock/clock.js";
 import { KeypoolError } from "../protocol/keypool-error.js";
 import type { LeasePool } from "../pool/lease-pool.js";
-import type { AcquireRequest, Lease } from "../pool/types.js";
+import type { AcquireRequest, Lease, ReportResult } from "../pool/types.js";
 import type { ConfigReloader } from "../reload/config-reloader.js";
 import type { Logger } from "../telemetry/logger.js";
 import { poolDirectory } from "../telemetry/history/pool-history-feed.js";
@@ -133,7 +133,10 @@ export function keyPoolService({ pool, log, reloader, statsSubscribers, history,
       };
       // Only a wait needs to hear of a cancellation; an answer at once is checked for it when granted.
       if (maxWaitMs > 0) return acquireWaiting(pool, call, request);
-      return pool.acquire(request).then((lease) => granted(pool, call, lease));
+      // A store that decides in memory answers at once, and so does the handler: no promise per call.
+      if (pool.acquireNow === undefined) return pool.acquire(request).then((lease) => granted(pool, call, lease));
+      const lease = pool.acquireNow(request);
+      return lease instanceof Promise ? lease.then((l) => granted(pool, call, l)) : granted(pool, call, lease);
     }),
 
     reportUsage: unary(log, (call) => {
@@ -150,7 +153,7 @@ export function keyPoolService({ pool, log, reloader, statsSubscribers, history,
         errorMessage: req.errorMessage,
         answer: { headers: req.responseHeaders, errorBody: req.errorBody },
       };
-      return pool.report(req.leaseId, report, caller.name, caller).then((result): ReportUsageResponse => {
+      const answer = (result: ReportResult): ReportUsageResponse => {
         logRateLimits(log, result, result.rateLimits);
         if (isTraced(call)) {
           setRpcAttributes(call, {
@@ -166,7 +169,9 @@ export function keyPoolService({ pool, log, reloader, statsSubscribers, history,
           keyId: result.keyId,
           outcome: outcomeToProto(result.outcome),
         };
-      });
+      };
+      if (pool.reportNow !== undefined) return answer(pool.reportNow(req.leaseId, report, caller.name, caller));
+      return pool.report(req.leaseId, report, caller.name, caller).then(answer);
     }),
 
     streamStats: streamStatsHandler({ pool, log, subscribers }),

@@ -54,6 +54,16 @@ export interface LeasePool {
    */
   report(leaseId: string, report: UsageReport, owner?: string, rights?: ReporterRights): Promise<ReportResult>;
   /**
+   * `acquire`, answered at once where the store decides in memory: the lease
+   * granted now, or a refusal thrown now; a promise only for a request that
+   * waits. A transport that can answer synchronously saves a promise and a
+   * microtask turn per call. A store whose decisions take a round trip leaves
+   * it out, and callers use `acquire`.
+   */
+  acquireNow?(request: AcquireRequest): Lease | Promise<Lease>;
+  /** `report`, answered at once (thrown errors included), where the store decides in memory; see `acquireNow`. */
+  reportNow?(leaseId: string, report: UsageReport, owner?: string, rights?: ReporterRights): ReportResult;
+  /**
    * An operator's action on one key (disable, enable, drain, probe, clear
    * the cooldown), attributed to `by` (the operator's client name). NOT_FOUND
    * for a provider or key not configured; INVALID_ARGUMENT for a reason too

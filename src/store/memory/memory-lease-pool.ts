@@ -132,29 +132,34 @@ export class MemoryLeasePool implements LeasePool {
 
   acquire(request: AcquireRequest): Promise<Lease> {
     try {
-      const req = normalizeAcquire(request, this.settings);
-      const rt = this.runtimeFor(req.provider);
-      // One reading of the clock for the whole call: admission, choice and grant see the same moment.
-      const now = this.clock.now();
-      this.admit(rt, req.owner, now);
-      // Waiters first: capacity that returned since the last event is theirs.
-      rt.waiters.serve();
-      const lease = this.tryGrant(rt, req, 0, now);
-      if (lease !== undefined) return Promise.resolve(lease);
-      const retryMs = retryDelay(rt.keys.values(), req, now);
-      // The signal is read last: a caller may make it only when asked (the gRPC service does), and most refusals need none.
-      if (req.maxWaitMs <= 0 || waitIsHopeless(retryMs, req.maxWaitMs, rt.keys.values()) || request.signal?.aborted === true) {
-        return Promise.reject(this.refuse(rt, retryMs));
-      }
-      if (rt.waiters.length >= this.settings.maxWaitingPerProvider) {
-        const err = queueFull(rt.name, rt.waiters.length, retryMs);
-        this.emit({ type: "refused", provider: rt.name, code: err.code, retryAfterMs: err.retryAfterMs, limit: "waiting_queue" });
-        return Promise.reject(err);
-      }
-      return rt.waiters.enqueue(req, request.signal);
+      const lease = this.acquireNow(request);
+      return lease instanceof Promise ? lease : Promise.resolve(lease);
     } catch (err) {
       return Promise.reject(err);
     }
+  }
+
+  acquireNow(request: AcquireRequest): Lease | Promise<Lease> {
+    const req = normalizeAcquire(request, this.settings);
+    const rt = this.runtimeFor(req.provider);
+    // One reading of the clock for the whole call: admission, choice and grant see the same moment.
+    const now = this.clock.now();
+    this.admit(rt, req.owner, now);
+    // Waiters first: capacity that returned since the last event is theirs.
+    rt.waiters.serve();
+    const lease = this.tryGrant(rt, req, 0, now);
+    if (lease !== undefined) return lease;
+    const retryMs = retryDelay(rt.keys.values(), req, now);
+    // The signal is read last: a caller may make it only when asked (the gRPC service does), and most refusals need none.
+    if (req.maxWaitMs <= 0 || waitIsHopeless(retryMs, req.maxWaitMs, rt.keys.values()) || request.signal?.aborted === true) {
+      throw this.refuse(rt, retryMs);
+    }
+    if (rt.waiters.length >= this.settings.maxWaitingPerProvider) {
+      const err = queueFull(rt.name, rt.waiters.length, retryMs);
+      this.emit({ type: "refused", provider: rt.name, code: err.code, retryAfterMs: err.retryAfterMs, limit: "waiting_queue" });
+      throw err;
+    }
+    return rt.waiters.enqueue(req, request.signal);
   }
 
   report(leaseId: string, report: UsageReport, owner = "", rights: ReporterRights = FULL_RIGHTS): Promise<ReportResult> {
@@ -163,6 +168,10 @@ export class MemoryLeasePool implements LeasePool {
     } catch (err) {
       return Promise.reject(err);
     }
+  }
+
+  reportNow(leaseId: string, report: UsageReport, owner = "", rights: ReporterRights = FULL_RIGHTS): ReportResult {
+    return this.settle(leaseId, report, owner, rights);
   }
 
   private settle(leaseId: string, report: UsageReport, owner: string, rights: ReporterRights): ReportResult {
