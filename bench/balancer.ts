@@ -2,7 +2,9 @@
  * Benchmark 3: the balancer alone, in process.
  *
  * Time per AcquireKey + ReportUsage pair on MemoryLeasePool directly (no gRPC) at 5,
- * 100, 10,000 and 100,000 keys, and memory per key (the heap and the array
+ * 100, 10,000 and 100,000 keys, through acquireNow + reportNow (the path the
+ * gRPC service takes with the memory store) and again through the promise
+ * API, and memory per key (the heap and the array
  * buffers that hold per-key samples outside it). Uses the system clock, so
  * the lease deadlines go through the same scheduler and timers as in the server.
  *
@@ -12,6 +14,7 @@ import { performance } from "node:perf_hooks";
 import { systemClock } from "../src/clock/clock.js";
 import { ManualClock } from "../test/support/manual-clock.js";
 import { MemoryLeasePool } from "../src/store/memory/memory-lease-pool.js";
+import type { Lease } from "../src/pool/types.js";
 import { parseArgs } from "./lib/args.js";
 import { benchPoolConfig } from "./lib/fake-keys.js";
 import { round } from "./lib/percentile.js";
@@ -58,6 +61,9 @@ interface Row {
   bytesPerKey: number;
   /** Retained per request after the run: its usage-window entry (about a minute) and its ended-lease record (two minutes). */
   bytesPerRecentRequest: number;
+  /** The same pair through `acquire` and `report` (promises), measured on a pool of its own right after. */
+  nsPerPairPromises: number;
+  cpuNsPerPairPromises: number;
 }
 
 /** Pairs run untimed between two whose halves are timed. */
@@ -66,7 +72,14 @@ const SPLIT_EVERY = 15;
 /** Runs the timed loop as is, or under the profiler. */
 type Around = (loop: () => Promise<void>) => Promise<void>;
 
-async function measure(n: number, around: Around = (loop) => loop()): Promise<Row> {
+/**
+ * How the pairs are made: "now" through `acquireNow` and `reportNow`, the
+ * path the gRPC service takes with the memory store; "promises" through
+ * `acquire` and `report`, the pool contract every store offers.
+ */
+type Api = "now" | "promises";
+
+async function measure(n: number, api: Api, around: Around = (loop) => loop()): Promise<Omit<Row, "nsPerPairPromises" | "cpuNsPerPairPromises">> {
   const h0 = await heapUsed();
   // Limits so high they never bind, so that every limit check runs without refusing.
   const config = benchPoolConfig(n, { limits: { rpm: 1e9, tpm: 1e12 } });
@@ -75,21 +88,37 @@ async function measure(n: number, around: Around = (loop) => loop()): Promise<Ro
   pool.applyConfig(config);
   const h2 = await heapUsed();
 
-  const pair = async (): Promise<void> => {
-    const lease = await pool.acquire({ provider: "openai", estimatedTokens: 20 });
-    await pool.report(lease.leaseId, { outcome: "success", promptTokens: 10, completionTokens: 10 });
+  const acquireRequest = () => ({ provider: "openai", estimatedTokens: 20 });
+  const usage = () => ({ outcome: "success" as const, promptTokens: 10, completionTokens: 10 });
+  // The gRPC service's path for the memory store: answered at once, no promise.
+  const pairNow = (): void => {
+    const lease = pool.acquireNow(acquireRequest()) as Lease;
+    pool.reportNow(lease.leaseId, usage());
   };
-  /** The same pair with its two halves timed: reading the clock around each half costs about 0.3 µs of a 2 µs pair, so only one pair in SPLIT_EVERY + 1 pays it. */
+  const pairPromised = async (): Promise<void> => {
+    const lease = await pool.acquire(acquireRequest());
+    await pool.report(lease.leaseId, usage());
+  };
+  /** One pair with its two halves timed: reading the clock around each half costs about 0.3 µs of a 2 µs pair, so only one pair in SPLIT_EVERY + 1 pays it. */
   const timedPair = async (): Promise<[number, number]> => {
     const t0 = performance.now();
-    const lease = await pool.acquire({ provider: "openai", estimatedTokens: 20 });
+    const lease = api === "now" ? (pool.acquireNow(acquireRequest()) as Lease) : await pool.acquire(acquireRequest());
     const t1 = performance.now();
-    await pool.report(lease.leaseId, { outcome: "success", promptTokens: 10, completionTokens: 10 });
+    if (api === "now") pool.reportNow(lease.leaseId, usage());
+    else await pool.report(lease.leaseId, usage());
     return [t1 - t0, performance.now() - t1];
+  };
+  /** SPLIT_EVERY pairs untimed. */
+  const batch = async (): Promise<void> => {
+    if (api === "now") for (let i = 0; i < SPLIT_EVERY; i++) pairNow();
+    else for (let i = 0; i < SPLIT_EVERY; i++) await pairPromised();
   };
   // Warm-up: let the JIT settle on the hot paths.
   const warmEnd = performance.now() + Math.min(300, opts.budgetMs / 5);
-  for (let i = 0; i < 5 || (performance.now() < warmEnd && i < 20_000); i++) await (i % SPLIT_EVERY === 0 ? timedPair() : pair());
+  for (let i = 0; i < 5 || (performance.now() < warmEnd && i < 1_250); i++) {
+    await batch();
+    await timedPair();
+  }
 
   let ops = 0;
   let timed = 0;
@@ -104,7 +133,7 @@ async function measure(n: number, around: Around = (loop) => loop()): Promise<Ro
     const end = start + opts.budgetMs;
     // The budget is checked once per batch of pairs, for the same reason.
     while (ops < opts.maxOps && (ops < opts.minOps || performance.now() < end)) {
-      for (let i = 0; i < SPLIT_EVERY; i++) await pair();
+      await batch();
       const [a, r] = await timedPair();
       acquireMs += a;
       reportMs += r;
@@ -164,12 +193,15 @@ async function main(): Promise<void> {
   if (gc === undefined) process.stdout.write("balancer: run node with --expose-gc for exact memory figures\n");
   const rows: Row[] = [];
   for (const n of keyCounts) {
-    const row = await measure(n);
+    const now = await measure(n, "now");
+    const promised = await measure(n, "promises");
+    const row: Row = { ...now, nsPerPairPromises: promised.nsPerPair, cpuNsPerPairPromises: promised.cpuNsPerPair };
     rows.push(row);
     const us = (ns: number) => (ns / 1000).toFixed(ns < 100_000 ? 1 : 0);
     process.stdout.write(
       `  ${String(n).padStart(7)} keys: ${us(row.nsPerPair).padStart(8)} µs per acquire+report ` +
-        `(acquire ${us(row.nsPerAcquire)} µs, report ${us(row.nsPerReport)} µs; CPU ${us(row.cpuNsPerPair)} µs per pair; ${row.ops} pairs), ` +
+        `(acquire ${us(row.nsPerAcquire)} µs, report ${us(row.nsPerReport)} µs; CPU ${us(row.cpuNsPerPair)} µs per pair; ${row.ops} pairs; ` +
+        `through promises ${us(row.nsPerPairPromises)} µs, CPU ${us(row.cpuNsPerPairPromises)} µs), ` +
         `${row.bytesPerKey} bytes per key (config ${row.configBytesPerKey}, pool ${row.poolBytesPerKey}), ` +
         `${row.bytesPerRecentRequest} bytes per recent request\n`,
     );
@@ -191,6 +223,7 @@ async function main(): Promise<void> {
       gcExposed: gc !== undefined,
       memory: "heapUsed + arrayBuffers after two full collections",
       budgetMsPerSize: opts.budgetMs,
+      api: "acquireNow + reportNow (the gRPC service's path with the memory store); nsPerPairPromises: acquire + report, a pool of its own",
     },
     rows,
     growthExponent,
@@ -203,11 +236,11 @@ async function main(): Promise<void> {
 /** One more timed loop at `n` keys under the inspector's profiler; the summary goes beside the results. */
 async function profileBalancer(n: number): Promise<void> {
   let profile: CpuProfile | undefined;
-  const row = await measure(n, async (loop) => {
+  const row = await measure(n, "now", async (loop) => {
     profile = (await profileThisProcess(loop)).profile;
   });
   if (profile === undefined) return;
-  const title = `balancer: CPU profile of MemoryLeasePool.acquire + report, ${n} keys`;
+  const title = `balancer: CPU profile of MemoryLeasePool.acquireNow + reportNow, ${n} keys`;
   const note =
     `The timed loop of bench/balancer.ts (one pair at a time, system clock, limits that never bind) under the inspector's sampling ` +
     `profiler (1 ms), ${n} keys: ${row.ops} pairs, ${(row.nsPerPair / 1000).toFixed(1)} µs per pair under the profiler. ` +
