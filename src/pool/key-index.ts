@@ -31,7 +31,7 @@ const ORDER_WIDTH = 3;
  */
 export class KeyIndex {
   /** Keys by slot; a key keeps its slot for the index's life, and knows it (`indexSlot`). */
-  private readonly keys: (PooledKey | undefined)[] = [];
+  private readonly keys: PooledKey[] = [];
   /**
    * The balancer's order, a row of three numbers per slot (ORDER_WIDTH):
    * the key's requests in the minute window per unit of weight, its
@@ -107,22 +107,13 @@ export class KeyIndex {
     for (let slot = 0; slot < n; slot++) this.refresh(slot, now);
   }
 
-  /** Stops tracking a key: it is never chosen again. */
-  remove(key: PooledKey): void {
-    const slot = this.slotOf(key);
-    if (slot < 0) return;
-    this.keys[slot] = undefined;
-    this.close(slot);
-    this.due.remove(slot);
-  }
-
   /** Re-reads a key after an event changed it (lease, report, expiry). Keys it does not track are ignored. */
   update(key: PooledKey, now: number): void {
     const slot = this.slotOf(key);
     if (slot >= 0) this.refresh(slot, now);
   }
 
-  /** The key's slot here; -1 for a key this index does not track (left out, removed, or of another index). */
+  /** The key's slot here; -1 for a key this index does not track (left out as draining, or of another index). */
   private slotOf(key: PooledKey): number {
     const slot = key.indexSlot;
     return slot >= 0 && this.keys[slot] === key ? slot : -1;
