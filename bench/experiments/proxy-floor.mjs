@@ -76,15 +76,18 @@ function cpuOf(pid) {
   return { user: Number(fields[11]) * 10, system: Number(fields[12]) * 10 };
 }
 
+/** The `i`-th request to one target, read to its end. */
+async function send(name, i) {
+  const [url, headers] = targets[name].at(i);
+  const res = await request(url, { method: "POST", headers, body, dispatcher: agent });
+  await res.body.text();
+}
+
 /** `count` requests to one target, 16 at a time. */
 async function warmUp(name, count) {
   let i = 0;
   const worker = async () => {
-    while (i < count) {
-      const [url, headers] = targets[name].at(i++);
-      const res = await request(url, { method: "POST", headers, body, dispatcher: agent });
-      await res.body.text();
-    }
+    while (i < count) await send(name, i++);
   };
   await Promise.all(Array.from({ length: 16 }, worker));
 }
@@ -97,9 +100,7 @@ async function openLoop(name, secs) {
   const cpu0 = cpuOf(target.pid);
   const start = performance.now();
   await drive({ mode: "open", concurrency: 0, rate }, start, start + secs * 1000, async (scheduledAt) => {
-    const [url, headers] = target.at(i++);
-    const res = await request(url, { method: "POST", headers, body, dispatcher: agent });
-    await res.body.text();
+    await send(name, i++);
     latencies.push(performance.now() - scheduledAt);
   });
   const cpu1 = cpuOf(target.pid);

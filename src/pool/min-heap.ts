@@ -13,7 +13,7 @@ export interface HeapHandle<T> {
 export class MinHeap<T> {
   private readonly items: HeapHandle<T>[] = [];
 
-  /** `less(a, b)`: a comes before b. It must be a strict total order for `peek` and `find` to be deterministic. */
+  /** `less(a, b)`: a comes before b. It must be a strict total order for `peek` to be deterministic. */
   constructor(private readonly less: (a: T, b: T) => boolean) {}
 
   get size(): number {
@@ -60,31 +60,6 @@ export class MinHeap<T> {
     this.items[i] = last;
     last.index = i;
     this.down(this.up(i));
-  }
-
-  /**
-   * The smallest value that `match` accepts. Visits values in ascending order
-   * (best first down the tree, so O(k log k) for k rejected values) and stops
-   * at the first accepted; `match` must not modify the heap.
-   */
-  find(match: (value: T) => boolean): T | undefined {
-    const root = this.items[0];
-    if (root === undefined) return undefined;
-    if (match(root.value)) return root.value;
-    // Frontier of positions not yet visited whose parent was rejected, itself a heap by the same order.
-    const frontier = new MinHeap<number>((a, b) => this.lessAt(a, b));
-    for (let c = 1; c <= 2 && c < this.items.length; c++) frontier.push(c);
-    for (;;) {
-      const i = frontier.pop();
-      if (i === undefined) return undefined;
-      const value = (this.items[i] as HeapHandle<T>).value;
-      if (match(value)) return value;
-      for (let c = 2 * i + 1; c <= 2 * i + 2 && c < this.items.length; c++) frontier.push(c);
-    }
-  }
-
-  private lessAt(i: number, j: number): boolean {
-    return this.less((this.items[i] as HeapHandle<T>).value, (this.items[j] as HeapHandle<T>).value);
   }
 
   private up(i: number): number {

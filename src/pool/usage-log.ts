@@ -24,12 +24,12 @@ export interface WindowSpec {
 }
 
 /**
- * Each window's counters, side by side in one array of numbers, STRIDE per
- * window: the balancer reads a key's windows on every lease, and with many
- * keys each read starts from a cold cache; one array is one or two cache
- * lines, where an object per window and its spec were a chain of them.
+ * Each window's counters and shape, side by side in one array of numbers,
+ * STRIDE per window: the balancer reads a key's windows on every lease, and
+ * with many keys each read starts from a cold cache; one array is one or two
+ * cache lines, where an object per window and its spec were a chain of them.
  */
-const STRIDE = 5;
+const STRIDE = 6;
 /** Sequence number of the oldest entry still inside the window. */
 const START = 0;
 const REQUESTS = 1;
@@ -37,6 +37,8 @@ const TOKENS = 2;
 /** The window's span with its margin: how long an entry stays counted. */
 const SPAN = 3;
 const LIMIT = 4;
+/** 1 for a window of tokens, 0 for one of requests. */
+const COUNTS_TOKENS = 5;
 
 /**
  * A key's recent requests as two columns of numbers (time, tokens) indexed
@@ -52,8 +54,6 @@ export class UsageLog {
   private baseSeq = 0;
   private nextSeq = 0;
   private specList: readonly WindowSpec[] = [];
-  /** Whether each window counts tokens (else requests). */
-  private countsTokens: boolean[] = [];
   private counters = new Float64Array(0);
   private windowCount = 0;
   /**
@@ -82,7 +82,6 @@ export class UsageLog {
     }
     this.specList = [...specs];
     this.windowCount = specs.length;
-    this.countsTokens = specs.map((spec) => spec.kind === "tokens");
     this.counters = new Float64Array(specs.length * STRIDE);
     let tokens = 0;
     for (let seq = this.baseSeq; seq < this.nextSeq; seq++) tokens += this.tokensOf(seq);
@@ -93,6 +92,7 @@ export class UsageLog {
       this.counters[w + TOKENS] = tokens;
       this.counters[w + SPAN] = spec.perMs + spec.marginMs;
       this.counters[w + LIMIT] = spec.limit;
+      this.counters[w + COUNTS_TOKENS] = spec.kind === "tokens" ? 1 : 0;
     });
     // Recounted from the oldest entry kept: the next advance must look again.
     this.advancedTo = -Infinity;
@@ -219,7 +219,7 @@ export class UsageLog {
       const span = c[w + SPAN] as number;
       const limit = c[w + LIMIT] as number;
       const start = c[w + START] as number;
-      if (!this.countsTokens[i]) {
+      if (c[w + COUNTS_TOKENS] === 0) {
         const requests = c[w + REQUESTS] as number;
         if (requests + 1 <= limit) continue;
         if (limit < 1) return Infinity;
